@@ -1,0 +1,109 @@
+package dev.uem.cli;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.uem.model.t5.CaseRunner;
+import dev.uem.model.t5.SentenceT5;
+import dev.uem.model.t5.T5Checkpoint;
+import dev.uem.model.t5.T5Model;
+import dev.uem.torch.Tensors;
+import dev.uem.torch.TorchRuntime;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.Callable;
+
+/** {@code uem t5-forward}: hold uem's T5 against HuggingFace on any checkpoint, case by case. */
+@Command(name = "t5-forward", mixinStandardHelpOptions = true,
+        description = {
+                "Run every case of a cases.json (the golden-fixture format) through a T5 checkpoint folder",
+                "and write encoder/decoder states, logits, loss and greedy sequences as JSON, so the numbers",
+                "can be compared with HuggingFace's modeling_t5.py on the same checkpoint.",
+                "With a 'sentence_t5' section and DIR/sentence_t5_dense.safetensors, sentence embeddings too."})
+final class T5ForwardCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "HF checkpoint folder: config.json + model.safetensors (or sharded).")
+    Path model;
+
+    @Option(names = "--cases", required = true, paramLabel = "FILE", description = "cases.json with 'cases' (and optionally 'sentence_t5').")
+    Path cases;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output JSON, written atomically.")
+    Path out;
+
+    @Option(names = "--max-new-tokens", defaultValue = "8", description = "Greedy length when a case does not say (default: ${DEFAULT-VALUE}).")
+    int maxNewTokens;
+
+    @Override
+    public Integer call() throws IOException {
+        TorchRuntime.init();
+        JsonNode root = new ObjectMapper().readTree(cases.toFile());
+        if (root == null || !root.path("cases").isArray()) throw new IllegalArgumentException(cases + ": expected an object with a 'cases' array");
+        Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
+        if (out.toAbsolutePath().getParent() != null) Files.createDirectories(out.toAbsolutePath().getParent());
+        int n = 0;
+        try (T5Model t5 = T5Checkpoint.load(model);
+             JsonGenerator g = new ObjectMapper().getFactory().createGenerator(tmp.toFile(), JsonEncoding.UTF8)) {
+            g.writeStartObject();
+            g.writeArrayFieldStart("cases");
+            for (JsonNode c : root.get("cases")) {
+                try (PointerScope scope = new PointerScope()) {
+                    CaseRunner.Result r = CaseRunner.run(t5, c, maxNewTokens);
+                    g.writeStartObject();
+                    g.writeStringField("name", r.name());
+                    writeTensor(g, "encoder_last_hidden_state", r.encoderHidden());
+                    writeTensor(g, "decoder_last_hidden_state", r.decoderHidden());
+                    writeTensor(g, "logits", r.logits());
+                    g.writeNumberField("loss", r.loss());
+                    g.writeArrayFieldStart("greedy_sequences");
+                    for (long[] row : r.greedy().sequences()) g.writeArray(row, 0, row.length);
+                    g.writeEndArray();
+                    g.writeEndObject();
+                    n++;
+                }
+            }
+            g.writeEndArray();
+            if (root.has("sentence_t5") && SentenceT5.present(model)) writeSentenceT5(g, root.get("sentence_t5"));
+            g.writeEndObject();
+        }
+        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        System.out.println("wrote " + n + " cases to " + out);
+        return 0;
+    }
+
+    private void writeSentenceT5(JsonGenerator g, JsonNode section) throws IOException {
+        g.writeArrayFieldStart("sentence_t5");
+        try (SentenceT5 st5 = SentenceT5.load(model)) {
+            st5.eval();
+            for (JsonNode c : section.path("cases")) {
+                try (PointerScope scope = new PointerScope(); NoGradGuard ng = new NoGradGuard()) {
+                    SentenceT5.Embedding e = st5.embed(CaseRunner.longMatrix(c, "input_ids"), CaseRunner.longMatrix(c, "attention_mask"));
+                    g.writeStartObject();
+                    g.writeStringField("name", c.path("name").asText("?"));
+                    writeTensor(g, "embedding", e.normalized());
+                    g.writeEndObject();
+                }
+            }
+        }
+        g.writeEndArray();
+    }
+
+    static void writeTensor(JsonGenerator g, String field, Tensor t) throws IOException {
+        g.writeObjectFieldStart(field);
+        g.writeArrayFieldStart("shape");
+        for (long d : t.shape()) g.writeNumber(d);
+        g.writeEndArray();
+        g.writeArrayFieldStart("data");
+        for (float v : Tensors.toFloats(t)) g.writeNumber(v);
+        g.writeEndArray();
+        g.writeEndObject();
+    }
+}

@@ -1,0 +1,112 @@
+package dev.uem.model.io;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Writes tensors as one safetensors file, sorted by name like HF's writer, atomically: the bytes go to a
+ * temporary file beside the target, which is then renamed over it, so a crash never leaves half a checkpoint.
+ * F32 and I64 are written as they are; other float dtypes are stored as F32.
+ */
+public final class SafetensorsWriter {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private SafetensorsWriter() {}
+
+    public static void write(Path file, Map<String, Tensor> tensors) {
+        Map<String, Tensor> sorted = new TreeMap<>(tensors);
+        Map<String, Tensor> prepared = new TreeMap<>();
+        ObjectNode header = JSON.createObjectNode();
+        header.putObject("__metadata__").put("format", "pt");
+        long offset = 0;
+        for (Map.Entry<String, Tensor> e : sorted.entrySet()) {
+            Tensor t = e.getValue().detach();
+            boolean isLong = t.scalar_type() == torch.ScalarType.Long;
+            Tensor c = (isLong ? t : t.to(torch.ScalarType.Float)).contiguous();
+            long bytes = c.numel() * (isLong ? 8 : 4);
+            ObjectNode n = header.putObject(e.getKey());
+            n.put("dtype", isLong ? "I64" : "F32");
+            var shape = n.putArray("shape");
+            for (long d : c.shape()) shape.add(d);
+            n.putArray("data_offsets").add(offset).add(offset + bytes);
+            offset += bytes;
+            prepared.put(e.getKey(), c);
+        }
+        byte[] headerBytes;
+        try {
+            headerBytes = JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
+        } catch (IOException ex) {
+            throw new WeightsException(file, null, "cannot encode header", ex);
+        }
+        int pad = (8 - headerBytes.length % 8) % 8;
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            if (file.getParent() != null) Files.createDirectories(file.getParent());
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+                 OutputStream out = Channels.newOutputStream(ch)) {
+                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerBytes.length + pad);
+                out.write(len.array());
+                out.write(headerBytes);
+                for (int i = 0; i < pad; i++) out.write(' ');
+                for (Tensor c : prepared.values()) writeData(out, c);
+                out.flush();
+                ch.force(true);
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException ex) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // the write error below is the one to report
+            }
+            throw new WeightsException(file, null, "write failed: " + ex.getMessage(), ex);
+        }
+    }
+
+    private static void writeData(OutputStream out, Tensor c) throws IOException {
+        long n = c.numel();
+        if (n == 0) return;
+        ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+        if (c.scalar_type() == torch.ScalarType.Long) {
+            var p = c.data_ptr_long();
+            for (long i = 0; i < n; i++) {
+                if (buf.remaining() < 8) flush(out, buf);
+                buf.putLong(p.get(i));
+            }
+        } else {
+            var p = c.data_ptr_float();
+            float[] chunk = new float[1 << 16];
+            for (long i = 0; i < n; i += chunk.length) {
+                int m = (int) Math.min(chunk.length, n - i);
+                p.position(i).get(chunk, 0, m);
+                for (int j = 0; j < m; j++) {
+                    if (buf.remaining() < 4) flush(out, buf);
+                    buf.putFloat(chunk[j]);
+                }
+            }
+            p.position(0);
+        }
+        flush(out, buf);
+    }
+
+    private static void flush(OutputStream out, ByteBuffer buf) throws IOException {
+        out.write(buf.array(), 0, buf.position());
+        buf.clear();
+    }
+}

@@ -1,0 +1,71 @@
+package dev.uem.model.t5;
+
+import dev.uem.torch.Tensors;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.InferenceMode;
+import org.bytedeco.pytorch.LongOptional;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Batched greedy decoding with a KV cache, as HF {@code generate(do_sample=False, num_beams=1)}: start from
+ * {@code decoder_start_token_id}, take the first argmax of the last position's logits, give rows that already
+ * emitted EOS the pad id, stop when every row has finished or after {@code maxNewTokens}.
+ */
+public final class GreedyDecoder {
+    /** Generated ids {@code [B][1+n]} (starting with the start token) and, if kept, per-step logits {@code [n][B][V]}. */
+    public record Result(long[][] sequences, List<float[][]> stepLogits) {}
+
+    private final T5Model model;
+
+    public GreedyDecoder(T5Model model) {
+        this.model = model;
+    }
+
+    public Result generate(Tensor inputsEmbeds, Tensor attentionMask, int maxNewTokens, boolean keepStepLogits) {
+        T5Config cfg = model.config;
+        int b = (int) inputsEmbeds.size(0);
+        long[][] seq = new long[b][maxNewTokens + 1];
+        boolean[] done = new boolean[b];
+        List<float[][]> steps = new ArrayList<>();
+        int n = 0;
+        try (PointerScope outer = new PointerScope(); InferenceMode im = new InferenceMode();
+             KvCache cache = new KvCache(cfg, b, maxNewTokens)) {
+            Tensor memory = model.encode(inputsEmbeds, attentionMask);
+            long[] next = new long[b];
+            java.util.Arrays.fill(next, cfg.decoderStartTokenId());
+            for (int i = 0; i < b; i++) seq[i][0] = cfg.decoderStartTokenId();
+            while (n < maxNewTokens) {
+                try (PointerScope step = new PointerScope()) {
+                    Tensor ids = Tensors.longs(next, b, 1);
+                    Tensor logits = model.logits(model.decode(ids, memory, attentionMask, cache)).select(1, 0); // [B, V]
+                    if (keepStepLogits) steps.add(toRows(logits, b));
+                    long[] best = Tensors.toLongs(logits.argmax(new LongOptional(1), false));
+                    boolean all = true;
+                    for (int i = 0; i < b; i++) {
+                        next[i] = done[i] ? cfg.padTokenId() : best[i];
+                        seq[i][n + 1] = next[i];
+                        done[i] |= next[i] == cfg.eosTokenId();
+                        all &= done[i];
+                    }
+                    n++;
+                    if (all) break;
+                }
+            }
+        }
+        long[][] out = new long[b][];
+        for (int i = 0; i < b; i++) out[i] = java.util.Arrays.copyOf(seq[i], n + 1);
+        return new Result(out, steps);
+    }
+
+    private static float[][] toRows(Tensor logits, int b) {
+        float[] flat = Tensors.toFloats(logits);
+        int v = flat.length / b;
+        float[][] rows = new float[b][];
+        for (int i = 0; i < b; i++) rows[i] = java.util.Arrays.copyOfRange(flat, i * v, (i + 1) * v);
+        return rows;
+    }
+}
