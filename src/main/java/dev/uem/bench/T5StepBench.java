@@ -1,0 +1,143 @@
+package dev.uem.bench;
+
+import dev.uem.model.t5.T5Config;
+import dev.uem.model.t5.T5Model;
+import dev.uem.torch.TorchRuntime;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.AdamW;
+import org.bytedeco.pytorch.AdamWOptions;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One T5 training step (zero_grad, forward, loss, backward, clip to norm 1, AdamW) timed over many steps,
+ * with the achieved GFLOP/s set against libtorch's own sgemm peak measured in the same process, and the
+ * resident set size sampled along the way (it must stay flat: one PointerScope per step).
+ */
+public final class T5StepBench {
+    public record Settings(T5Config config, int batch, int encLen, int decLen, int steps, int warmup) {}
+
+    public record Result(Settings settings, double sgemmPeakGflops, double[] stepMs, double[] forwardMs,
+                         double[] backwardMs, double[] optimizerMs, double flopsPerStep, long[] rssSamples, int[] rssSteps) {
+        public double medianMs() {
+            return median(stepMs);
+        }
+
+        public double gflops() {
+            return flopsPerStep / (medianMs() / 1e3) / 1e9;
+        }
+    }
+
+    private T5StepBench() {}
+
+    public static Result run(Settings s, java.util.function.IntConsumer progress) {
+        TorchRuntime.init();
+        double peak = sgemmPeakGflops(1024, 12);
+        T5Config c = s.config();
+        torch.manual_seed(0);
+        try (T5Model model = T5Model.create(c, 0)) {
+            model.train(true);
+            TensorVector params = model.parameters();
+            AdamWOptions o = new AdamWOptions(1e-4);
+            o.weight_decay().put(0.01);
+            AdamW opt = new AdamW(params, o);
+            Tensor ids = torch.randint(2, c.vocabSize(), new long[] {s.batch(), s.encLen()}, dev.uem.torch.Tensors.LONG);
+            Tensor mask = torch.ones(new long[] {s.batch(), s.encLen()}, dev.uem.torch.Tensors.LONG);
+            Tensor labels = torch.randint(2, c.vocabSize(), new long[] {s.batch(), s.decLen()}, dev.uem.torch.Tensors.LONG);
+            int total = s.warmup() + s.steps();
+            double[] step = new double[s.steps()], fwd = new double[s.steps()], bwd = new double[s.steps()], optMs = new double[s.steps()];
+            List<Long> rss = new ArrayList<>();
+            List<Integer> rssAt = new ArrayList<>();
+            for (int i = 0; i < total; i++) {
+                long t0 = System.nanoTime(), t1, t2, t3;
+                try (PointerScope scope = new PointerScope()) {
+                    opt.zero_grad();
+                    Tensor loss = model.forward(model.embed(ids), mask, labels).loss();
+                    t1 = System.nanoTime();
+                    loss.backward();
+                    t2 = System.nanoTime();
+                    torch.clip_grad_norm_(params, 1.0);
+                    opt.step();
+                    t3 = System.nanoTime();
+                }
+                int k = i - s.warmup();
+                if (k >= 0) {
+                    step[k] = (t3 - t0) / 1e6;
+                    fwd[k] = (t1 - t0) / 1e6;
+                    bwd[k] = (t2 - t1) / 1e6;
+                    optMs[k] = (t3 - t2) / 1e6;
+                }
+                if (i % 10 == 0 || i == total - 1) {
+                    rss.add(residentBytes());
+                    rssAt.add(i);
+                }
+                if (progress != null) progress.accept(i + 1);
+            }
+            return new Result(s, peak, step, fwd, bwd, optMs, trainingFlops(c, s.batch(), s.encLen(), s.decLen()),
+                    rss.stream().mapToLong(Long::longValue).toArray(), rssAt.stream().mapToInt(Integer::intValue).toArray());
+        }
+    }
+
+    /** Best of {@code reps} timings of an n x n x n float32 matmul through libtorch (OpenBLAS here). */
+    public static double sgemmPeakGflops(int n, int reps) {
+        try (PointerScope scope = new PointerScope()) {
+            Tensor a = torch.randn(n, n), b = torch.randn(n, n);
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i < reps; i++) {
+                long t0 = System.nanoTime();
+                try (PointerScope inner = new PointerScope()) {
+                    a.mm(b).sum().item_float(); // item() forces completion
+                }
+                best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+            }
+            return 2.0 * n * n * n / best / 1e9;
+        }
+    }
+
+    /**
+     * Matrix-multiply FLOPs of one training step: 3x the forward (backward computes gradients for both
+     * inputs and weights). Element-wise work is not counted, so the ratio to sgemm peak is how close the
+     * step gets to doing nothing but GEMMs.
+     */
+    public static double trainingFlops(T5Config c, int b, int le, int ld) {
+        double d = c.dModel(), inner = c.innerDim(), ff = c.dFf(), te = (double) b * le, td = (double) b * ld;
+        double ffMats = c.isGatedAct() ? 3 : 2;
+        double enc = 8 * te * d * inner + 4.0 * b * le * le * inner + 2 * ffMats * te * d * ff;
+        double dec = 8 * td * d * inner + 4.0 * b * ld * ld * inner // self-attention
+                + 4 * td * d * inner + 4 * te * d * inner + 4.0 * b * ld * le * inner // cross-attention
+                + 2 * ffMats * td * d * ff;
+        double head = 2 * td * d * c.vocabSize();
+        return 3 * (c.numLayers() * enc + c.numDecoderLayers() * dec + head);
+    }
+
+    /** Current VmRSS from /proc (0 where there is no /proc). */
+    public static long residentBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status")))
+                if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D+", "")) * 1024;
+        } catch (IOException | NumberFormatException ignored) {
+            // not Linux: report nothing rather than a wrong number
+        }
+        return 0;
+    }
+
+    public static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    public static double percentile(double[] v, double p) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[(int) Math.min(s.length - 1, Math.round(p * (s.length - 1)))];
+    }
+}
