@@ -37,7 +37,7 @@ public final class SafetensorsWriter {
         long offset = 0;
         for (Map.Entry<String, Tensor> e : sorted.entrySet()) {
             Tensor t = e.getValue().detach();
-            boolean isLong = t.scalar_type() == torch.ScalarType.Long;
+            boolean isLong = t.scalar_type().value == torch.ScalarType.Long.value; // JavaCPP returns fresh enum objects: compare values
             Tensor c = (isLong ? t : t.to(torch.ScalarType.Float)).contiguous();
             long bytes = c.numel() * (isLong ? 8 : 4);
             ObjectNode n = header.putObject(e.getKey());
@@ -83,7 +83,7 @@ public final class SafetensorsWriter {
         long n = c.numel();
         if (n == 0) return;
         ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
-        if (c.scalar_type() == torch.ScalarType.Long) {
+        if (c.scalar_type().value == torch.ScalarType.Long.value) {
             var p = c.data_ptr_long();
             for (long i = 0; i < n; i++) {
                 if (buf.remaining() < 8) flush(out, buf);
