@@ -8,9 +8,16 @@ import org.bytedeco.pytorch.global.torch;
 public final class Tensors {
     private Tensors() {}
 
-    public static final TensorOptions FLOAT = new TensorOptions(torch.ScalarType.Float);
-    public static final TensorOptions LONG = new TensorOptions(torch.ScalarType.Long);
-    public static final TensorOptions BOOL = new TensorOptions(torch.ScalarType.Bool);
+    // Shared option objects must outlive any PointerScope that happens to be open when this class loads:
+    // retainReference keeps a scope's close from freeing them (it would leave a dangling pointer).
+    public static final TensorOptions FLOAT = keep(new TensorOptions(torch.ScalarType.Float));
+    public static final TensorOptions LONG = keep(new TensorOptions(torch.ScalarType.Long));
+    public static final TensorOptions BOOL = keep(new TensorOptions(torch.ScalarType.Bool));
+
+    private static TensorOptions keep(TensorOptions o) {
+        o.retainReference();
+        return o;
+    }
 
     /** A float32 tensor holding a copy of {@code data} in the given shape. */
     public static Tensor floats(float[] data, long... shape) {

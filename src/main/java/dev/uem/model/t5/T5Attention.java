@@ -85,7 +85,7 @@ final class T5Attention extends Module {
         }
         Tensor scores = query.matmul(key.transpose(3, 2)).add(bias);
         Tensor weights = torch.softmax(scores, -1, new ScalarTypeOptional(torch.ScalarType.Float)).type_as(scores);
-        if (is_training() && cfg.dropoutRate() > 0) weights = torch.dropout(weights, cfg.dropoutRate(), true);
+        weights = Dropout.apply(weights, cfg.dropoutRate(), is_training());
         Tensor context = weights.matmul(value).transpose(1, 2).reshape(b, lq, cfg.innerDim());
         return o.forward(context);
     }

@@ -31,7 +31,7 @@ final class T5DenseActDense extends Module {
 
     Tensor forward(Tensor x) {
         Tensor h = wi != null ? act.apply(wi.forward(x)) : act.apply(wi0.forward(x)).mul(wi1.forward(x));
-        if (is_training() && dropout > 0) h = torch.dropout(h, dropout, true);
+        h = Dropout.apply(h, dropout, is_training());
         return wo.forward(h);
     }
 }

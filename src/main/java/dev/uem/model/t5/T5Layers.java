@@ -2,7 +2,6 @@ package dev.uem.model.t5;
 
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * The three residual sub-layers of a T5 block, each "normalise, transform, dropout, add" (pre-norm), with
@@ -13,8 +12,7 @@ final class T5Layers {
     private T5Layers() {}
 
     static Tensor residual(Module m, Tensor x, Tensor y, double dropout) {
-        if (m.is_training() && dropout > 0) y = torch.dropout(y, dropout, true);
-        return x.add(y);
+        return x.add(Dropout.apply(y, dropout, m.is_training()));
     }
 
     /** {@code layer.0}: self-attention. */

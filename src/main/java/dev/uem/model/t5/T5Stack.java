@@ -65,7 +65,7 @@ final class T5Stack extends Module {
     }
 
     private Tensor dropout(Tensor x) {
-        return is_training() && cfg.dropoutRate() > 0 ? torch.dropout(x, cfg.dropoutRate(), true) : x;
+        return Dropout.apply(x, cfg.dropoutRate(), is_training());
     }
 
     /** {@code [B, L]} 0/1 mask to an additive {@code [B, 1, 1, L]} bias: 0 where real, MASK_VALUE where padded. */
