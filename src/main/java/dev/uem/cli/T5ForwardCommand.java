@@ -45,7 +45,13 @@ final class T5ForwardCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         TorchRuntime.init();
-        JsonNode root = new ObjectMapper().readTree(cases.toFile());
+        if (!Files.isRegularFile(cases)) throw new IllegalArgumentException("--cases: no such file: " + cases);
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(cases.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(cases + ": not valid JSON: " + e.getMessage(), e);
+        }
         if (root == null || !root.path("cases").isArray()) throw new IllegalArgumentException(cases + ": expected an object with a 'cases' array");
         Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
         if (out.toAbsolutePath().getParent() != null) Files.createDirectories(out.toAbsolutePath().getParent());
