@@ -1,0 +1,51 @@
+package dev.uem.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.uem.data.Dataset;
+import dev.uem.data.PreferenceLabels;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.Callable;
+
+/** {@code uem labels}: every user's preference labels as JSON lines. */
+@Command(name = "labels", mixinStandardHelpOptions = true,
+        description = {"Write each user's liked and disliked genres (TASK.md §3) as one JSON line per user, ascending id:",
+                "{\"user\": 1, \"likes\": [\"Drama\", ...], \"dislikes\": [...]} with genres in label order."})
+final class LabelsCommand implements Callable<Integer> {
+    @Mixin
+    DataOptions data;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "JSON-lines output, written atomically.")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        Dataset d = data.read();
+        ObjectMapper json = new ObjectMapper();
+        Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
+        if (out.toAbsolutePath().getParent() != null) Files.createDirectories(out.toAbsolutePath().getParent());
+        try (BufferedWriter w = Files.newBufferedWriter(tmp)) {
+            for (int user : d.userIds()) {
+                PreferenceLabels l = PreferenceLabels.of(d, user);
+                ObjectNode n = json.createObjectNode().put("user", user);
+                var likes = n.putArray("likes");
+                l.likes().forEach(likes::add);
+                var dislikes = n.putArray("dislikes");
+                l.dislikes().forEach(dislikes::add);
+                w.write(json.writeValueAsString(n));
+                w.write('\n');
+            }
+        }
+        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        System.err.println("wrote labels of " + d.userCount() + " users to " + out);
+        return 0;
+    }
+}

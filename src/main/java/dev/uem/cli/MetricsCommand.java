@@ -1,0 +1,79 @@
+package dev.uem.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.uem.eval.MultiLabelMetrics;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code uem metrics}: TASK.md §7's scores for a file of truths and predictions. */
+@Command(name = "metrics", mixinStandardHelpOptions = true,
+        description = {"Score predictions: reads JSON lines {\"true\": [labels], \"pred\": [labels]} (labels like likes:Drama,",
+                "dislikes:Horror; optional \"parseable\": false) and prints one JSON object with weighted precision, recall, f1",
+                "and support (scikit-learn's average='weighted', zero_division=0), micro, macro, likes, dislikes and per_label."})
+final class MetricsCommand implements Callable<Integer> {
+    @Option(names = "--in", required = true, paramLabel = "FILE", description = "JSON-lines input.")
+    Path in;
+
+    @Override
+    public Integer call() throws IOException {
+        if (!Files.isRegularFile(in)) throw new IllegalArgumentException("--in: no such file: " + in);
+        ObjectMapper json = new ObjectMapper();
+        MultiLabelMetrics m = new MultiLabelMetrics();
+        try (BufferedReader r = Files.newBufferedReader(in)) {
+            String line;
+            long n = 0;
+            while ((line = r.readLine()) != null) {
+                n++;
+                if (line.isBlank()) continue;
+                JsonNode node;
+                try {
+                    node = json.readTree(line);
+                } catch (IOException e) {
+                    throw new IllegalArgumentException(in + ":" + n + ": not valid JSON: " + e.getMessage());
+                }
+                m.add(labels(node, "true", n), labels(node, "pred", n), node.path("parseable").asBoolean(true));
+            }
+        }
+        System.out.println(json.enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(toJson(json, m.report())));
+        return 0;
+    }
+
+    private List<String> labels(JsonNode node, String key, long line) {
+        JsonNode a = node.get(key);
+        if (a == null || !a.isArray()) throw new IllegalArgumentException(in + ":" + line + ": key '" + key + "': expected an array of labels, found " + a);
+        List<String> out = new ArrayList<>();
+        for (JsonNode x : a) {
+            if (!x.isTextual()) throw new IllegalArgumentException(in + ":" + line + ": key '" + key + "': expected label strings, found " + x);
+            out.add(x.asText());
+        }
+        return out;
+    }
+
+    static ObjectNode toJson(ObjectMapper json, MultiLabelMetrics.Report r) {
+        ObjectNode o = json.createObjectNode();
+        put(o, r.weighted());
+        put(o.putObject("micro"), r.micro());
+        put(o.putObject("macro"), r.macro());
+        r.byKind().forEach((k, v) -> put(o.putObject(k), v));
+        o.put("examples", r.examples()).put("unparseable", r.unparseableShare());
+        var rows = o.putArray("per_label");
+        for (MultiLabelMetrics.LabelScore s : r.perLabel())
+            rows.addObject().put("label", s.label()).put("precision", s.precision()).put("recall", s.recall()).put("f1", s.f1()).put("support", s.support());
+        return o;
+    }
+
+    private static void put(ObjectNode o, MultiLabelMetrics.Average a) {
+        o.put("precision", a.precision()).put("recall", a.recall()).put("f1", a.f1()).put("support", a.support());
+    }
+}
