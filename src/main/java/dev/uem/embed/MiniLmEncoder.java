@@ -19,17 +19,20 @@ import java.util.concurrent.Executors;
 public final class MiniLmEncoder implements SentenceEncoder {
     public static final String ID = "all-MiniLM-L6-v2";
 
-    private final ExecutorService pool;
-    private final AllMiniLmL6V2EmbeddingModel model;
+    private ExecutorService pool;
+    private AllMiniLmL6V2EmbeddingModel model; // loaded on first use: a warm cache never needs it
 
-    public MiniLmEncoder() {
-        // one text per task: with 2 cores, 2 workers keep both busy (ONNX Runtime's own threads add nothing here)
-        pool = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()), r -> {
-            Thread t = new Thread(r, "minilm");
-            t.setDaemon(true);
-            return t;
-        });
-        model = new AllMiniLmL6V2EmbeddingModel(pool);
+    private AllMiniLmL6V2EmbeddingModel model() {
+        if (model == null) {
+            // one text per task: with 2 cores, 2 workers keep both busy
+            pool = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()), r -> {
+                Thread t = new Thread(r, "minilm");
+                t.setDaemon(true);
+                return t;
+            });
+            model = new AllMiniLmL6V2EmbeddingModel(pool);
+        }
+        return model;
     }
 
     @Override
@@ -44,7 +47,7 @@ public final class MiniLmEncoder implements SentenceEncoder {
 
     @Override
     public float[][] embed(List<String> texts) {
-        List<Embedding> out = model.embedAll(texts.stream().map(TextSegment::from).toList()).content();
+        List<Embedding> out = model().embedAll(texts.stream().map(TextSegment::from).toList()).content();
         float[][] rows = new float[out.size()][];
         for (int i = 0; i < rows.length; i++) rows[i] = out.get(i).vector();
         return rows;
@@ -52,6 +55,6 @@ public final class MiniLmEncoder implements SentenceEncoder {
 
     @Override
     public void close() {
-        pool.shutdownNow();
+        if (pool != null) pool.shutdownNow();
     }
 }
