@@ -1,0 +1,105 @@
+package dev.uem.model.uem;
+
+import org.bytedeco.pytorch.EmbeddingImpl;
+import org.bytedeco.pytorch.LayerNormImpl;
+import org.bytedeco.pytorch.LayerNormOptions;
+import org.bytedeco.pytorch.LinearImpl;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.ModuleListImpl;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The User Embedding Module (paper §3): one row per rated movie ({@code 3s} wide: title+genres, rating and
+ * description embeddings) goes through a linear map to {@code h}, gets a learned position embedding, passes
+ * L pre-norm transformer layers that attend only to real (unpadded) rows, and is projected to the LM width
+ * {@code e}: one soft token per history entry. Padded rows come out as exact zeros.
+ */
+public final class UserEmbeddingModule extends Module {
+    public final UemConfig config;
+    final LinearImpl input, projection;
+    final EmbeddingImpl positions;
+    final List<EncoderLayer> layers = new ArrayList<>();
+    final LayerNormImpl finalNorm;
+
+    public UserEmbeddingModule(UemConfig c) {
+        super("UserEmbeddingModule");
+        this.config = c;
+        input = register_module("input", new LinearImpl(c.inputWidth(), c.hidden()));
+        positions = register_module("positions", new EmbeddingImpl(c.maxHistory(), c.hidden()));
+        ModuleListImpl list = register_module("layers", new ModuleListImpl());
+        for (int i = 0; i < c.layers(); i++) {
+            EncoderLayer l = new EncoderLayer(c);
+            list.push_back(l);
+            layers.add(l);
+        }
+        finalNorm = register_module("final_norm", layerNorm(c.hidden()));
+        projection = register_module("projection", new LinearImpl(c.hidden(), c.lmWidth()));
+    }
+
+    static LayerNormImpl layerNorm(long d) {
+        org.bytedeco.pytorch.LongVector shape = new org.bytedeco.pytorch.LongVector(1); // LongVector(n) is n zeros
+        shape.put(0, d);
+        return new LayerNormImpl(new LayerNormOptions(shape));
+    }
+
+    /**
+     * @param rows {@code [B, p, 3s]} history rows (padding rows may hold anything)
+     * @param mask {@code [B, p]} 1 for real rows, 0 for padding
+     * @return user tokens {@code [B, p, e]}, zero where {@code mask} is 0
+     */
+    public Tensor forward(Tensor rows, Tensor mask) {
+        long p = rows.size(1);
+        if (p > config.maxHistory()) throw new IllegalArgumentException("history of " + p + " rows exceeds max_history " + config.maxHistory());
+        Tensor h = input.forward(rows).add(positions.forward(torch.arange(new Scalar(p), dev.uem.torch.Tensors.LONG)));
+        Tensor keep = mask.to(torch.ScalarType.Float).unsqueeze(-1);                     // [B, p, 1]
+        // additive key mask [B, 1, 1, p]: padding keys get -inf-like scores; real queries always see >= 0 real keys
+        Tensor keyBias = keep.squeeze(-1).neg().add(new Scalar(1.0)).mul(new Scalar(-1e9)).unsqueeze(1).unsqueeze(1);
+        h = dropout(h);
+        for (EncoderLayer l : layers) h = l.forward(h, keyBias);
+        return projection.forward(finalNorm.forward(h)).mul(keep);
+    }
+
+    private Tensor dropout(Tensor x) {
+        return is_training() && config.dropout() > 0 ? torch.dropout(x, config.dropout(), true) : x;
+    }
+
+    /** A pre-norm transformer encoder layer: x + MHA(LN(x)), then x + MLP(LN(x)) with GELU. */
+    static final class EncoderLayer extends Module {
+        final LayerNormImpl norm1, norm2;
+        final LinearImpl qkv, out, fc1, fc2;
+        final int heads;
+        final double dropout;
+
+        EncoderLayer(UemConfig c) {
+            super("EncoderLayer");
+            heads = c.heads();
+            dropout = c.dropout();
+            norm1 = register_module("norm1", layerNorm(c.hidden()));
+            qkv = register_module("qkv", new LinearImpl(c.hidden(), 3L * c.hidden()));
+            out = register_module("out", new LinearImpl(c.hidden(), c.hidden()));
+            norm2 = register_module("norm2", layerNorm(c.hidden()));
+            fc1 = register_module("fc1", new LinearImpl(c.hidden(), c.mlp()));
+            fc2 = register_module("fc2", new LinearImpl(c.mlp(), c.hidden()));
+        }
+
+        Tensor forward(Tensor x, Tensor keyBias) {
+            long b = x.size(0), p = x.size(1), d = x.size(2), hd = d / heads;
+            Tensor qkvOut = qkv.forward(norm1.forward(x)).view(b, p, 3, heads, hd).permute(2, 0, 3, 1, 4); // [3, B, H, p, hd]
+            Tensor q = qkvOut.select(0, 0), k = qkvOut.select(0, 1), v = qkvOut.select(0, 2);
+            Tensor scores = q.matmul(k.transpose(-2, -1)).mul(new Scalar(1.0 / Math.sqrt(hd))).add(keyBias);
+            Tensor attn = drop(torch.softmax(scores, -1));
+            Tensor ctx = attn.matmul(v).transpose(1, 2).reshape(b, p, d);
+            x = x.add(drop(out.forward(ctx)));
+            return x.add(drop(fc2.forward(drop(torch.gelu(fc1.forward(norm2.forward(x)))))));
+        }
+
+        private Tensor drop(Tensor t) {
+            return is_training() && dropout > 0 ? torch.dropout(t, dropout, true) : t;
+        }
+    }
+}
