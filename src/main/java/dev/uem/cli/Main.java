@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
                 "Run 'uem help COMMAND' or 'uem COMMAND --help' for a command's options."},
         subcommands = {CommandLine.HelpCommand.class, T5ForwardCommand.class, T5InitCommand.class,
                 TokenizeCommand.class, BenchCommand.class,
-                PrepareCommand.class, LabelsCommand.class, MetricsCommand.class, DescriptionsCommand.class})
+                PrepareCommand.class, LabelsCommand.class, MetricsCommand.class, DescriptionsCommand.class,
+                TrainCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,52 @@
+package dev.uem.model.uem;
+
+import dev.uem.model.t5.GreedyDecoder;
+import dev.uem.model.t5.T5Model;
+import dev.uem.train.Batch;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+
+/**
+ * The paper's model: {@code [P_e; UEM(U); X_e]} into a T5 encoder-decoder. The user's history rows become one
+ * soft token each through the {@link UserEmbeddingModule}; {@link SoftPrompts} come first; the embedded
+ * instruction last; one attention mask covers all three.
+ */
+public final class UemLanguageModel extends Module {
+    public final T5Model lm;
+    public final UserEmbeddingModule uem;
+    public final SoftPrompts prompts;
+
+    public UemLanguageModel(T5Model lm, UserEmbeddingModule uem, SoftPrompts prompts) {
+        super("UemLanguageModel");
+        if (uem.config.lmWidth() != lm.config.dModel())
+            throw new IllegalArgumentException("UEM projects to " + uem.config.lmWidth() + " but the LM is " + lm.config.dModel() + " wide");
+        this.lm = register_module("lm", lm);
+        this.uem = register_module("uem", uem);
+        this.prompts = register_module("prompts", prompts);
+    }
+
+    public PromptAssembly.Assembled assemble(Batch b) {
+        Tensor user = uem.forward(b.rows(), b.userMask());
+        return PromptAssembly.assemble(prompts.weight(), user, b.userMask(), lm.embed(b.instructionIds()), b.instructionMask());
+    }
+
+    /** Teacher-forced mean cross-entropy of the target sentence. */
+    public Tensor loss(Batch b) {
+        PromptAssembly.Assembled a = assemble(b);
+        return lm.forward(a.inputsEmbeds(), a.attentionMask(), b.labels()).loss();
+    }
+
+    public GreedyDecoder.Result generate(Batch b, int maxNewTokens) {
+        PromptAssembly.Assembled a = assemble(b);
+        return new GreedyDecoder(lm).generate(a.inputsEmbeds(), a.attentionMask(), maxNewTokens, false);
+    }
+
+    /** The UEM's and the prompts' parameters (one optimiser group), apart from the LM's (the other). */
+    public TensorVector userParameters() {
+        TensorVector v = new TensorVector();
+        for (Tensor t : uem.parameters().get()) v.push_back(t);
+        v.push_back(prompts.weight());
+        return v;
+    }
+}
