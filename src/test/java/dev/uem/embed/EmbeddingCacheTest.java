@@ -1,5 +1,6 @@
 package dev.uem.embed;
 
+import dev.uem.testing.FakeEncoder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -7,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,35 +18,10 @@ class EmbeddingCacheTest {
     @TempDir
     Path dir;
 
-    /** A deterministic stand-in encoder that counts how many texts it was asked to embed. */
-    static final class CountingEncoder implements SentenceEncoder {
-        final AtomicInteger calls = new AtomicInteger();
-        final String id;
-
-        CountingEncoder(String id) {
-            this.id = id;
-        }
-
-        public String id() {
-            return id;
-        }
-
-        public int dimension() {
-            return 3;
-        }
-
-        public float[][] embed(List<String> texts) {
-            calls.addAndGet(texts.size());
-            float[][] out = new float[texts.size()][];
-            for (int i = 0; i < out.length; i++) out[i] = new float[] {texts.get(i).length(), texts.get(i).hashCode(), id.length()};
-            return out;
-        }
-    }
-
     @Test
     void buildsOnceThenHitsAndRebuildsWhenStale() throws IOException {
         List<String> texts = List.of("a", "bb", "ccc");
-        CountingEncoder enc = new CountingEncoder("fake");
+        FakeEncoder enc = new FakeEncoder("fake");
         EmbeddingCache cold = EmbeddingCache.open(dir, texts, enc, false);
         assertTrue(cold.wasBuilt());
         assertEquals(3, enc.calls.get());
@@ -60,7 +35,7 @@ class EmbeddingCacheTest {
 
         // other texts or another encoder: another file; a corrupted file: rebuilt
         assertTrue(EmbeddingCache.open(dir, List.of("a", "bb"), enc, false).wasBuilt());
-        assertTrue(EmbeddingCache.open(dir, texts, new CountingEncoder("other"), false).wasBuilt());
+        assertTrue(EmbeddingCache.open(dir, texts, new FakeEncoder("other"), false).wasBuilt());
         byte[] bytes = Files.readAllBytes(cold.file());
         bytes[10] ^= 1;
         Files.write(cold.file(), bytes);
