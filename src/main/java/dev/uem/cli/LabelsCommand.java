@@ -4,15 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.data.Dataset;
 import dev.uem.data.PreferenceLabels;
+import dev.uem.io.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
 
 /** {@code uem labels}: every user's preference labels as JSON lines. */
@@ -30,21 +28,17 @@ final class LabelsCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Dataset d = data.read();
         ObjectMapper json = new ObjectMapper();
-        Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
-        if (out.toAbsolutePath().getParent() != null) Files.createDirectories(out.toAbsolutePath().getParent());
-        try (BufferedWriter w = Files.newBufferedWriter(tmp)) {
-            for (int user : d.userIds()) {
-                PreferenceLabels l = PreferenceLabels.of(d, user);
-                ObjectNode n = json.createObjectNode().put("user", user);
-                var likes = n.putArray("likes");
-                l.likes().forEach(likes::add);
-                var dislikes = n.putArray("dislikes");
-                l.dislikes().forEach(dislikes::add);
-                w.write(json.writeValueAsString(n));
-                w.write('\n');
-            }
+        StringBuilder lines = new StringBuilder();
+        for (int user : d.userIds()) {
+            PreferenceLabels l = PreferenceLabels.of(d, user);
+            ObjectNode n = json.createObjectNode().put("user", user);
+            var likes = n.putArray("likes");
+            l.likes().forEach(likes::add);
+            var dislikes = n.putArray("dislikes");
+            l.dislikes().forEach(dislikes::add);
+            lines.append(json.writeValueAsString(n)).append('\n');
         }
-        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeString(out, lines.toString());
         System.err.println("wrote labels of " + d.userCount() + " users to " + out);
         return 0;
     }

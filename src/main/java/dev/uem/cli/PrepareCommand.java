@@ -12,14 +12,13 @@ import dev.uem.embed.ItemEmbeddings;
 import dev.uem.embed.MiniLmEncoder;
 import dev.uem.embed.SentenceEncoder;
 import dev.uem.embed.SentenceT5Encoder;
+import dev.uem.io.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -74,10 +73,7 @@ final class PrepareCommand implements Callable<Integer> {
         s.put("total_seconds", (System.nanoTime() - t0) / 1e9);
         String text = json.writeValueAsString(s);
         System.out.println(text);
-        if (out.toAbsolutePath().getParent() != null) Files.createDirectories(out.toAbsolutePath().getParent());
-        Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
-        Files.writeString(tmp, text + "\n");
-        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeString(out, text + "\n");
         System.err.println("summary written to " + out);
         return 0;
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.uem.io.AtomicFiles;
 import dev.uem.model.t5.CaseRunner;
 import dev.uem.model.t5.SentenceT5;
 import dev.uem.model.t5.T5Checkpoint;
@@ -19,7 +20,6 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
 
 /** {@code uem t5-forward}: hold uem's T5 against HuggingFace on any checkpoint, case by case. */
@@ -53,36 +53,38 @@ final class T5ForwardCommand implements Callable<Integer> {
             throw new IllegalArgumentException(cases + ": not valid JSON: " + e.getMessage(), e);
         }
         if (root == null || !root.path("cases").isArray()) throw new IllegalArgumentException(cases + ": expected an object with a 'cases' array");
-        Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
-        if (out.toAbsolutePath().getParent() != null) Files.createDirectories(out.toAbsolutePath().getParent());
-        int n = 0;
-        try (T5Model t5 = T5Checkpoint.load(model);
-             JsonGenerator g = new ObjectMapper().getFactory().createGenerator(tmp.toFile(), JsonEncoding.UTF8)) {
-            g.writeStartObject();
-            g.writeArrayFieldStart("cases");
-            for (JsonNode c : root.get("cases")) {
-                try (PointerScope scope = new PointerScope()) {
-                    CaseRunner.Result r = CaseRunner.run(t5, c, maxNewTokens);
-                    g.writeStartObject();
-                    g.writeStringField("name", r.name());
-                    writeTensor(g, "encoder_last_hidden_state", r.encoderHidden());
-                    writeTensor(g, "decoder_last_hidden_state", r.decoderHidden());
-                    writeTensor(g, "logits", r.logits());
-                    g.writeNumberField("loss", r.loss());
-                    g.writeArrayFieldStart("greedy_sequences");
-                    for (long[] row : r.greedy().sequences()) g.writeArray(row, 0, row.length);
-                    g.writeEndArray();
-                    g.writeEndObject();
-                    n++;
+        try (T5Model t5 = T5Checkpoint.load(model)) {
+            AtomicFiles.write(out, stream -> {
+                try (JsonGenerator g = new ObjectMapper().getFactory().createGenerator(stream, JsonEncoding.UTF8)) {
+                    writeCases(g, t5, root);
                 }
-            }
-            g.writeEndArray();
-            if (root.has("sentence_t5") && SentenceT5.present(model)) writeSentenceT5(g, root.get("sentence_t5"));
-            g.writeEndObject();
+            });
         }
-        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        System.out.println("wrote " + n + " cases to " + out);
+        System.out.println("wrote " + root.get("cases").size() + " cases to " + out);
         return 0;
+    }
+
+    private void writeCases(JsonGenerator g, T5Model t5, JsonNode root) throws IOException {
+        g.writeStartObject();
+        g.writeArrayFieldStart("cases");
+        for (JsonNode c : root.get("cases")) {
+            try (PointerScope scope = new PointerScope()) {
+                CaseRunner.Result r = CaseRunner.run(t5, c, maxNewTokens);
+                g.writeStartObject();
+                g.writeStringField("name", r.name());
+                writeTensor(g, "encoder_last_hidden_state", r.encoderHidden());
+                writeTensor(g, "decoder_last_hidden_state", r.decoderHidden());
+                writeTensor(g, "logits", r.logits());
+                g.writeNumberField("loss", r.loss());
+                g.writeArrayFieldStart("greedy_sequences");
+                for (long[] row : r.greedy().sequences()) g.writeArray(row, 0, row.length);
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+        }
+        g.writeEndArray();
+        if (root.has("sentence_t5") && SentenceT5.present(model)) writeSentenceT5(g, root.get("sentence_t5"));
+        g.writeEndObject();
     }
 
     private void writeSentenceT5(JsonGenerator g, JsonNode section) throws IOException {

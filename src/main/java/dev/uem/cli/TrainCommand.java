@@ -13,6 +13,7 @@ import dev.uem.embed.SentenceEncoder;
 import dev.uem.eval.Evaluator;
 import dev.uem.eval.MultiLabelMetrics;
 import dev.uem.eval.Verbalizer;
+import dev.uem.io.AtomicFiles;
 import dev.uem.model.t5.T5Checkpoint;
 import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
@@ -25,15 +26,14 @@ import dev.uem.torch.TorchRuntime;
 import dev.uem.train.BatchBuilder;
 import dev.uem.train.TrainSettings;
 import dev.uem.train.Trainer;
+import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
@@ -98,7 +98,7 @@ final class TrainCommand implements Callable<Integer> {
             ItemEmbeddings items = ItemEmbeddings.open(d, enc, cache, true);
             T5Model t5 = lm.equals("t5-mini") ? T5Model.create(T5Config.t5Mini(), seed) : T5Checkpoint.load(Path.of(lm));
             UemConfig uc = UemConfig.named(uemName, items.rowWidth(), t5.config.dModel(), Math.max(history, 1));
-            torch_seed(seed);
+            torch.manual_seed(seed);
             UserEmbeddingModule uem = new UserEmbeddingModule(uc);
             SoftPrompts prompts = new SoftPrompts(uc.promptLength(), uc.lmWidth()).initFromVocab(t5.sharedWeight(), 32000);
             ObjectNode cfg = json.createObjectNode();
@@ -107,7 +107,7 @@ final class TrainCommand implements Callable<Integer> {
             cfg.set("settings", json.valueToTree(settings));
             cfg.set("uem_config", json.valueToTree(uc));
             cfg.set("lm_config", json.valueToTree(t5.config));
-            writeAtomically(dir.resolve("config.json"), json.writeValueAsString(cfg));
+            AtomicFiles.writeString(dir.resolve("config.json"), json.writeValueAsString(cfg));
             try (UemLanguageModel model = new UemLanguageModel(t5, uem, prompts)) {
                 BatchBuilder batches = new BatchBuilder(d, items, tok);
                 Trainer.Outcome o = new Trainer(model, batches, settings, dir).train(train, val, true);
@@ -116,7 +116,7 @@ final class TrainCommand implements Callable<Integer> {
                 double evalSecs = (System.nanoTime() - tEval) / 1e9;
                 MultiLabelMetrics.Report uemReport = Evaluator.score(preds);
                 MultiLabelMetrics.Report countAll = Evaluator.counting(d, test, false), countWin = Evaluator.counting(d, test, true);
-                writePredictions(dir.resolve("predictions.jsonl"), preds, json);
+                writePredictions(dir.resolve("predictions.jsonl"), preds);
                 writePerLabel(dir.resolve("per_label.csv"), uemReport);
                 ObjectNode results = json.createObjectNode();
                 results.put("dataset", d.dir().toString()).put("split", "test");
@@ -127,7 +127,7 @@ final class TrainCommand implements Callable<Integer> {
                 results.putObject("training").put("steps", o.steps()).put("last_loss", o.lastLoss()).put("best_validation_loss", o.bestValidationLoss())
                         .put("best_step", o.bestStep()).put("train_examples_per_s", o.examplesPerSecond())
                         .put("eval_examples_per_s", preds.size() / evalSecs).put("total_seconds", (System.nanoTime() - t0) / 1e9);
-                writeAtomically(dir.resolve("results.json"), json.writeValueAsString(results));
+                AtomicFiles.writeString(dir.resolve("results.json"), json.writeValueAsString(results));
                 System.out.printf("%n%-22s %9s %9s %9s %11s%n", "arm (test users)", "precision", "recall", "F1", "unparseable");
                 row("uem-" + history, uemReport);
                 row("counting (history)", countAll);
@@ -137,10 +137,6 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    private static void torch_seed(long seed) {
-        org.bytedeco.pytorch.global.torch.manual_seed(seed);
     }
 
     private static void row(String name, MultiLabelMetrics.Report r) {
@@ -160,35 +156,26 @@ final class TrainCommand implements Callable<Integer> {
         a.put("unparseable", r.unparseableShare());
     }
 
-    private static void writePredictions(Path file, List<Evaluator.Prediction> preds, ObjectMapper json) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    private static void writePredictions(Path file, List<Evaluator.Prediction> preds) throws IOException {
         ObjectMapper compact = new ObjectMapper();
-        try (BufferedWriter w = Files.newBufferedWriter(tmp)) {
-            for (Evaluator.Prediction p : preds) {
-                ObjectNode n = compact.createObjectNode();
-                n.put("user", p.user()).put("window_start", p.window().start()).put("window_length", p.window().length())
-                        .put("generated", p.text()).put("parseable", p.parseable());
-                p.predicted().forEach(n.putArray("pred")::add);
-                p.truth().forEach(n.putArray("true")::add);
-                if (p.predicted().isEmpty()) n.putArray("pred");
-                if (p.truth().isEmpty()) n.putArray("true");
-                w.write(compact.writeValueAsString(n));
-                w.write('\n');
-            }
+        StringBuilder lines = new StringBuilder();
+        for (Evaluator.Prediction p : preds) {
+            ObjectNode n = compact.createObjectNode();
+            n.put("user", p.user()).put("window_start", p.window().start()).put("window_length", p.window().length())
+                    .put("generated", p.text()).put("parseable", p.parseable());
+            var pred = n.putArray("pred");
+            p.predicted().forEach(pred::add);
+            var truth = n.putArray("true");
+            p.truth().forEach(truth::add);
+            lines.append(compact.writeValueAsString(n)).append('\n');
         }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeString(file, lines.toString());
     }
 
-    private static void writePerLabel(Path file, MultiLabelMetrics.Report r) throws IOException {
+    private static void writePerLabel(Path file, MultiLabelMetrics.Report r) {
         StringBuilder sb = new StringBuilder("label,precision,recall,f1,support\n");
         for (MultiLabelMetrics.LabelScore s : r.perLabel())
             sb.append(s.label()).append(',').append(s.precision()).append(',').append(s.recall()).append(',').append(s.f1()).append(',').append(s.support()).append('\n');
-        writeAtomically(file, sb.toString());
-    }
-
-    static void writeAtomically(Path file, String text) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeString(file, sb.toString());
     }
 }

@@ -1,12 +1,10 @@
 package dev.uem.data;
 
-import java.io.BufferedWriter;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.uem.io.AtomicFiles;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -99,16 +97,9 @@ public final class Descriptions {
 
     /** Writes {@code movieId,description} (quoted), atomically. */
     public static void write(Path file, Map<Integer, String> descriptions) {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try {
-            try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                w.write("movieId,description\n");
-                for (Map.Entry<Integer, String> e : new TreeMap<>(descriptions).entrySet())
-                    w.write(e.getKey() + ",\"" + e.getValue().replace("\"", "\"\"") + "\"\n");
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot write: " + e.getMessage(), e);
-        }
+        StringBuilder csv = new StringBuilder("movieId,description\n");
+        for (Map.Entry<Integer, String> e : new TreeMap<>(descriptions).entrySet())
+            csv.append(e.getKey()).append(",\"").append(e.getValue().replace("\"", "\"\"")).append("\"\n");
+        AtomicFiles.writeString(file, csv.toString());
     }
 }

@@ -1,12 +1,11 @@
 package dev.uem.embed;
 
+import dev.uem.io.AtomicFiles;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -15,7 +14,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -144,13 +142,10 @@ public final class EmbeddingCache {
     }
 
     private static void write(Path file, SentenceEncoder enc, List<String> texts, byte[] hash, boolean showProgress) {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         String id = enc.id();
         int dim = enc.dimension();
-        try {
-            Files.createDirectories(file.getParent());
-            try (OutputStream out = Files.newOutputStream(tmp);
-                 ProgressBar pb = showProgress ? new ProgressBarBuilder().setTaskName("embedding " + texts.size() + " texts (" + id + ")")
+        AtomicFiles.write(file, out -> {
+            try (ProgressBar pb = showProgress ? new ProgressBarBuilder().setTaskName("embedding " + texts.size() + " texts (" + id + ")")
                          .setInitialMax(texts.size()).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).setUnit(" texts", 1).build() : null) {
                 byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
                 ByteBuffer h = ByteBuffer.allocate(headerLength(id)).order(ByteOrder.LITTLE_ENDIAN);
@@ -168,14 +163,6 @@ public final class EmbeddingCache {
                     if (pb != null) pb.stepBy(chunk.size());
                 }
             }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // report the original failure
-            }
-            throw new UncheckedIOException(file + ": cannot write embedding cache: " + e.getMessage(), e);
-        }
+        });
     }
 }

@@ -5,6 +5,7 @@ import dev.uem.data.Examples;
 import dev.uem.model.io.SafetensorsFile;
 import dev.uem.model.io.SafetensorsWriter;
 import dev.uem.model.uem.UemLanguageModel;
+import dev.uem.torch.Modules;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -14,7 +15,6 @@ import org.bytedeco.pytorch.AdamWOptions;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.OptimizerParamGroup;
 import org.bytedeco.pytorch.OptimizerParamGroupVector;
-import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
@@ -115,7 +115,7 @@ public final class Trainer {
                     if (val < best) {
                         best = val;
                         bestStep = step;
-                        SafetensorsWriter.write(outDir.resolve("best.safetensors"), parameters());
+                        SafetensorsWriter.write(outDir.resolve("best.safetensors"), Modules.namedParameters(model));
                     }
                 }
                 log.write(json.writeValueAsString(row));
@@ -174,17 +174,10 @@ public final class Trainer {
         return n == 0 ? Double.NaN : sum / n;
     }
 
-    private Map<String, Tensor> parameters() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        StringTensorDict np = model.named_parameters(true);
-        for (long i = 0; i < np.size(); i++) out.put(np.get(i).key().getString(), np.get(i).value());
-        return out;
-    }
-
     /** Loads parameters saved by this trainer back into the model. */
     public void restore(Path file) {
         if (!Files.isRegularFile(file)) return;
-        Map<String, Tensor> params = parameters();
+        Map<String, Tensor> params = Modules.namedParameters(model);
         try (PointerScope scope = new PointerScope(); SafetensorsFile f = SafetensorsFile.open(file); NoGradGuard g = new NoGradGuard()) {
             for (Map.Entry<String, Tensor> e : params.entrySet()) e.getValue().copy_(f.read(e.getKey()));
         }

@@ -2,26 +2,23 @@ package dev.uem.model.io;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.uem.io.AtomicFiles;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Writes tensors as one safetensors file, sorted by name like HF's writer, atomically: the bytes go to a
- * temporary file beside the target, which is then renamed over it, so a crash never leaves half a checkpoint.
+ * Writes tensors as one safetensors file, sorted by name like HF's writer, atomically ({@link AtomicFiles}), so
+ * a crash never leaves half a checkpoint.
  * F32 and I64 are written as they are; other float dtypes are stored as F32.
  */
 public final class SafetensorsWriter {
@@ -55,27 +52,16 @@ public final class SafetensorsWriter {
             throw new WeightsException(file, null, "cannot encode header", ex);
         }
         int pad = (8 - headerBytes.length % 8) % 8;
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
-            if (file.getParent() != null) Files.createDirectories(file.getParent());
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
-                 OutputStream out = Channels.newOutputStream(ch)) {
+            AtomicFiles.write(file, out -> {
                 ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerBytes.length + pad);
                 out.write(len.array());
                 out.write(headerBytes);
                 for (int i = 0; i < pad; i++) out.write(' ');
                 for (Tensor c : prepared.values()) writeData(out, c);
-                out.flush();
-                ch.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException ex) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // the write error below is the one to report
-            }
-            throw new WeightsException(file, null, "write failed: " + ex.getMessage(), ex);
+            });
+        } catch (UncheckedIOException ex) {
+            throw new WeightsException(file, null, "write failed: " + ex.getCause().getMessage(), ex);
         }
     }
 

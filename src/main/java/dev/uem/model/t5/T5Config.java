@@ -4,11 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.uem.io.AtomicFiles;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * A T5 configuration as HuggingFace's {@code T5Config} reads it from {@code config.json}: the same keys, the same
@@ -125,13 +124,6 @@ public record T5Config(
                 .put("tie_word_embeddings", tieWordEmbeddings).put("pad_token_id", padTokenId)
                 .put("eos_token_id", eosTokenId).put("decoder_start_token_id", decoderStartTokenId)
                 .put("is_encoder_decoder", true).put("torch_dtype", "float32");
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            JSON.writeValue(tmp.toFile(), n);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new IllegalStateException(file + ": cannot write config: " + e.getMessage(), e);
-        }
+        AtomicFiles.write(file, out -> JSON.writeValue(out, n));
     }
 }

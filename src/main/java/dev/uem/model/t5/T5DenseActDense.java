@@ -3,7 +3,6 @@ package dev.uem.model.t5;
 import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * The feed-forward network, HF's {@code DenseReluDense}: {@code wo(act(wi x))} for original T5, or the gated

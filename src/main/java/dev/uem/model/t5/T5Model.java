@@ -5,11 +5,9 @@ import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
-import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -109,10 +107,7 @@ public final class T5Model extends Module {
 
     /** Parameters by HF name, in registration order (tied weights once, under {@code shared.weight}). */
     public Map<String, Tensor> namedParameters() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        StringTensorDict np = named_parameters(true);
-        for (long i = 0; i < np.size(); i++) out.put(np.get(i).key().getString(), np.get(i).value());
-        return out;
+        return dev.uem.torch.Modules.namedParameters(this);
     }
 
     /** Copies values into parameters without recording the copy in autograd. */

@@ -1,0 +1,51 @@
+package dev.uem.io;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AtomicFilesTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void writesIntoNewFoldersAndReplaces() throws IOException {
+        Path f = dir.resolve("a/b/out.txt");
+        AtomicFiles.writeString(f, "one");
+        AtomicFiles.writeString(f, "two");
+        assertEquals("two", Files.readString(f));
+        assertFalse(Files.exists(dir.resolve("a/b/out.txt.tmp")));
+    }
+
+    @Test
+    void aBodyThatClosesItsStreamStillCompletes() throws IOException {
+        Path f = dir.resolve("closed.json");
+        AtomicFiles.write(f, out -> new com.fasterxml.jackson.databind.ObjectMapper().writeValue(out, java.util.Map.of("k", 1)));
+        assertEquals("{\"k\":1}", Files.readString(f));
+    }
+
+    @Test
+    void aFailedWriteLeavesTheOldFileAndNoTemporary() throws IOException {
+        Path f = dir.resolve("out.txt");
+        AtomicFiles.writeString(f, "old");
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> AtomicFiles.write(f, out -> {
+            out.write("half".getBytes());
+            throw new IOException("disk full");
+        }));
+        assertTrue(e.getMessage().contains("out.txt") && e.getMessage().contains("disk full"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> AtomicFiles.write(f, out -> {
+            throw new IllegalStateException("encoder failed");
+        }));
+        assertEquals("old", Files.readString(f));
+        assertFalse(Files.exists(dir.resolve("out.txt.tmp")));
+    }
+}
