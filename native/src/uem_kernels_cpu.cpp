@@ -1,0 +1,230 @@
+// CPU implementation of uem_kernels.h (float32). Single-threaded by design: libtorch runs one intra-op thread on
+// the machines we train on, and the only heavy part, the projection's matrix products, goes to the OpenBLAS that
+// libtorch itself uses, so both paths of a comparison multiply matrices with the same code.
+#include "uem_kernels.h"
+
+#include <dlfcn.h>
+
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+namespace {
+
+thread_local std::string last_error;
+
+int fail(int code, const std::string& message) {
+    last_error = message;
+    return code;
+}
+
+// ---- matrix products: C (+)= op(A) op(B), row-major ---------------------------------------------------------
+
+enum { kRowMajor = 101, kNoTrans = 111, kTrans = 112 };
+using cblas_sgemm_fn = void (*)(int, int, int, int, int, int, float, const float*, int, const float*, int, float,
+                                float*, int);
+
+struct Blas {
+    cblas_sgemm_fn sgemm = nullptr;
+    bool enabled = false;
+
+    Blas() {
+        // Reuse the OpenBLAS already in the process (RTLD_NOLOAD: never load a second copy). Only the LP64
+        // interface matches the int arguments below.
+        for (const char* name : {"libopenblas.so.0", "libopenblas_nolapack.so.0", "libopenblas.so"}) {
+            void* h = dlopen(name, RTLD_LAZY | RTLD_NOLOAD);
+            if (!h) continue;
+            auto config = reinterpret_cast<const char* (*)()>(dlsym(h, "openblas_get_config"));
+            if (config && std::strstr(config(), "USE64BITINT")) continue;
+            sgemm = reinterpret_cast<cblas_sgemm_fn>(dlsym(h, "cblas_sgemm"));
+            if (sgemm) break;
+        }
+        enabled = sgemm != nullptr;
+    }
+};
+
+Blas& blas() {
+    static Blas b;
+    return b;
+}
+
+// C[M,N] += A[M,K] B[K,N]
+void gemm_nn(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
+             int64_t ldc) {
+    if (blas().enabled && M < INT_MAX && N < INT_MAX && K < INT_MAX) {
+        blas().sgemm(kRowMajor, kNoTrans, kNoTrans, (int)M, (int)N, (int)K, 1.f, A, (int)lda, B, (int)ldb, 1.f, C,
+                     (int)ldc);
+        return;
+    }
+    for (int64_t i = 0; i < M; i++) {
+        float* c = C + i * ldc;
+        for (int64_t kk = 0; kk < K; kk++) {
+            const float a = A[i * lda + kk];
+            const float* b = B + kk * ldb;
+            for (int64_t j = 0; j < N; j++) c[j] += a * b[j];  // unit stride: vectorised by the compiler
+        }
+    }
+}
+
+// C[M,N] += A[M,K] B[N,K]^T
+void gemm_nt(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
+             int64_t ldc) {
+    if (blas().enabled && M < INT_MAX && N < INT_MAX && K < INT_MAX) {
+        blas().sgemm(kRowMajor, kNoTrans, kTrans, (int)M, (int)N, (int)K, 1.f, A, (int)lda, B, (int)ldb, 1.f, C,
+                     (int)ldc);
+        return;
+    }
+    for (int64_t i = 0; i < M; i++) {
+        const float* a = A + i * lda;
+        for (int64_t j = 0; j < N; j++) {
+            const float* b = B + j * ldb;
+            float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};  // 8 independent sums: vectorisable without -ffast-math
+            int64_t kk = 0;
+            for (; kk + 8 <= K; kk += 8)
+                for (int l = 0; l < 8; l++) acc[l] += a[kk + l] * b[kk + l];
+            float s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+            for (; kk < K; kk++) s += a[kk] * b[kk];
+            C[i * ldc + j] += s;
+        }
+    }
+}
+
+// C[M,N] += A[K,M]^T B[K,N]
+void gemm_tn(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
+             int64_t ldc) {
+    if (blas().enabled && M < INT_MAX && N < INT_MAX && K < INT_MAX) {
+        blas().sgemm(kRowMajor, kTrans, kNoTrans, (int)M, (int)N, (int)K, 1.f, A, (int)lda, B, (int)ldb, 1.f, C,
+                     (int)ldc);
+        return;
+    }
+    for (int64_t kk = 0; kk < K; kk++) {
+        const float* b = B + kk * ldb;
+        for (int64_t i = 0; i < M; i++) {
+            const float a = A[kk * lda + i];
+            float* c = C + i * ldc;
+            for (int64_t j = 0; j < N; j++) c[j] += a * b[j];
+        }
+    }
+}
+
+// Calls fn(start, length) for each maximal run of real (mask != 0) rows: one matrix product per run, so padded
+// rows cost nothing and histories padded at the end (the usual case) take one product per batch row.
+template <typename Fn>
+void for_each_run(const int64_t* mask, int64_t p, Fn fn) {
+    int64_t j = 0;
+    while (j < p) {
+        while (j < p && mask[j] == 0) j++;
+        int64_t s = j;
+        while (j < p && mask[j] != 0) j++;
+        if (j > s) fn(s, j - s);
+    }
+}
+
+int check_sizes(int64_t B, int64_t k, int64_t p, int64_t n, int64_t d, int64_t e, int64_t vocab) {
+    if (B < 1 || k < 0 || p < 0 || n < 0 || d < 0 || e < 1 || vocab < 0) {
+        char buf[200];
+        std::snprintf(buf, sizeof buf, "bad sizes B=%lld k=%lld p=%lld n=%lld d=%lld e=%lld vocab=%lld",
+                      (long long)B, (long long)k, (long long)p, (long long)n, (long long)d, (long long)e,
+                      (long long)vocab);
+        return fail(UEM_ERR_SHAPE, buf);
+    }
+    return UEM_OK;
+}
+
+int check_ids(const int64_t* ids, int64_t count, int64_t vocab) {
+    for (int64_t i = 0; i < count; i++)
+        if (ids[i] < 0 || ids[i] >= vocab) {
+            char buf[160];
+            std::snprintf(buf, sizeof buf, "token id %lld at flat position %lld is outside [0, %lld)",
+                          (long long)ids[i], (long long)i, (long long)vocab);
+            return fail(UEM_ERR_TOKEN_ID, buf);
+        }
+    return UEM_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* uem_last_error(void) { return last_error.c_str(); }
+
+int uem_abi_version(void) { return 1; }
+
+int uem_cpu_blas(int mode) {
+    if (mode == 0) blas().enabled = false;
+    if (mode == 1) blas().enabled = blas().sgemm != nullptr;
+    return blas().enabled ? 1 : 0;
+}
+
+int uem_assemble_forward_f32(const float* prompts, const float* user, const int64_t* user_mask,
+                             const float* weight, const float* bias, const float* table,
+                             const int64_t* ids, const int64_t* text_mask,
+                             float* out, int64_t* out_mask,
+                             int64_t B, int64_t k, int64_t p, int64_t n, int64_t d, int64_t e, int64_t vocab) {
+    last_error.clear();
+    if (int rc = check_sizes(B, k, p, n, d, e, vocab)) return rc;
+    if (int rc = check_ids(ids, B * n, vocab)) return rc;
+    const int64_t L = k + p + n;
+    const size_t row_bytes = sizeof(float) * (size_t)e;
+    for (int64_t b = 0; b < B; b++) {
+        float* o = out + b * L * e;
+        const int64_t* um = user_mask + b * p;
+        if (k > 0) std::memcpy(o, prompts, row_bytes * (size_t)k);
+        // user slice: zero or bias first, then the product accumulates straight into it (no temporary)
+        float* u_out = o + k * e;
+        for (int64_t j = 0; j < p; j++) {
+            if (um[j]) std::memcpy(u_out + j * e, bias, row_bytes);
+            else std::memset(u_out + j * e, 0, row_bytes);
+        }
+        for_each_run(um, p, [&](int64_t s, int64_t len) {
+            gemm_nt(len, e, d, user + (b * p + s) * d, d, weight, d, u_out + s * e, e);
+        });
+        float* t_out = u_out + p * e;
+        for (int64_t t = 0; t < n; t++) std::memcpy(t_out + t * e, table + ids[b * n + t] * e, row_bytes);
+
+        int64_t* m = out_mask + b * L;
+        for (int64_t i = 0; i < k; i++) m[i] = 1;
+        for (int64_t j = 0; j < p; j++) m[k + j] = um[j] != 0;
+        for (int64_t t = 0; t < n; t++) m[k + p + t] = text_mask[b * n + t] != 0;
+    }
+    return UEM_OK;
+}
+
+int uem_assemble_backward_f32(const float* grad_out, const float* user, const int64_t* user_mask,
+                              const float* weight, const int64_t* ids,
+                              float* grad_prompts, float* grad_user, float* grad_weight, float* grad_bias,
+                              float* grad_table,
+                              int64_t B, int64_t k, int64_t p, int64_t n, int64_t d, int64_t e, int64_t vocab) {
+    last_error.clear();
+    if (int rc = check_sizes(B, k, p, n, d, e, vocab)) return rc;
+    if (grad_table)
+        if (int rc = check_ids(ids, B * n, vocab)) return rc;
+    const int64_t L = k + p + n;
+    for (int64_t b = 0; b < B; b++) {
+        const float* g = grad_out + b * L * e;
+        if (grad_prompts)
+            for (int64_t i = 0; i < k * e; i++) grad_prompts[i] += g[i];
+        const float* gu = g + k * e;
+        for_each_run(user_mask + b * p, p, [&](int64_t s, int64_t len) {
+            const float* gy = gu + s * e;  // [len, e]
+            if (grad_bias)
+                for (int64_t r = 0; r < len; r++)
+                    for (int64_t c = 0; c < e; c++) grad_bias[c] += gy[r * e + c];
+            if (grad_weight) gemm_tn(e, d, len, gy, e, user + (b * p + s) * d, d, grad_weight, d);
+            if (grad_user) gemm_nn(len, d, e, gy, e, weight, d, grad_user + (b * p + s) * d, d);
+        });
+        if (grad_table) {
+            // sequential scatter-add: the same order every run, so deterministic without a special mode
+            const float* gt = gu + p * e;
+            for (int64_t t = 0; t < n; t++) {
+                float* row = grad_table + ids[b * n + t] * e;
+                const float* src = gt + t * e;
+                for (int64_t c = 0; c < e; c++) row[c] += src[c];
+            }
+        }
+    }
+    return UEM_OK;
+}
+
+}  // extern "C"
