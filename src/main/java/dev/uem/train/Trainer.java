@@ -93,7 +93,7 @@ public final class Trainer {
                         if (!Double.isFinite(v))
                             throw new DivergedException("loss is " + v + " at step " + step + "; stopped. Best parameters so far (step "
                                     + bestStep + ") are in " + outDir.resolve("best.safetensors") + ", untouched");
-                        loss.div(new org.bytedeco.pytorch.Scalar((double) s.accumulation())).backward();
+                        model.backward(loss.div(new org.bytedeco.pytorch.Scalar((double) s.accumulation())));
                         stepLoss += v / s.accumulation();
                         examples += w.size();
                     }

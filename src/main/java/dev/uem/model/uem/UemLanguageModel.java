@@ -16,6 +16,7 @@ public final class UemLanguageModel extends Module {
     public final T5Model lm;
     public final UserEmbeddingModule uem;
     public final SoftPrompts prompts;
+    private PromptAssembly assembly = PromptAssembly.create(PromptAssembly.Kernels.best());
 
     public UemLanguageModel(T5Model lm, UserEmbeddingModule uem, SoftPrompts prompts) {
         super("UemLanguageModel");
@@ -26,9 +27,25 @@ public final class UemLanguageModel extends Module {
         this.prompts = register_module("prompts", prompts);
     }
 
+    /** Chooses the prompt-assembly implementation (native kernels or libtorch ops; same results). */
+    public UemLanguageModel useKernels(PromptAssembly.Kernels kernels) {
+        assembly = PromptAssembly.create(kernels);
+        return this;
+    }
+
+    public PromptAssembly.Kernels kernels() {
+        return assembly.kernels();
+    }
+
     public PromptAssembly.Assembled assemble(Batch b) {
-        Tensor user = uem.forward(b.rows(), b.userMask());
-        return PromptAssembly.assemble(prompts.weight(), user, b.userMask(), lm.embed(b.instructionIds()), b.instructionMask());
+        Tensor hidden = uem.hidden(b.rows(), b.userMask());
+        return assembly.assemble(new PromptAssembly.Inputs(prompts.weight(), hidden, b.userMask(), uem.projectionWeight(),
+                uem.projectionBias(), lm.sharedWeight(), b.instructionIds(), b.instructionMask()));
+    }
+
+    /** Back-propagates a loss from {@link #loss}: use this, not {@code loss.backward()} (the native path needs it). */
+    public void backward(Tensor loss) {
+        assembly.backward(loss);
     }
 
     /** Teacher-forced mean cross-entropy of the target sentence. */

@@ -53,6 +53,15 @@ public final class UserEmbeddingModule extends Module {
      * @return user tokens {@code [B, p, e]}, zero where {@code mask} is 0
      */
     public Tensor forward(Tensor rows, Tensor mask) {
+        Tensor keep = mask.to(torch.ScalarType.Float).unsqueeze(-1);
+        return projection.forward(hidden(rows, mask)).mul(keep);
+    }
+
+    /**
+     * The transformer's output before the projection to the LM width, {@code [B, p, h]}: the prompt assembly
+     * applies the projection itself, fused with the concatenation ({@link PromptAssembly}).
+     */
+    public Tensor hidden(Tensor rows, Tensor mask) {
         long p = rows.size(1);
         if (p > config.maxHistory()) throw new IllegalArgumentException("history of " + p + " rows exceeds max_history " + config.maxHistory());
         Tensor h = input.forward(rows).add(positions.forward(torch.arange(new Scalar(p), dev.uem.torch.Tensors.LONG)));
@@ -61,7 +70,17 @@ public final class UserEmbeddingModule extends Module {
         Tensor keyBias = keep.squeeze(-1).neg().add(new Scalar(1.0)).mul(new Scalar(-1e9)).unsqueeze(1).unsqueeze(1);
         h = dropout(h);
         for (EncoderLayer l : layers) h = l.forward(h, keyBias);
-        return projection.forward(finalNorm.forward(h)).mul(keep);
+        return finalNorm.forward(h);
+    }
+
+    /** The projection to the LM width: weight {@code [e, h]}. */
+    public Tensor projectionWeight() {
+        return projection.weight();
+    }
+
+    /** The projection's bias {@code [e]}. */
+    public Tensor projectionBias() {
+        return projection.bias();
     }
 
     private Tensor dropout(Tensor x) {

@@ -9,6 +9,8 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -53,21 +55,30 @@ class UserEmbeddingModuleTest {
         }
     }
 
-    @Test
-    void gradientsReachEveryParameterAndPromptsAssemble() {
+    @ParameterizedTest
+    @EnumSource(PromptAssembly.Kernels.class)
+    void gradientsReachEveryParameterAndPromptsAssemble(PromptAssembly.Kernels kernels) {
         try (PointerScope s = new PointerScope(); UserEmbeddingModule uem = new UserEmbeddingModule(SMALL)) {
             uem.train(true);
             SoftPrompts prompts = new SoftPrompts(3, 8).initRandom(0.5);
             Tensor rows = torch.randn(2, 4, 12);
             Tensor userMask = Tensors.longs(new long[] {1, 1, 1, 1, 1, 1, 0, 0}, 2, 4);
-            Tensor tokens = torch.randn(2, 3, 8);
+            Tensor table = torch.randn(20, 8).requires_grad_(true);
+            Tensor ids = Tensors.longs(new long[] {5, 7, 9, 1, 0, 0}, 2, 3);
             Tensor tokenMask = Tensors.longs(new long[] {1, 1, 1, 1, 1, 0}, 2, 3);
-            PromptAssembly.Assembled a = PromptAssembly.assemble(prompts.weight(), uem.forward(rows, userMask), userMask, tokens, tokenMask);
+            PromptAssembly assembly = PromptAssembly.create(kernels);
+            PromptAssembly.Assembled a = assembly.assemble(new PromptAssembly.Inputs(prompts.weight(), uem.hidden(rows, userMask), userMask,
+                    uem.projectionWeight(), uem.projectionBias(), table, ids, tokenMask));
             assertArrayEquals(new long[] {2, 10, 8}, a.inputsEmbeds().shape());
             assertArrayEquals(new long[] {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0}, Tensors.toLongs(a.attentionMask()));
             assertTrue(torch.equal(a.inputsEmbeds().select(0, 1).narrow(0, 0, 3), prompts.weight()), "prompts first in every row");
-            a.inputsEmbeds().pow(new Scalar(2)).sum().backward();
+            assertTrue(torch.equal(a.inputsEmbeds().select(0, 1).narrow(0, 5, 2), torch.zeros(2, 8)), "padded history rows are zero");
+            assertTrue(torch.equal(a.inputsEmbeds().select(0, 0).select(0, 8), table.select(0, 7)), "tokens gathered by id");
+            assertTrue(torch.allclose(a.inputsEmbeds().narrow(1, 3, 4), uem.forward(rows, userMask), 1e-6, 1e-6, false), "user slice = UEM.forward");
+            assembly.backward(a.inputsEmbeds().pow(new Scalar(2)).sum());
             assertTrue(prompts.weight().grad().abs().sum().item_float() > 0);
+            assertTrue(table.grad().select(0, 7).abs().sum().item_float() > 0, "table row 7 gets a gradient");
+            assertEquals(0f, table.grad().select(0, 3).abs().sum().item_float(), "unused table row 3 gets none");
             var params = uem.named_parameters(true);
             assertTrue(params.size() > 10);
             for (long i = 0; i < params.size(); i++) {
