@@ -20,7 +20,7 @@ int fail(int code, const std::string& message) {
     return code;
 }
 
-// ---- matrix products: C (+)= op(A) op(B), row-major ---------------------------------------------------------
+// ---- matrix products, row-major: gemm_nt overwrites C, gemm_nn and gemm_tn accumulate into it ---------------------------------------------------------
 
 enum { kRowMajor = 101, kNoTrans = 111, kTrans = 112 };
 using cblas_sgemm_fn = void (*)(int, int, int, int, int, int, float, const float*, int, const float*, int, float,
@@ -68,14 +68,16 @@ void gemm_nn(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const
     }
 }
 
-// C[M,N] += A[M,K] B[N,K]^T
+// C[M,N] = A[M,K] B[N,K]^T   (overwrites C: the forward's scratch needs no zero-fill)
 void gemm_nt(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
              int64_t ldc) {
     if (blas().enabled && M < INT_MAX && N < INT_MAX && K < INT_MAX) {
-        blas().sgemm(kRowMajor, kNoTrans, kTrans, (int)M, (int)N, (int)K, 1.f, A, (int)lda, B, (int)ldb, 1.f, C,
+        blas().sgemm(kRowMajor, kNoTrans, kTrans, (int)M, (int)N, (int)K, 1.f, A, (int)lda, B, (int)ldb, 0.f, C,
                      (int)ldc);
         return;
     }
+    for (int64_t i = 0; i < M; i++)
+        for (int64_t j = 0; j < N; j++) C[i * ldc + j] = 0.f;
     for (int64_t i = 0; i < M; i++) {
         const float* a = A + i * lda;
         for (int64_t j = 0; j < N; j++) {
@@ -167,7 +169,6 @@ int uem_assemble_forward_f32(const float* prompts, const float* user, const int6
     // row would re-pack W every time (measured 1.5x slower per useful FLOP), and the output's user slices are
     // not one strided matrix. Padded rows are computed and dropped, as libtorch's linear does.
     float* projected = scratch(0, B * p * e);
-    std::memset(projected, 0, sizeof(float) * (size_t)(B * p * e));
     gemm_nt(B * p, e, d, user, d, weight, d, projected, e);
     for (int64_t b = 0; b < B; b++) {
         float* o = out + b * L * e;

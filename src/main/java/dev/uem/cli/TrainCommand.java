@@ -17,6 +17,7 @@ import dev.uem.io.AtomicFiles;
 import dev.uem.model.t5.T5Checkpoint;
 import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
+import dev.uem.model.uem.PromptAssembly;
 import dev.uem.model.uem.SoftPrompts;
 import dev.uem.model.uem.UemConfig;
 import dev.uem.model.uem.UemLanguageModel;
@@ -77,8 +78,20 @@ final class TrainCommand implements Callable<Integer> {
     Path cache;
     @Option(names = "--seed", defaultValue = "0", description = "Seed of split, windows, init and order (default: ${DEFAULT-VALUE}).")
     long seed;
+    @Option(names = "--kernels", paramLabel = "native|torch",
+            description = "Prompt assembly: fused native kernels or libtorch ops (same results; default: native when its library loads).")
+    String kernels;
     @Option(names = "--max-new-tokens", defaultValue = "32", description = "Generation length limit (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
+
+    private PromptAssembly.Kernels kernelChoice() {
+        if (kernels == null) return PromptAssembly.Kernels.best();
+        return switch (kernels) {
+            case "native" -> PromptAssembly.Kernels.NATIVE;
+            case "torch" -> PromptAssembly.Kernels.TORCH;
+            default -> throw new IllegalArgumentException("--kernels: expected native or torch, found '" + kernels + "'");
+        };
+    }
 
     @Override
     public Integer call() throws IOException {
@@ -103,12 +116,13 @@ final class TrainCommand implements Callable<Integer> {
             SoftPrompts prompts = new SoftPrompts(uc.promptLength(), uc.lmWidth()).initFromVocab(t5.sharedWeight(), 32000);
             ObjectNode cfg = json.createObjectNode();
             cfg.put("dataset", d.dir().toString()).put("encoder", enc.id()).put("lm", lm).put("uem", uemName).put("history", history)
+                    .put("kernels", kernelChoice().name().toLowerCase())
                     .put("seed", seed).put("train_examples", train.size()).put("validation_examples", val.size()).put("test_examples", test.size());
             cfg.set("settings", json.valueToTree(settings));
             cfg.set("uem_config", json.valueToTree(uc));
             cfg.set("lm_config", json.valueToTree(t5.config));
             AtomicFiles.writeString(dir.resolve("config.json"), json.writeValueAsString(cfg));
-            try (UemLanguageModel model = new UemLanguageModel(t5, uem, prompts)) {
+            try (UemLanguageModel model = new UemLanguageModel(t5, uem, prompts).useKernels(kernelChoice())) {
                 BatchBuilder batches = new BatchBuilder(d, items, tok);
                 Trainer.Outcome o = new Trainer(model, batches, settings, dir).train(train, val, true);
                 long tEval = System.nanoTime();

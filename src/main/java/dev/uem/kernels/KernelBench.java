@@ -22,7 +22,9 @@ public final class KernelBench {
     public static final KernelCheck.Shape DEFAULT = new KernelCheck.Shape("default", 16, 20, 50, 32, 1152, 256, 32128, false);
     public static final KernelCheck.Shape PAPER = new KernelCheck.Shape("paper", 128, 20, 100, 32, 2304, 768, 32128, false);
 
-    public record Result(KernelCheck.Shape shape, double forwardNativeMs, double forwardTorchMs, double fullNativeMs, double fullTorchMs) {
+    /** Medians; the matmul-only times are the projection's matrix products alone (1 forward, 3 forward+backward): the floor both paths share. */
+    public record Result(KernelCheck.Shape shape, double forwardNativeMs, double forwardTorchMs, double fullNativeMs, double fullTorchMs,
+                         double forwardMatmulMs, double fullMatmulMs) {
         public double forwardRatio() {
             return forwardTorchMs / forwardNativeMs;
         }
@@ -82,6 +84,23 @@ public final class KernelBench {
             }
         }
 
+        /** The projection's forward product alone, over all B*p rows. */
+        public void matmulForward() {
+            try (PointerScope s = new PointerScope()) {
+                hidden.view(-1, shape.d()).mm(weight.t());
+            }
+        }
+
+        /** The three products of the projection's forward and backward (out, dU, dW). */
+        public void matmulForwardBackward() {
+            try (PointerScope s = new PointerScope()) {
+                Tensor h = hidden.view(-1, shape.d()), g = gradOut.narrow(1, shape.k(), shape.p()).reshape(-1, shape.e());
+                h.mm(weight.t());
+                g.mm(weight);
+                g.t().mm(h);
+            }
+        }
+
         public void torchForwardBackward() {
             try (PointerScope s = new PointerScope()) {
                 PromptAssembly.Assembled a = PromptAssembly.torchOps(new PromptAssembly.Inputs(leaf(prompts), leaf(hidden), userMask, leaf(weight),
@@ -105,15 +124,17 @@ public final class KernelBench {
         try (Inputs in = new Inputs(shape, 42)) {
             in.nativeForwardBackward();  // warm-up: first-touch page faults, BLAS buffers
             in.torchForwardBackward();
-            double[] fn = new double[reps], ft = new double[reps], bn = new double[reps], bt = new double[reps];
+            double[] fn = new double[reps], ft = new double[reps], bn = new double[reps], bt = new double[reps], fm = new double[reps], bm = new double[reps];
             for (int i = 0; i < reps; i++) {
                 fn[i] = time(in::nativeForward);
                 ft[i] = time(in::torchForward);
                 bn[i] = time(in::nativeForwardBackward);
                 bt[i] = time(in::torchForwardBackward);
+                fm[i] = time(in::matmulForward);
+                bm[i] = time(in::matmulForwardBackward);
                 tick.run();
             }
-            return new Result(shape, median(fn), median(ft), median(bn), median(bt));
+            return new Result(shape, median(fn), median(ft), median(bn), median(bt), median(fm), median(bm));
         }
     }
 
