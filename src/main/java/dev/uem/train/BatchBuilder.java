@@ -33,6 +33,31 @@ public final class BatchBuilder {
         return targets.computeIfAbsent(user, u -> tokenizer.encode(Verbalizer.target(PreferenceLabels.of(dataset, u))));
     }
 
+    /**
+     * A batch of arbitrary histories (a new user's ratings, a user's latest items) for generation or export:
+     * no targets, so {@code labels} is one ignored position per row. Tensors are created in the caller's PointerScope.
+     */
+    public Batch forHistories(List<List<Dataset.Entry>> histories) {
+        int b = histories.size();
+        int p = Math.max(1, histories.stream().mapToInt(List::size).max().orElse(1));
+        int width = items.rowWidth();
+        float[] rows = new float[b * p * width];
+        long[] userMask = new long[b * p];
+        long[] instr = new long[b * instruction.length], instrMask = new long[b * instruction.length], labels = new long[b];
+        java.util.Arrays.fill(labels, -100L);
+        java.util.Arrays.fill(instrMask, 1L);
+        for (int i = 0; i < b; i++) {
+            List<Dataset.Entry> h = histories.get(i);
+            for (int j = 0; j < h.size(); j++) {
+                items.row(h.get(j), rows, (i * p + j) * width);
+                userMask[i * p + j] = 1;
+            }
+            System.arraycopy(instruction, 0, instr, i * instruction.length, instruction.length);
+        }
+        return new Batch(Tensors.floats(rows, b, p, width), Tensors.longs(userMask, b, p),
+                Tensors.longs(instr, b, instruction.length), Tensors.longs(instrMask, b, instruction.length), Tensors.longs(labels, b, 1));
+    }
+
     /** Tensors are created in the caller's PointerScope. */
     public Batch build(List<Examples.Window> windows) {
         int b = windows.size();

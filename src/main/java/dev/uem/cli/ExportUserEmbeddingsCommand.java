@@ -1,0 +1,99 @@
+package dev.uem.cli;
+
+import dev.uem.data.Dataset;
+import dev.uem.data.DatasetReader;
+import dev.uem.data.HistoryFile;
+import dev.uem.data.ReadOptions;
+import dev.uem.data.UserSplit;
+import dev.uem.embed.ItemEmbeddings;
+import dev.uem.embed.MiniLmEncoder;
+import dev.uem.model.io.SafetensorsWriter;
+import dev.uem.text.T5Tokenizer;
+import dev.uem.torch.Tensors;
+import dev.uem.torch.TorchRuntime;
+import dev.uem.train.Batch;
+import dev.uem.train.BatchBuilder;
+import dev.uem.train.TrainedRun;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code uem export-user-embeddings}: every user's soft tokens from a trained run, as safetensors. */
+@Command(name = "export-user-embeddings", mixinStandardHelpOptions = true,
+        description = {"Write each user's soft tokens (the UEM's output for the user's latest p ratings, [len, e])",
+                "to one safetensors file: key 'user.<id>' per user, plus 'prompts' ([k, e], the task soft prompts)."})
+final class ExportUserEmbeddingsCommand implements Callable<Integer> {
+    @Option(names = "--run", required = true, paramLabel = "DIR", description = "A uem train run folder.")
+    Path run;
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output .safetensors file (written atomically).")
+    Path out;
+    @Option(names = "--users", defaultValue = "all", paramLabel = "all|train|validation|test",
+            description = "Which users (split by the run's seed; default: ${DEFAULT-VALUE}).")
+    String users;
+    @Option(names = "--data", paramLabel = "DIR", description = "MovieLens folder (default: the one the run trained on).")
+    Path data;
+    @Option(names = "--cache", defaultValue = "cache", paramLabel = "DIR", description = "Embedding cache folder (default: ${DEFAULT-VALUE}).")
+    Path cache;
+    @Option(names = "--seed", defaultValue = "0", description = "Split seed, as given to uem train (default: ${DEFAULT-VALUE}).")
+    long seed;
+    @Option(names = "--batch-size", defaultValue = "32") int batchSize;
+
+    @Override
+    public Integer call() {
+        TorchRuntime.init();
+        try (TrainedRun r = TrainedRun.open(run); T5Tokenizer tok = r.tokenizer(); MiniLmEncoder enc = new MiniLmEncoder()) {
+            Dataset d = DatasetReader.read(data != null ? data : r.dataset, ReadOptions.defaults());
+            int[] ids = switch (users) {
+                case "all" -> d.userIds();
+                case "train" -> UserSplit.of(d.userIds(), seed).train();
+                case "validation" -> UserSplit.of(d.userIds(), seed).validation();
+                case "test" -> UserSplit.of(d.userIds(), seed).test();
+                default -> throw new IllegalArgumentException("--users: expected all, train, validation or test, found '" + users + "'");
+            };
+            ItemEmbeddings items = ItemEmbeddings.open(d, enc, cache, true);
+            BatchBuilder batches = new BatchBuilder(d, items, tok);
+            long e = r.model.uem.config.lmWidth();
+            Map<Integer, float[]> tokens = new LinkedHashMap<>();
+            Map<Integer, Integer> lengths = new LinkedHashMap<>();
+            try (ProgressBar pb = new ProgressBarBuilder().setTaskName("export").setInitialMax(ids.length).setStyle(ProgressBarStyle.ASCII).build()) {
+                for (int i = 0; i < ids.length; i += batchSize) {
+                    int[] chunk = Arrays.copyOfRange(ids, i, Math.min(ids.length, i + batchSize));
+                    List<List<Dataset.Entry>> hs = new ArrayList<>();
+                    for (int u : chunk) hs.add(HistoryFile.latest(d.history(u), r.history));
+                    try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+                        Batch b = batches.forHistories(hs);
+                        Tensor soft = r.model.uem.forward(b.rows(), b.userMask());       // [B, p, e]
+                        for (int j = 0; j < chunk.length; j++) {
+                            int len = hs.get(j).size();
+                            tokens.put(chunk[j], Tensors.toFloats(soft.select(0, j).narrow(0, 0, len).contiguous()));
+                            lengths.put(chunk[j], len);
+                        }
+                    }
+                    pb.stepBy(chunk.length);
+                }
+            }
+            try (PointerScope scope = new PointerScope()) {
+                Map<String, Tensor> out = new LinkedHashMap<>();
+                out.put("prompts", r.model.prompts.weight().detach().clone());
+                for (Map.Entry<Integer, float[]> t : tokens.entrySet())
+                    out.put("user." + t.getKey(), Tensors.floats(t.getValue(), lengths.get(t.getKey()), e));
+                SafetensorsWriter.write(this.out, out);
+            }
+            System.out.printf("wrote soft tokens of %d users (up to %d each, width %d) to %s%n", tokens.size(), r.history, e, this.out);
+            return 0;
+        }
+    }
+}

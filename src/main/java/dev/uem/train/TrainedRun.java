@@ -1,0 +1,99 @@
+package dev.uem.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.uem.model.io.SafetensorsFile;
+import dev.uem.model.t5.T5Config;
+import dev.uem.model.t5.T5Model;
+import dev.uem.model.uem.SoftPrompts;
+import dev.uem.model.uem.UemConfig;
+import dev.uem.model.uem.UemLanguageModel;
+import dev.uem.model.uem.UserEmbeddingModule;
+import dev.uem.text.T5Tokenizer;
+import dev.uem.torch.Modules;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A finished {@code uem train} run folder opened for use: the model rebuilt from {@code config.json}
+ * ({@code lm_config}, {@code uem_config}) with the parameters of {@code best.safetensors}, in eval mode.
+ * Every parameter must be in the file with its shape, or loading fails naming the file and key.
+ */
+public final class TrainedRun implements AutoCloseable {
+    public final Path dir;
+    public final UemLanguageModel model;
+    /** History length p the run was trained with. */
+    public final int history;
+    /** The dataset folder the run was trained on, as written in config.json. */
+    public final Path dataset;
+    /** {@code t5-mini} or the HF checkpoint folder the LM came from (its tokenizer is used). */
+    public final String lm;
+    public final String encoder;
+
+    private TrainedRun(Path dir, UemLanguageModel model, int history, Path dataset, String lm, String encoder) {
+        this.dir = dir;
+        this.model = model;
+        this.history = history;
+        this.dataset = dataset;
+        this.lm = lm;
+        this.encoder = encoder;
+    }
+
+    public static TrainedRun open(Path dir) {
+        Path configFile = dir.resolve("config.json"), params = dir.resolve("best.safetensors");
+        if (!Files.isRegularFile(configFile)) throw new IllegalArgumentException(configFile + ": not found (is " + dir + " a uem train run folder?)");
+        if (!Files.isRegularFile(params)) throw new IllegalArgumentException(params + ": not found (the run never reached a validation step)");
+        ObjectMapper json = new ObjectMapper();
+        JsonNode c;
+        try {
+            c = json.readTree(configFile.toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(configFile + ": not valid JSON: " + e.getMessage(), e);
+        }
+        T5Config lmConfig = read(json, c, configFile, "lm_config", T5Config.class);
+        UemConfig uemConfig = read(json, c, configFile, "uem_config", UemConfig.class);
+        UemLanguageModel model = new UemLanguageModel(T5Model.create(lmConfig, 0), new UserEmbeddingModule(uemConfig),
+                new SoftPrompts(uemConfig.promptLength(), uemConfig.lmWidth()));
+        try (PointerScope scope = new PointerScope(); SafetensorsFile f = SafetensorsFile.open(params); NoGradGuard g = new NoGradGuard()) {
+            for (Map.Entry<String, Tensor> e : Modules.namedParameters(model).entrySet()) e.getValue().copy_(f.read(e.getKey()));
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+        model.eval();
+        return new TrainedRun(dir, model, c.path("history").asInt(Math.max(1, uemConfig.maxHistory())), Path.of(text(c, configFile, "dataset")),
+                text(c, configFile, "lm"), c.path("encoder").asText("all-MiniLM-L6-v2"));
+    }
+
+    private static <T> T read(ObjectMapper json, JsonNode c, Path file, String key, Class<T> type) {
+        JsonNode n = c.get(key);
+        if (n == null) throw new IllegalArgumentException(file + ": missing key '" + key + "'");
+        try {
+            return json.treeToValue(n, type);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": key '" + key + "': " + e.getMessage().lines().findFirst().orElse(""));
+        }
+    }
+
+    private static String text(JsonNode c, Path file, String key) {
+        JsonNode n = c.get(key);
+        if (n == null || !n.isTextual()) throw new IllegalArgumentException(file + ": missing text key '" + key + "'");
+        return n.asText();
+    }
+
+    /** The tokenizer the run trained with. */
+    public T5Tokenizer tokenizer() {
+        return T5Tokenizer.forCheckpoint(lm.equals("t5-mini") ? null : Path.of(lm));
+    }
+
+    @Override public void close() {
+        model.close();
+    }
+}

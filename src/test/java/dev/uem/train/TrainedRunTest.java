@@ -1,0 +1,86 @@
+package dev.uem.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.uem.io.AtomicFiles;
+import dev.uem.model.io.SafetensorsWriter;
+import dev.uem.model.t5.T5Config;
+import dev.uem.model.t5.T5Model;
+import dev.uem.model.uem.SoftPrompts;
+import dev.uem.model.uem.UemConfig;
+import dev.uem.model.uem.UemLanguageModel;
+import dev.uem.model.uem.UserEmbeddingModule;
+import dev.uem.torch.Modules;
+import dev.uem.torch.TorchRuntime;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A run folder as uem train writes it opens into the same model (used by uem predict and export-user-embeddings). */
+class TrainedRunTest {
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void init() {
+        TorchRuntime.init();
+    }
+
+    private Map<String, Tensor> writeRun(long seed) throws Exception {
+        T5Config c = new T5Config(300, 32, 8, 64, 1, 1, 4, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0);
+        torch.manual_seed(seed);
+        UemConfig uc = new UemConfig(24, 32, 1, 4, 64, 0.0, 8, 32, 4);
+        UemLanguageModel m = new UemLanguageModel(T5Model.create(c, seed), new UserEmbeddingModule(uc), new SoftPrompts(4, 32).initRandom(0.5));
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode cfg = json.createObjectNode().put("dataset", "data/movielens/ml-latest-small").put("lm", "t5-mini").put("history", 8)
+                .put("encoder", "all-MiniLM-L6-v2");
+        cfg.set("uem_config", json.valueToTree(uc));
+        cfg.set("lm_config", json.valueToTree(c));
+        AtomicFiles.writeString(dir.resolve("config.json"), json.writeValueAsString(cfg));
+        Map<String, Tensor> params = Modules.namedParameters(m);
+        SafetensorsWriter.write(dir.resolve("best.safetensors"), params);
+        return params;
+    }
+
+    @Test
+    void opensIntoTheSavedParameters() throws Exception {
+        try (PointerScope s = new PointerScope()) {
+            Map<String, Tensor> saved = writeRun(3);
+            try (TrainedRun r = TrainedRun.open(dir)) {
+                Map<String, Tensor> loaded = Modules.namedParameters(r.model);
+                assertEquals(saved.keySet(), loaded.keySet());
+                for (String k : saved.keySet()) assertTrue(torch.equal(saved.get(k), loaded.get(k)), k);
+                assertEquals(8, r.history);
+                assertEquals("t5-mini", r.lm);
+                assertTrue(!r.model.is_training(), "eval mode");
+            }
+        }
+    }
+
+    @Test
+    void errorsNameTheFileAndKey() throws Exception {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainedRun.open(dir));
+        assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains("not found"), e.getMessage());
+        try (PointerScope s = new PointerScope()) {
+            writeRun(3);
+        }
+        String cfg = Files.readString(dir.resolve("config.json"));
+        Files.writeString(dir.resolve("config.json"), cfg.replace("\"uem_config\"", "\"uem_cfg\""));
+        e = assertThrows(IllegalArgumentException.class, () -> TrainedRun.open(dir));
+        assertTrue(e.getMessage().contains("uem_config"), e.getMessage());
+        Files.writeString(dir.resolve("config.json"), cfg.replace("\"heads\":4", "\"heads\":5"));
+        RuntimeException bad = assertThrows(RuntimeException.class, () -> TrainedRun.open(dir));
+        assertTrue(bad.getMessage().contains("heads"), bad.getMessage());
+    }
+}
