@@ -49,7 +49,9 @@ final class NativePromptAssembly extends PromptAssembly {
     @Override public void backward(Tensor loss) {
         try {
             loss.backward();
-            for (Pending p : pending) finish(p);
+            // an assembly whose loss was never back-propagated (a step abandoned on a NaN) was freed with its
+            // PointerScope: skip it rather than read freed memory
+            for (Pending p : pending) if (!p.out().isNull()) finish(p);
         } finally {
             pending.clear();
         }
