@@ -1,14 +1,9 @@
 package dev.uem.cli;
 
 import dev.uem.data.Dataset;
-import dev.uem.data.DatasetReader;
 import dev.uem.data.HistoryFile;
-import dev.uem.data.ReadOptions;
 import dev.uem.data.UserSplit;
-import dev.uem.embed.ItemEmbeddings;
-import dev.uem.embed.MiniLmEncoder;
 import dev.uem.model.io.SafetensorsWriter;
-import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.Tensors;
 import dev.uem.torch.TorchRuntime;
 import dev.uem.train.Batch;
@@ -21,6 +16,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -36,17 +32,13 @@ import java.util.concurrent.Callable;
         description = {"Write each user's soft tokens (the UEM's output for the user's latest p ratings, [len, e])",
                 "to one safetensors file: key 'user.<id>' per user, plus 'prompts' ([k, e], the task soft prompts)."})
 final class ExportUserEmbeddingsCommand implements Callable<Integer> {
-    @Option(names = "--run", required = true, paramLabel = "DIR", description = "A uem train run folder.")
-    Path run;
+    @Mixin
+    RunOptions runOptions;
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output .safetensors file (written atomically).")
     Path out;
     @Option(names = "--users", defaultValue = "all", paramLabel = "all|train|validation|test",
             description = "Which users (split by the run's seed; default: ${DEFAULT-VALUE}).")
     String users;
-    @Option(names = "--data", paramLabel = "DIR", description = "MovieLens folder (default: the one the run trained on).")
-    Path data;
-    @Option(names = "--cache", defaultValue = "cache", paramLabel = "DIR", description = "Embedding cache folder (default: ${DEFAULT-VALUE}).")
-    Path cache;
     @Option(names = "--seed", defaultValue = "0", description = "Split seed, as given to uem train (default: ${DEFAULT-VALUE}).")
     long seed;
     @Option(names = "--batch-size", defaultValue = "32") int batchSize;
@@ -54,8 +46,9 @@ final class ExportUserEmbeddingsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         TorchRuntime.init();
-        try (TrainedRun r = TrainedRun.open(run); T5Tokenizer tok = r.tokenizer(); MiniLmEncoder enc = new MiniLmEncoder()) {
-            Dataset d = DatasetReader.read(data != null ? data : r.dataset, ReadOptions.defaults());
+        try (RunOptions.Opened o = runOptions.open()) {
+            TrainedRun r = o.run();
+            Dataset d = o.dataset();
             int[] ids = switch (users) {
                 case "all" -> d.userIds();
                 case "train" -> UserSplit.of(d.userIds(), seed).train();
@@ -63,8 +56,7 @@ final class ExportUserEmbeddingsCommand implements Callable<Integer> {
                 case "test" -> UserSplit.of(d.userIds(), seed).test();
                 default -> throw new IllegalArgumentException("--users: expected all, train, validation or test, found '" + users + "'");
             };
-            ItemEmbeddings items = ItemEmbeddings.open(d, enc, cache, true);
-            BatchBuilder batches = new BatchBuilder(d, items, tok);
+            BatchBuilder batches = new BatchBuilder(d, o.items(), o.tokenizer());
             long e = r.model.uem.config.lmWidth();
             Map<Integer, float[]> tokens = new LinkedHashMap<>();
             Map<Integer, Integer> lengths = new LinkedHashMap<>();

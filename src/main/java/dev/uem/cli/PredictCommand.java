@@ -1,15 +1,10 @@
 package dev.uem.cli;
 
 import dev.uem.data.Dataset;
-import dev.uem.data.DatasetReader;
 import dev.uem.data.HistoryFile;
 import dev.uem.data.PreferenceLabels;
-import dev.uem.data.ReadOptions;
-import dev.uem.embed.ItemEmbeddings;
-import dev.uem.embed.MiniLmEncoder;
 import dev.uem.eval.Verbalizer;
 import dev.uem.model.t5.GreedyDecoder;
-import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.TorchRuntime;
 import dev.uem.train.BatchBuilder;
 import dev.uem.train.TrainedRun;
@@ -17,6 +12,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -29,8 +25,8 @@ import java.util.concurrent.Callable;
                 "--user ID takes the dataset user's latest p ratings (p = the run's history length);",
                 "--history FILE takes a new user's ratings (CSV: movieId,rating[,timestamp]; movies from the dataset)."})
 final class PredictCommand implements Callable<Integer> {
-    @Option(names = "--run", required = true, paramLabel = "DIR", description = "A uem train run folder (config.json + best.safetensors).")
-    Path run;
+    @Mixin
+    RunOptions runOptions;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Who who;
@@ -40,30 +36,25 @@ final class PredictCommand implements Callable<Integer> {
         @Option(names = "--history", required = true, paramLabel = "FILE", description = "A new user's ratings as CSV.") Path history;
     }
 
-    @Option(names = "--data", paramLabel = "DIR", description = "MovieLens folder (default: the one the run trained on).")
-    Path data;
-    @Option(names = "--cache", defaultValue = "cache", paramLabel = "DIR", description = "Embedding cache folder (default: ${DEFAULT-VALUE}).")
-    Path cache;
     @Option(names = "--max-new-tokens", defaultValue = "32", description = "Generation length limit (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
     @Override
     public Integer call() {
         TorchRuntime.init();
-        try (TrainedRun r = TrainedRun.open(run); T5Tokenizer tok = r.tokenizer(); MiniLmEncoder enc = new MiniLmEncoder()) {
-            if (!enc.id().equals(r.encoder)) throw new IllegalArgumentException(run + " was trained on " + r.encoder + " item embeddings; uem predict has " + enc.id());
-            Dataset d = DatasetReader.read(data != null ? data : r.dataset, ReadOptions.defaults());
+        try (RunOptions.Opened o = runOptions.open()) {
+            TrainedRun r = o.run();
+            Dataset d = o.dataset();
             List<Dataset.Entry> history;
             if (who.user != null) {
                 history = HistoryFile.latest(d.history(who.user), r.history);
             } else {
                 history = HistoryFile.latest(HistoryFile.read(who.history, d), r.history);
             }
-            ItemEmbeddings items = ItemEmbeddings.open(d, enc, cache, true);
             String text;
             try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-                GreedyDecoder.Result out = r.model.generate(new BatchBuilder(d, items, tok).forHistories(List.of(history)), maxNewTokens);
-                text = tok.decode(out.sequences()[0]);
+                GreedyDecoder.Result out = r.model.generate(new BatchBuilder(d, o.items(), o.tokenizer()).forHistories(List.of(history)), maxNewTokens);
+                text = o.tokenizer().decode(out.sequences()[0]);
             }
             Verbalizer.Parsed parsed = new Verbalizer(d.genres()).parse(text);
             System.out.println("history:   " + history.size() + " ratings (latest " + r.history + " used)");
