@@ -33,7 +33,7 @@ int not_loaded() {
 
 }  // namespace
 
-// The CPU library's own last error (uem_kernels_cpu.cpp) is shadowed here only for load failures.
+// Errors of the CUDA calls: a load failure recorded here, else the CUDA library's own last error.
 extern "C" const char* uem_cuda_last_error(void) {
     if (!load_error.empty()) return load_error.c_str();
     return cuda.last_error ? cuda.last_error() : "";

@@ -50,14 +50,19 @@ Blas& blas() {
     return b;
 }
 
+// C = op(A) op(B) + beta C through OpenBLAS, when it is in use and the sizes fit its int arguments; false means
+// the caller's own loops must do it.
+bool blas_gemm(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
+               int64_t ldb, float beta, float* C, int64_t ldc) {
+    if (!blas().enabled || M >= INT_MAX || N >= INT_MAX || K >= INT_MAX) return false;
+    blas().sgemm(kRowMajor, trans_a, trans_b, (int)M, (int)N, (int)K, 1.f, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
+    return true;
+}
+
 // C[M,N] += A[M,K] B[K,N]
 void gemm_nn(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
              int64_t ldc) {
-    if (blas().enabled && M < INT_MAX && N < INT_MAX && K < INT_MAX) {
-        blas().sgemm(kRowMajor, kNoTrans, kNoTrans, (int)M, (int)N, (int)K, 1.f, A, (int)lda, B, (int)ldb, 1.f, C,
-                     (int)ldc);
-        return;
-    }
+    if (blas_gemm(kNoTrans, kNoTrans, M, N, K, A, lda, B, ldb, 1.f, C, ldc)) return;
     for (int64_t i = 0; i < M; i++) {
         float* c = C + i * ldc;
         for (int64_t kk = 0; kk < K; kk++) {
@@ -71,13 +76,7 @@ void gemm_nn(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const
 // C[M,N] = A[M,K] B[N,K]^T   (overwrites C: the forward's scratch needs no zero-fill)
 void gemm_nt(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
              int64_t ldc) {
-    if (blas().enabled && M < INT_MAX && N < INT_MAX && K < INT_MAX) {
-        blas().sgemm(kRowMajor, kNoTrans, kTrans, (int)M, (int)N, (int)K, 1.f, A, (int)lda, B, (int)ldb, 0.f, C,
-                     (int)ldc);
-        return;
-    }
-    for (int64_t i = 0; i < M; i++)
-        for (int64_t j = 0; j < N; j++) C[i * ldc + j] = 0.f;
+    if (blas_gemm(kNoTrans, kTrans, M, N, K, A, lda, B, ldb, 0.f, C, ldc)) return;
     for (int64_t i = 0; i < M; i++) {
         const float* a = A + i * lda;
         for (int64_t j = 0; j < N; j++) {
@@ -88,7 +87,7 @@ void gemm_nt(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const
                 for (int l = 0; l < 8; l++) acc[l] += a[kk + l] * b[kk + l];
             float s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
             for (; kk < K; kk++) s += a[kk] * b[kk];
-            C[i * ldc + j] += s;
+            C[i * ldc + j] = s;
         }
     }
 }
@@ -96,11 +95,7 @@ void gemm_nt(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const
 // C[M,N] += A[K,M]^T B[K,N]
 void gemm_tn(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
              int64_t ldc) {
-    if (blas().enabled && M < INT_MAX && N < INT_MAX && K < INT_MAX) {
-        blas().sgemm(kRowMajor, kTrans, kNoTrans, (int)M, (int)N, (int)K, 1.f, A, (int)lda, B, (int)ldb, 1.f, C,
-                     (int)ldc);
-        return;
-    }
+    if (blas_gemm(kTrans, kNoTrans, M, N, K, A, lda, B, ldb, 1.f, C, ldc)) return;
     for (int64_t kk = 0; kk < K; kk++) {
         const float* b = B + kk * ldb;
         for (int64_t i = 0; i < M; i++) {
