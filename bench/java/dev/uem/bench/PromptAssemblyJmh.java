@@ -1,6 +1,8 @@
 package dev.uem.bench;
 
+import dev.uem.kernels.AssemblyInputs;
 import dev.uem.kernels.KernelBench;
+import dev.uem.kernels.KernelCheck;
 import dev.uem.kernels.NativeKernels;
 import dev.uem.torch.TorchRuntime;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -22,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Fused native prompt assembly against the libtorch-op composition, forward and forward+backward, on the
  * default CPU shape (B 16, k 20, p 50, n 32, e 256, 3s 1152) and the paper's (B 128, k 20, p 100, n 32, e 768,
- * 3s 2304). Each operation runs in its own PointerScope (see {@link KernelBench.Inputs}).
+ * 3s 2304). Each operation runs in its own PointerScope (see {@link AssemblyInputs}).
  *
  * <pre>java -cp target/uem.jar org.openjdk.jmh.Main PromptAssemblyJmh -f 1 -wi 3 -i 5</pre>
  */
@@ -36,13 +38,14 @@ public class PromptAssemblyJmh {
     @Param({"default", "paper"})
     public String shape;
 
-    private KernelBench.Inputs in;
+    private AssemblyInputs in;
 
     @Setup(Level.Trial)
     public void setUp() {
         TorchRuntime.init();
         if (!NativeKernels.available()) throw new IllegalStateException(NativeKernels.unavailableReason());
-        in = new KernelBench.Inputs(shape.equals("paper") ? KernelBench.PAPER : KernelBench.DEFAULT, 42);
+        KernelCheck.Shape s = shape.equals("paper") ? KernelBench.PAPER : KernelBench.DEFAULT;
+        in = new AssemblyInputs(s, 42, s.p() / 2);
     }
 
     @TearDown(Level.Trial)

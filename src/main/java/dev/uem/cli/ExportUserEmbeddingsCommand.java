@@ -43,19 +43,18 @@ final class ExportUserEmbeddingsCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--batch-size", defaultValue = "32") int batchSize;
 
+    private static UserSplit.Part part(String name) {
+        for (UserSplit.Part p : UserSplit.Part.values()) if (p.name().equalsIgnoreCase(name)) return p;
+        throw new IllegalArgumentException("--users: expected all, train, validation or test, found '" + name + "'");
+    }
+
     @Override
     public Integer call() {
         TorchRuntime.init();
         try (RunOptions.Opened o = runOptions.open()) {
             TrainedRun r = o.run();
             Dataset d = o.dataset();
-            int[] ids = switch (users) {
-                case "all" -> d.userIds();
-                case "train" -> UserSplit.of(d.userIds(), seed).train();
-                case "validation" -> UserSplit.of(d.userIds(), seed).validation();
-                case "test" -> UserSplit.of(d.userIds(), seed).test();
-                default -> throw new IllegalArgumentException("--users: expected all, train, validation or test, found '" + users + "'");
-            };
+            int[] ids = users.equals("all") ? d.userIds() : UserSplit.of(d.userIds(), seed).users(part(users));
             BatchBuilder batches = new BatchBuilder(d, o.items(), o.tokenizer());
             long e = r.model.uem.config.lmWidth();
             Map<Integer, float[]> tokens = new LinkedHashMap<>();

@@ -97,6 +97,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         long t0 = System.nanoTime();
         TorchRuntime.init();
+        PromptAssembly.Kernels assembly = kernelChoice();  // before any work: a bad --kernels fails at once
         Path dir = out != null ? out : Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(dir);
         Dataset d = data.read();
@@ -116,13 +117,13 @@ final class TrainCommand implements Callable<Integer> {
             SoftPrompts prompts = new SoftPrompts(uc.promptLength(), uc.lmWidth()).initFromVocab(t5.sharedWeight(), 32000);
             ObjectNode cfg = json.createObjectNode();
             cfg.put("dataset", d.dir().toString()).put("encoder", enc.id()).put("lm", lm).put("uem", uemName).put("history", history)
-                    .put("kernels", kernelChoice().name().toLowerCase())
+                    .put("kernels", assembly.name().toLowerCase())
                     .put("seed", seed).put("train_examples", train.size()).put("validation_examples", val.size()).put("test_examples", test.size());
             cfg.set("settings", json.valueToTree(settings));
             cfg.set("uem_config", json.valueToTree(uc));
             cfg.set("lm_config", json.valueToTree(t5.config));
             AtomicFiles.writeString(dir.resolve("config.json"), json.writeValueAsString(cfg));
-            try (UemLanguageModel model = new UemLanguageModel(t5, uem, prompts).useKernels(kernelChoice())) {
+            try (UemLanguageModel model = new UemLanguageModel(t5, uem, prompts).useKernels(assembly)) {
                 BatchBuilder batches = new BatchBuilder(d, items, tok);
                 Trainer.Outcome o = new Trainer(model, batches, settings, dir).train(train, val, true);
                 long tEval = System.nanoTime();

@@ -1,7 +1,6 @@
 package dev.uem.kernels;
 
 import dev.uem.model.uem.PromptAssembly;
-import dev.uem.torch.Tensors;
 import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -50,39 +49,18 @@ public final class KernelCheck {
 
     /** Runs one shape, both paths, forward and backward, inside its own PointerScope. */
     public static Result run(Shape s, long seed) {
-        try (PointerScope scope = new PointerScope()) {
-            torch.manual_seed(seed);
-            SplittableRandom r = new SplittableRandom(seed);
-            Tensor prompts = torch.randn(s.k(), s.e());
-            Tensor hidden = torch.randn(s.B(), s.p(), s.d());
-            Tensor weight = torch.randn(s.e(), s.d()).div(new org.bytedeco.pytorch.Scalar(Math.sqrt(Math.max(1, s.d()))));
-            Tensor bias = torch.randn(s.e());
-            Tensor table = torch.randn(s.vocab(), s.e());
-            long[] um = new long[s.B() * s.p()], ids = new long[s.B() * s.n()], tm = new long[s.B() * s.n()];
-            for (int b = 0; b < s.B(); b++) {
-                int real = s.allPadding() && b == 0 ? 0 : r.nextInt(s.p() + 1);
-                for (int j = 0; j < real; j++) um[b * s.p() + j] = 1;
-                int tl = 1 + r.nextInt(Math.max(1, s.n()));
-                for (int t = 0; t < s.n(); t++) {
-                    ids[b * s.n() + t] = r.nextInt(s.vocab());
-                    tm[b * s.n() + t] = t < tl ? 1 : 0;
-                }
-            }
-            Tensor userMask = Tensors.longs(um, s.B(), s.p()), idT = Tensors.longs(ids, s.B(), s.n()), textMask = Tensors.longs(tm, s.B(), s.n());
-            Tensor gradOut = torch.randn(s.B(), s.k() + s.p() + s.n(), s.e());
-
+        try (PointerScope scope = new PointerScope(); AssemblyInputs in = new AssemblyInputs(s, seed, 0)) {
             // reference: libtorch ops + autograd
-            Tensor[] leaves = {prompts.clone().requires_grad_(true), hidden.clone().requires_grad_(true), weight.clone().requires_grad_(true),
-                    bias.clone().requires_grad_(true), table.clone().requires_grad_(true)};
-            PromptAssembly.Assembled ref = PromptAssembly.torchOps(new PromptAssembly.Inputs(leaves[0], leaves[1], userMask, leaves[2], leaves[3],
-                    leaves[4], idT, textMask));
-            ref.inputsEmbeds().backward(gradOut, new BoolOptional(), false, new TensorArrayRefOptional());
+            Tensor[] leaves = {AssemblyInputs.leaf(in.prompts), AssemblyInputs.leaf(in.hidden), AssemblyInputs.leaf(in.weight),
+                    AssemblyInputs.leaf(in.bias), AssemblyInputs.leaf(in.table)};
+            PromptAssembly.Assembled ref = PromptAssembly.torchOps(in.torchInputs(leaves[0], leaves[1], leaves[2], leaves[3], leaves[4]));
+            ref.inputsEmbeds().backward(in.gradOut, new BoolOptional(), false, new TensorArrayRefOptional());
 
             // native
-            NativeKernels.Output out = NativeKernels.forward(prompts, hidden, userMask, weight, bias, table, idT, textMask);
-            Tensor dP = torch.zeros_like(prompts), dU = torch.zeros_like(hidden), dW = torch.zeros_like(weight), dB = torch.zeros_like(bias),
-                    dT = torch.zeros_like(table);
-            NativeKernels.backward(gradOut, hidden, userMask, weight, idT, s.vocab(), dP, dU, dW, dB, dT, true);
+            NativeKernels.Output out = NativeKernels.forward(in.prompts, in.hidden, in.userMask, in.weight, in.bias, in.table, in.ids, in.textMask);
+            Tensor dP = torch.zeros_like(in.prompts), dU = torch.zeros_like(in.hidden), dW = torch.zeros_like(in.weight),
+                    dB = torch.zeros_like(in.bias), dT = torch.zeros_like(in.table);
+            NativeKernels.backward(in.gradOut, in.hidden, in.userMask, in.weight, in.ids, s.vocab(), dP, dU, dW, dB, dT, true);
 
             Map<String, Double> err = new LinkedHashMap<>();
             err.put("embeds", relError(out.embeds(), ref.inputsEmbeds()));

@@ -9,6 +9,8 @@ import dev.uem.eval.Verbalizer;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.Tensors;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,52 +40,40 @@ public final class BatchBuilder {
      * no targets, so {@code labels} is one ignored position per row. Tensors are created in the caller's PointerScope.
      */
     public Batch forHistories(List<List<Dataset.Entry>> histories) {
+        return batch(histories, null);
+    }
+
+    /** Training or evaluation windows, with their users' target sentences. Tensors are created in the caller's PointerScope. */
+    public Batch build(List<Examples.Window> windows) {
+        List<List<Dataset.Entry>> histories = new ArrayList<>(windows.size());
+        List<long[]> targets = new ArrayList<>(windows.size());
+        for (Examples.Window w : windows) {
+            histories.add(dataset.history(w.user()).subList(w.start(), w.start() + w.length()));
+            targets.add(target(w.user()));
+        }
+        return batch(histories, targets);
+    }
+
+    /** Rows padded to the longest history, the instruction, and targets padded with -100 (one -100 per row when null). */
+    private Batch batch(List<List<Dataset.Entry>> histories, List<long[]> targets) {
         int b = histories.size();
         int p = Math.max(1, histories.stream().mapToInt(List::size).max().orElse(1));
-        int width = items.rowWidth();
+        int t = targets == null ? 1 : targets.stream().mapToInt(x -> x.length).max().orElse(1);
+        int width = items.rowWidth(), n = instruction.length;
         float[] rows = new float[b * p * width];
-        long[] userMask = new long[b * p];
-        long[] instr = new long[b * instruction.length], instrMask = new long[b * instruction.length], labels = new long[b];
-        java.util.Arrays.fill(labels, -100L);
-        java.util.Arrays.fill(instrMask, 1L);
+        long[] userMask = new long[b * p], instr = new long[b * n], instrMask = new long[b * n], labels = new long[b * t];
+        Arrays.fill(labels, -100L);
+        Arrays.fill(instrMask, 1L);
         for (int i = 0; i < b; i++) {
             List<Dataset.Entry> h = histories.get(i);
             for (int j = 0; j < h.size(); j++) {
                 items.row(h.get(j), rows, (i * p + j) * width);
                 userMask[i * p + j] = 1;
             }
-            System.arraycopy(instruction, 0, instr, i * instruction.length, instruction.length);
+            if (targets != null) System.arraycopy(targets.get(i), 0, labels, i * t, targets.get(i).length);
+            System.arraycopy(instruction, 0, instr, i * n, n);
         }
         return new Batch(Tensors.floats(rows, b, p, width), Tensors.longs(userMask, b, p),
-                Tensors.longs(instr, b, instruction.length), Tensors.longs(instrMask, b, instruction.length), Tensors.longs(labels, b, 1));
-    }
-
-    /** Tensors are created in the caller's PointerScope. */
-    public Batch build(List<Examples.Window> windows) {
-        int b = windows.size();
-        int p = windows.stream().mapToInt(Examples.Window::length).max().orElse(1);
-        int width = items.rowWidth();
-        float[] rows = new float[b * p * width];
-        long[] userMask = new long[b * p];
-        int t = 0;
-        for (Examples.Window w : windows) t = Math.max(t, target(w.user()).length);
-        long[] labels = new long[b * t];
-        java.util.Arrays.fill(labels, -100L);
-        long[] instr = new long[b * instruction.length];
-        long[] instrMask = new long[b * instruction.length];
-        for (int i = 0; i < b; i++) {
-            Examples.Window w = windows.get(i);
-            List<Dataset.Entry> h = dataset.history(w.user()).subList(w.start(), w.start() + w.length());
-            for (int j = 0; j < h.size(); j++) {
-                items.row(h.get(j), rows, (i * p + j) * width);
-                userMask[i * p + j] = 1;
-            }
-            long[] tgt = target(w.user());
-            System.arraycopy(tgt, 0, labels, i * t, tgt.length);
-            System.arraycopy(instruction, 0, instr, i * instruction.length, instruction.length);
-            java.util.Arrays.fill(instrMask, i * instruction.length, (i + 1) * instruction.length, 1L);
-        }
-        return new Batch(Tensors.floats(rows, b, p, width), Tensors.longs(userMask, b, p),
-                Tensors.longs(instr, b, instruction.length), Tensors.longs(instrMask, b, instruction.length), Tensors.longs(labels, b, t));
+                Tensors.longs(instr, b, n), Tensors.longs(instrMask, b, n), Tensors.longs(labels, b, t));
     }
 }

@@ -12,14 +12,11 @@ import dev.uem.model.uem.UserEmbeddingModule;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.Modules;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Tensor;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 
 /**
  * A finished {@code uem train} run folder opened for use: the model rebuilt from {@code config.json}
@@ -61,8 +58,8 @@ public final class TrainedRun implements AutoCloseable {
         UemConfig uemConfig = read(json, c, configFile, "uem_config", UemConfig.class);
         UemLanguageModel model = new UemLanguageModel(T5Model.create(lmConfig, 0), new UserEmbeddingModule(uemConfig),
                 new SoftPrompts(uemConfig.promptLength(), uemConfig.lmWidth()));
-        try (PointerScope scope = new PointerScope(); SafetensorsFile f = SafetensorsFile.open(params); NoGradGuard g = new NoGradGuard()) {
-            for (Map.Entry<String, Tensor> e : Modules.namedParameters(model).entrySet()) e.getValue().copy_(f.read(e.getKey()));
+        try (PointerScope scope = new PointerScope()) {
+            SafetensorsFile.copyInto(params, Modules.namedParameters(model));
         } catch (RuntimeException e) {
             model.close();
             throw e;

@@ -177,9 +177,8 @@ public final class Trainer {
     /** Loads parameters saved by this trainer back into the model. */
     public void restore(Path file) {
         if (!Files.isRegularFile(file)) return;
-        Map<String, Tensor> params = Modules.namedParameters(model);
-        try (PointerScope scope = new PointerScope(); SafetensorsFile f = SafetensorsFile.open(file); NoGradGuard g = new NoGradGuard()) {
-            for (Map.Entry<String, Tensor> e : params.entrySet()) e.getValue().copy_(f.read(e.getKey()));
+        try (PointerScope scope = new PointerScope()) {
+            SafetensorsFile.copyInto(file, Modules.namedParameters(model));
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.uem.model.io;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
@@ -15,6 +16,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -53,6 +55,27 @@ public final class SafetensorsFile implements AutoCloseable {
         this.channel = channel;
         this.dataStart = dataStart;
         this.entries = entries;
+    }
+
+    /**
+     * Copies every tensor of {@code params} from {@code file}, by name, all or nothing: each is read and its shape
+     * checked before any parameter is touched, so a missing key or a wrong shape leaves the parameters as they
+     * were and names the file and key. Call inside a PointerScope (the read tensors are temporaries).
+     */
+    public static void copyInto(Path file, Map<String, Tensor> params) {
+        Map<String, Tensor> read = new LinkedHashMap<>();
+        try (SafetensorsFile f = open(file)) {
+            for (Map.Entry<String, Tensor> e : params.entrySet()) {
+                Tensor t = f.read(e.getKey());
+                if (!Arrays.equals(t.shape(), e.getValue().shape()))
+                    throw new WeightsException(file, e.getKey(), "shape " + Arrays.toString(t.shape()) + ", expected "
+                            + Arrays.toString(e.getValue().shape()));
+                read.put(e.getKey(), t);
+            }
+        }
+        try (NoGradGuard g = new NoGradGuard()) {
+            for (Map.Entry<String, Tensor> e : params.entrySet()) e.getValue().copy_(read.get(e.getKey()));
+        }
     }
 
     public static SafetensorsFile open(Path path) {

@@ -59,7 +59,7 @@ public abstract class PromptAssembly {
         if (in.ids().size(0) != b || in.userMask().size(0) != b || in.idsMask().size(0) != b)
             throw new IllegalArgumentException("batch sizes differ: user " + b + ", tokens " + in.ids().size(0) + ", masks "
                     + in.userMask().size(0) + "/" + in.idsMask().size(0));
-        Tensor keep = in.userMask().to(torch.ScalarType.Float).unsqueeze(-1).to(in.hidden().scalar_type());
+        Tensor keep = in.userMask().to(in.hidden().scalar_type()).unsqueeze(-1);
         Tensor user = torch.linear(in.hidden(), in.weight(), new TensorOptional(in.bias())).mul(keep);
         Tensor tokens = torch.embedding(in.table(), in.ids());
         Tensor embeds = torch.cat(new TensorVector(in.prompts().unsqueeze(0).expand(b, k, in.prompts().size(1)), user, tokens), 1);
