@@ -45,7 +45,7 @@ final class MetricsCommand implements Callable<Integer> {
                 m.add(labels(node, "true", n), labels(node, "pred", n), node.path("parseable").asBoolean(true));
             }
         }
-        System.out.println(json.enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(toJson(json, m.report())));
+        System.out.println(json.enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(dev.uem.eval.ReportJson.of(json, m.report())));
         return 0;
     }
 
@@ -60,20 +60,4 @@ final class MetricsCommand implements Callable<Integer> {
         return out;
     }
 
-    static ObjectNode toJson(ObjectMapper json, MultiLabelMetrics.Report r) {
-        ObjectNode o = json.createObjectNode();
-        put(o, r.weighted());
-        put(o.putObject("micro"), r.micro());
-        put(o.putObject("macro"), r.macro());
-        r.byKind().forEach((k, v) -> put(o.putObject(k), v));
-        o.put("examples", r.examples()).put("unparseable", r.unparseableShare());
-        var rows = o.putArray("per_label");
-        for (MultiLabelMetrics.LabelScore s : r.perLabel())
-            rows.addObject().put("label", s.label()).put("precision", s.precision()).put("recall", s.recall()).put("f1", s.f1()).put("support", s.support());
-        return o;
-    }
-
-    private static void put(ObjectNode o, MultiLabelMetrics.Average a) {
-        o.put("precision", a.precision()).put("recall", a.recall()).put("f1", a.f1()).put("support", a.support());
-    }
 }

@@ -4,9 +4,9 @@ import dev.uem.data.Dataset;
 import dev.uem.data.Examples;
 import dev.uem.data.PreferenceLabels;
 import dev.uem.model.t5.GreedyDecoder;
-import dev.uem.model.uem.UemLanguageModel;
+import dev.uem.model.PreferenceModel;
 import dev.uem.text.T5Tokenizer;
-import dev.uem.train.BatchBuilder;
+import dev.uem.train.BatchSource;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 
@@ -23,9 +23,9 @@ public final class Evaluator {
 
     private Evaluator() {}
 
-    public static List<Prediction> predict(UemLanguageModel model, BatchBuilder batches, T5Tokenizer tokenizer, Verbalizer verbalizer,
+    public static List<Prediction> predict(PreferenceModel model, BatchSource batches, T5Tokenizer tokenizer, Verbalizer verbalizer,
                                            Dataset d, List<Examples.Window> windows, int batchSize, int maxNewTokens) {
-        model.eval();
+        model.module().eval();
         List<Prediction> out = new ArrayList<>();
         for (int i = 0; i < windows.size(); i += batchSize) {
             List<Examples.Window> w = windows.subList(i, Math.min(windows.size(), i + batchSize));

@@ -11,11 +11,14 @@ import java.util.Map;
 public final class Modules {
     private Modules() {}
 
-    /** Parameters by dotted name (HF style), in registration order. */
+    /**
+     * Parameters by dotted name (HF style), in registration order. Each is its own reference to the parameter (not a
+     * view into the temporary dictionary libtorch returns), so the map may be kept for as long as the module lives.
+     */
     public static Map<String, Tensor> namedParameters(Module m) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         StringTensorDict np = m.named_parameters(true);
-        for (long i = 0; i < np.size(); i++) out.put(np.get(i).key().getString(), np.get(i).value());
+        for (long i = 0; i < np.size(); i++) out.put(np.get(i).key().getString(), new Tensor(np.get(i).value()));
         return out;
     }
 }

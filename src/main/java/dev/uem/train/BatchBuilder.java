@@ -3,36 +3,26 @@ package dev.uem.train;
 import dev.uem.data.Dataset;
 import dev.uem.data.Examples;
 import dev.uem.data.ItemTexts;
-import dev.uem.data.PreferenceLabels;
 import dev.uem.embed.ItemEmbeddings;
-import dev.uem.eval.Verbalizer;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.Tensors;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
-/** Turns (user, window) examples into {@link Batch}es: item-embedding rows, instruction tokens, target tokens. */
-public final class BatchBuilder {
+/** The UEM arm's {@link Batch}es: item-embedding rows, instruction tokens, target tokens. */
+public final class BatchBuilder implements BatchSource {
     private final Dataset dataset;
     private final ItemEmbeddings items;
     private final long[] instruction;
-    private final Map<Integer, long[]> targets = new HashMap<>();
-    private final T5Tokenizer tokenizer;
+    private final TargetSentences targets;
 
     public BatchBuilder(Dataset dataset, ItemEmbeddings items, T5Tokenizer tokenizer) {
         this.dataset = dataset;
         this.items = items;
-        this.tokenizer = tokenizer;
+        this.targets = new TargetSentences(dataset, tokenizer);
         this.instruction = tokenizer.encode(ItemTexts.INSTRUCTION);
-    }
-
-    /** Target token ids of a user's label sentence (cached: the label depends only on the user). */
-    public long[] target(int user) {
-        return targets.computeIfAbsent(user, u -> tokenizer.encode(Verbalizer.target(PreferenceLabels.of(dataset, u))));
     }
 
     /**
@@ -44,14 +34,15 @@ public final class BatchBuilder {
     }
 
     /** Training or evaluation windows, with their users' target sentences. Tensors are created in the caller's PointerScope. */
+    @Override
     public Batch build(List<Examples.Window> windows) {
         List<List<Dataset.Entry>> histories = new ArrayList<>(windows.size());
-        List<long[]> targets = new ArrayList<>(windows.size());
+        List<long[]> ids = new ArrayList<>(windows.size());
         for (Examples.Window w : windows) {
             histories.add(dataset.history(w.user()).subList(w.start(), w.start() + w.length()));
-            targets.add(target(w.user()));
+            ids.add(targets.of(w.user()));
         }
-        return batch(histories, targets);
+        return batch(histories, ids);
     }
 
     /** Rows padded to the longest history, the instruction, and targets padded with -100 (one -100 per row when null). */

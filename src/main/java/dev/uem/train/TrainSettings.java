@@ -2,16 +2,20 @@ package dev.uem.train;
 
 /**
  * Optimisation settings. Two AdamW groups as in the paper: the UEM and the soft prompts ({@code lrUser}) and the
- * language model ({@code lrLm}, 0 with {@code freezeLm}); linear warm-up then linear decay to zero.
+ * language model ({@code lrLm}, 0 with {@code freezeLm}); linear warm-up then linear decay to zero; validation every
+ * {@code evalEvery} steps and a resumable checkpoint every {@code checkpointEvery}.
  */
 public record TrainSettings(int steps, int batchSize, int accumulation, double lrUser, double lrLm, double weightDecay,
-                            int warmupSteps, double clipNorm, int evalEvery, boolean freezeLm, long seed) {
+                            int warmupSteps, double clipNorm, int evalEvery, int checkpointEvery, boolean freezeLm, long seed) {
     public TrainSettings {
         if (steps <= 0) throw new IllegalArgumentException("steps must be > 0, found " + steps);
         if (batchSize <= 0) throw new IllegalArgumentException("batch_size must be > 0, found " + batchSize);
         if (accumulation <= 0) throw new IllegalArgumentException("accumulation must be > 0, found " + accumulation);
         if (!(lrUser > 0) || lrLm < 0) throw new IllegalArgumentException("learning rates must be positive, found user " + lrUser + ", lm " + lrLm);
         if (warmupSteps < 0 || warmupSteps > steps) throw new IllegalArgumentException("warmup_steps must be in [0, steps], found " + warmupSteps);
+        if (evalEvery <= 0) throw new IllegalArgumentException("eval_every must be > 0, found " + evalEvery);
+        if (checkpointEvery <= 0) throw new IllegalArgumentException("checkpoint_every must be > 0, found " + checkpointEvery);
+        if (weightDecay < 0) throw new IllegalArgumentException("weight_decay must be >= 0, found " + weightDecay);
         if (clipNorm <= 0) throw new IllegalArgumentException("clip_norm must be > 0, found " + clipNorm);
     }
 

@@ -2,9 +2,10 @@ package dev.uem.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.uem.data.Examples;
+import dev.uem.io.AtomicFiles;
+import dev.uem.model.PreferenceModel;
 import dev.uem.model.io.SafetensorsFile;
 import dev.uem.model.io.SafetensorsWriter;
-import dev.uem.model.uem.UemLanguageModel;
 import dev.uem.torch.Modules;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -15,6 +16,7 @@ import org.bytedeco.pytorch.AdamWOptions;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.OptimizerParamGroup;
 import org.bytedeco.pytorch.OptimizerParamGroupVector;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
@@ -24,6 +26,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -32,72 +36,107 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Joint training of the UEM, the soft prompts and the LM: AdamW with two parameter groups, warm-up and decay,
- * gradient clipping and accumulation, one PointerScope per step, validation loss every {@code evalEvery}
- * steps keeping the best parameters ({@code best.safetensors}, written atomically), {@code metrics.jsonl} per
- * step, and a progress bar. A non-finite loss stops the run and leaves the best checkpoint as it was.
+ * Trains one arm's model: AdamW with two parameter groups (UEM + prompts, LM), warm-up and decay, gradient clipping
+ * and accumulation, one PointerScope per step; validation loss every {@code evalEvery} steps keeping the best
+ * parameters ({@code best.safetensors}); {@code metrics.jsonl} per step; a progress bar; resumable checkpoints
+ * every {@code checkpointEvery} steps ({@link Checkpoints}).
+ *
+ * <p>Resuming is exact because nothing random is carried from step to step: epoch {@code e} visits the training
+ * windows in an order shuffled by {@code Random(seed, e)}, and step {@code t} reseeds torch (dropout) with
+ * {@code (seed, t)}. A checkpoint therefore only needs the parameters, the AdamW moments, the step and the
+ * position (epoch, cursor) in the data.
+ *
+ * <p>A non-finite loss or gradient norm stops the run with {@link DivergedException} before the optimiser moves,
+ * leaving the last checkpoint and {@code best.safetensors} as they were.
  */
 public final class Trainer {
     /** What a run ended with. */
     public record Outcome(int steps, double lastLoss, double bestValidationLoss, int bestStep, double examplesPerSecond) {}
 
-    /** Thrown when the loss stops being a number. */
+    /** Thrown when the loss or the gradients stop being numbers. */
     public static final class DivergedException extends RuntimeException {
         DivergedException(String m) {
             super(m);
         }
     }
 
-    private final UemLanguageModel model;
-    private final BatchBuilder batches;
+    /** Thrown by {@link #interruptAfter}: the run stops as if killed, leaving only what it had written. */
+    static final class Interrupted extends RuntimeException {
+        Interrupted(int step) {
+            super("interrupted after step " + step);
+        }
+    }
+
+    private final PreferenceModel model;
+    private final BatchSource batches;
     private final TrainSettings s;
     private final Path outDir;
+    private final Checkpoints checkpoints;
+    private boolean resume;
+    private int interruptAfter = Integer.MAX_VALUE;
 
-    public Trainer(UemLanguageModel model, BatchBuilder batches, TrainSettings settings, Path outDir) {
+    public Trainer(PreferenceModel model, BatchSource batches, TrainSettings settings, Path outDir) {
         this.model = model;
         this.batches = batches;
         this.s = settings;
         this.outDir = outDir;
+        this.checkpoints = new Checkpoints(outDir);
+    }
+
+    /** Continue from the newest checkpoint in the run folder, if there is one (else start afresh). */
+    public Trainer resume(boolean resume) {
+        this.resume = resume;
+        return this;
+    }
+
+    /** Stops like a crash right after this step (for resume tests). */
+    Trainer interruptAfter(int step) {
+        this.interruptAfter = step;
+        return this;
     }
 
     public Outcome train(List<Examples.Window> train, List<Examples.Window> validation, boolean showProgress) {
-        torch.manual_seed(s.seed());
-        if (s.freezeLm()) for (Tensor p : model.lm.parameters().get()) p.requires_grad_(false);
+        if (train.size() < s.batchSize())
+            throw new IllegalArgumentException("batch_size " + s.batchSize() + " is larger than the " + train.size() + " training examples");
+        if (s.freezeLm()) for (Tensor p : model.lm().parameters().get()) p.requires_grad_(false);
         AdamW opt = optimizer();
-        List<Examples.Window> order = new ArrayList<>(train);
-        Random rng = new Random(s.seed());
-        int cursor = order.size();
-        double best = Double.POSITIVE_INFINITY, lastLoss = Double.NaN;
-        int bestStep = 0;
+        Map<String, Tensor> params = Modules.namedParameters(model.module());
+        Checkpoints.State st = new Checkpoints.State(0, 0, 0, Double.POSITIVE_INFINITY, 0, Double.NaN);
+        if (resume) {
+            var saved = checkpoints.latest();
+            if (saved.isPresent()) {
+                st = saved.get();
+                checkpoints.load(st, params, opt);
+            }
+        }
+        DataOrder data = new DataOrder(train, st.epoch(), st.cursor());
+        double best = st.bestValidationLoss(), lastLoss = st.lastLoss();
+        int bestStep = st.bestStep();
         long examples = 0, t0 = System.nanoTime();
         Path metrics = outDir.resolve("metrics.jsonl");
+        keepMetricsUpTo(metrics, st.step());
         ObjectMapper json = new ObjectMapper();
-        try (BufferedWriter log = Files.newBufferedWriter(metrics);
+        try (BufferedWriter log = Files.newBufferedWriter(metrics, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
              ProgressBar pb = showProgress ? new ProgressBarBuilder().setTaskName("train").setInitialMax(s.steps())
-                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).build() : null) {
-            for (int step = 1; step <= s.steps(); step++) {
+                     .startsFrom(st.step(), Duration.ZERO).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).build() : null) {
+            for (int step = st.step() + 1; step <= s.steps(); step++) {
                 double f = s.lrFactor(step);
                 setLearningRates(opt, f);
-                model.train(true);
+                model.module().train(true);
+                torch.manual_seed(mix(s.seed(), step));
                 double stepLoss = 0;
                 try (PointerScope scope = new PointerScope()) {
                     for (int micro = 0; micro < s.accumulation(); micro++) {
-                        if (cursor + s.batchSize() > order.size()) { // new epoch, reshuffled
-                            Collections.shuffle(order, rng);
-                            cursor = 0;
-                        }
-                        List<Examples.Window> w = order.subList(cursor, Math.min(order.size(), cursor + s.batchSize()));
-                        cursor += w.size();
+                        List<Examples.Window> w = data.next(s.batchSize());
                         Tensor loss = model.loss(batches.build(w));
                         double v = loss.item_double();
-                        if (!Double.isFinite(v))
-                            throw new DivergedException("loss is " + v + " at step " + step + "; stopped. Best parameters so far (step "
-                                    + bestStep + ") are in " + outDir.resolve("best.safetensors") + ", untouched");
-                        model.backward(loss.div(new org.bytedeco.pytorch.Scalar((double) s.accumulation())));
+                        if (!Double.isFinite(v)) throw diverged("loss is " + v, step, bestStep);
+                        model.backward(loss.div(new Scalar((double) s.accumulation())));
                         stepLoss += v / s.accumulation();
                         examples += w.size();
                     }
-                    torch.clip_grad_norm_(trainable(), s.clipNorm());
+                    double norm = torch.clip_grad_norm_(trainable(), s.clipNorm());
+                    if (!Double.isFinite(norm)) throw diverged("gradient norm is " + norm, step, bestStep);
                     opt.step();
                     opt.zero_grad();
                 }
@@ -106,7 +145,7 @@ public final class Trainer {
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("step", step);
                 row.put("loss", stepLoss);
-                row.put("lr_user", s.lrUser() * f);
+                row.put("lr_user", model.userParameters().size() == 0 ? 0 : s.lrUser() * f);
                 row.put("lr_lm", s.freezeLm() ? 0 : s.lrLm() * f);
                 row.put("examples_per_s", examples / secs);
                 if (step % s.evalEvery() == 0 || step == s.steps()) {
@@ -115,16 +154,19 @@ public final class Trainer {
                     if (val < best) {
                         best = val;
                         bestStep = step;
-                        SafetensorsWriter.write(outDir.resolve("best.safetensors"), Modules.namedParameters(model));
+                        SafetensorsWriter.write(outDir.resolve("best.safetensors"), params);
                     }
                 }
                 log.write(json.writeValueAsString(row));
                 log.write('\n');
                 log.flush();
+                if (step % s.checkpointEvery() == 0 || step == s.steps())
+                    checkpoints.save(new Checkpoints.State(step, data.epoch, data.cursor, best, bestStep, lastLoss), params, opt);
                 if (pb != null) {
                     pb.stepTo(step);
-                    pb.setExtraMessage(String.format(" loss %.3f lr %.1e %.1f ex/s", stepLoss, s.lrUser() * f, examples / secs));
+                    pb.setExtraMessage(String.format(" loss %.3f lr %.1e %.1f ex/s", stepLoss, (s.freezeLm() ? s.lrUser() : s.lrLm()) * f, examples / secs));
                 }
+                if (step >= interruptAfter) throw new Interrupted(step);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(metrics + ": " + e.getMessage(), e);
@@ -133,34 +175,106 @@ public final class Trainer {
         return new Outcome(s.steps(), lastLoss, best, bestStep, examples / ((System.nanoTime() - t0) / 1e9));
     }
 
-    private AdamW optimizer() {
-        AdamWOptions userOpts = new AdamWOptions(s.lrUser());
-        userOpts.weight_decay().put(s.weightDecay());
-        AdamW opt = new AdamW(new OptimizerParamGroupVector(), userOpts);
-        opt.add_param_group(new OptimizerParamGroup(model.userParameters(), userOpts));
-        if (!s.freezeLm()) {
-            AdamWOptions lmOpts = new AdamWOptions(s.lrLm());
-            lmOpts.weight_decay().put(s.weightDecay());
-            opt.add_param_group(new OptimizerParamGroup(model.lm.parameters(), lmOpts));
+    private DivergedException diverged(String what, int step, int bestStep) {
+        return new DivergedException(what + " at step " + step + "; stopped before the optimiser step. The last checkpoint ("
+                + outDir.resolve("checkpoints") + ") and the best parameters so far (step " + bestStep + ", "
+                + outDir.resolve("best.safetensors") + ") are untouched; lower the learning rates or resume from there");
+    }
+
+    /** A deterministic 64-bit mix of the run seed and a counter (SplitMix64's finaliser). */
+    static long mix(long seed, long counter) {
+        long z = seed + 0x9E3779B97F4A7C15L * (counter + 1);
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** Walks the training windows epoch by epoch, each epoch in its own seeded order; remainders are dropped. */
+    private final class DataOrder {
+        private final List<Examples.Window> windows;
+        private List<Examples.Window> order;
+        int epoch, cursor;
+
+        DataOrder(List<Examples.Window> windows, int epoch, int cursor) {
+            this.windows = windows;
+            this.epoch = epoch;
+            this.cursor = cursor;
+            this.order = shuffled(epoch);
         }
+
+        List<Examples.Window> next(int n) {
+            if (cursor + n > order.size()) {
+                epoch++;
+                cursor = 0;
+                order = shuffled(epoch);
+            }
+            List<Examples.Window> w = order.subList(cursor, cursor + n);
+            cursor += n;
+            return w;
+        }
+
+        private List<Examples.Window> shuffled(int e) {
+            List<Examples.Window> o = new ArrayList<>(windows);
+            Collections.shuffle(o, new Random(mix(s.seed() ^ 0x5DEECE66DL, e)));
+            return o;
+        }
+    }
+
+    /** On a fresh start the log is emptied; on resume, rows after the checkpoint (work that was lost) are dropped. */
+    private static void keepMetricsUpTo(Path metrics, int step) {
+        if (step == 0 || !Files.isRegularFile(metrics)) {
+            AtomicFiles.writeString(metrics, "");
+            return;
+        }
+        try {
+            StringBuilder kept = new StringBuilder();
+            ObjectMapper json = new ObjectMapper();
+            for (String line : Files.readAllLines(metrics)) {
+                if (line.isBlank()) continue;
+                try {
+                    if (json.readTree(line).path("step").asInt(Integer.MAX_VALUE) <= step) kept.append(line).append('\n');
+                } catch (IOException torn) {
+                    // a line cut by the kill: it belongs to lost work
+                }
+            }
+            AtomicFiles.writeString(metrics, kept.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(metrics + ": " + e.getMessage(), e);
+        }
+    }
+
+    private AdamW optimizer() {
+        AdamW opt = null;
+        for (boolean user : new boolean[] {true, false}) {
+            if (!user && s.freezeLm()) continue;
+            TensorVector group = user ? model.userParameters() : model.lm().parameters();
+            if (group.size() == 0) continue;
+            AdamWOptions o = new AdamWOptions(user ? s.lrUser() : s.lrLm());
+            o.weight_decay().put(s.weightDecay());
+            if (opt == null) opt = new AdamW(new OptimizerParamGroupVector(), o);
+            opt.add_param_group(new OptimizerParamGroup(group, o));
+        }
+        if (opt == null) throw new IllegalArgumentException("nothing to train: the LM is frozen and the model has no UEM or prompts");
         return opt;
     }
 
+    /** Group order follows {@link #optimizer}: the user group first when the model has one, then the LM. */
     private void setLearningRates(AdamW opt, double f) {
         OptimizerParamGroupVector groups = opt.param_groups();
-        groups.get(0).options().set_lr(s.lrUser() * f);
-        if (groups.size() > 1) groups.get(1).options().set_lr(s.lrLm() * f);
+        boolean hasUser = model.userParameters().size() > 0;
+        for (long g = 0; g < groups.size(); g++)
+            groups.get(g).options().set_lr((g == 0 && hasUser ? s.lrUser() : s.lrLm()) * f);
     }
 
     private TensorVector trainable() {
         TensorVector v = new TensorVector();
-        for (Tensor p : model.parameters().get()) if (p.requires_grad()) v.push_back(p);
+        for (Tensor p : model.module().parameters().get()) if (p.requires_grad()) v.push_back(p);
         return v;
     }
 
     /** Mean teacher-forced loss over the validation windows, in eval mode. */
     public double validationLoss(List<Examples.Window> validation) {
-        model.eval();
+        model.module().eval();
         double sum = 0;
         int n = 0;
         for (int i = 0; i < validation.size(); i += s.batchSize()) {
@@ -170,7 +284,7 @@ public final class Trainer {
                 n += w.size();
             }
         }
-        model.train(true);
+        model.module().train(true);
         return n == 0 ? Double.NaN : sum / n;
     }
 
@@ -178,7 +292,7 @@ public final class Trainer {
     public void restore(Path file) {
         if (!Files.isRegularFile(file)) return;
         try (PointerScope scope = new PointerScope()) {
-            SafetensorsFile.copyInto(file, Modules.namedParameters(model));
+            SafetensorsFile.copyInto(file, Modules.namedParameters(model.module()));
         }
     }
 }

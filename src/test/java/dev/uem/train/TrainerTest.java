@@ -17,6 +17,7 @@ import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.TorchRuntime;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
+import dev.uem.model.io.SafetensorsFile;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,10 +46,14 @@ class TrainerTest {
 
     /** A tiny T5 (T5 vocabulary, d_model 32) with a tiny UEM over stand-in item embeddings. */
     private UemLanguageModel tinyModel(ItemEmbeddings items, long seed) {
-        T5Config c = new T5Config(32128, 32, 8, 64, 1, 1, 4, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0);
+        return tinyModel(items, seed, 0.0);
+    }
+
+    private UemLanguageModel tinyModel(ItemEmbeddings items, long seed, double dropout) {
+        T5Config c = new T5Config(32128, 32, 8, 64, 1, 1, 4, 32, 128, dropout, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0);
         T5Model t5 = T5Model.create(c, seed);
         torch.manual_seed(seed);
-        UemConfig uc = new UemConfig(items.rowWidth(), 32, 1, 4, 64, 0.0, 8, 32, 4);
+        UemConfig uc = new UemConfig(items.rowWidth(), 32, 1, 4, 64, dropout, 8, 32, 4);
         return new UemLanguageModel(t5, new UserEmbeddingModule(uc), new SoftPrompts(4, 32).initRandom(0.5));
     }
 
@@ -62,7 +67,7 @@ class TrainerTest {
             try (UemLanguageModel model = tinyModel(items, 3)) {
                 Verbalizer v = new Verbalizer(data.genres());
                 double f1Before = Evaluator.score(Evaluator.predict(model, bb, tok, v, data, windows, 4, 24)).weighted().f1();
-                TrainSettings s = new TrainSettings(150, 4, 1, 1e-2, 1e-2, 0.0, 10, 1.0, 50, false, 0);
+                TrainSettings s = new TrainSettings(150, 4, 1, 1e-2, 1e-2, 0.0, 10, 1.0, 50, 1000, false, 0);
                 Trainer trainer = new Trainer(model, bb, s, tmp);
                 double before = trainer.validationLoss(windows);
                 Trainer.Outcome o = trainer.train(windows, windows, false);
@@ -79,6 +84,57 @@ class TrainerTest {
         }
     }
 
+    /**
+     * N steps straight vs. interrupted after step 7 (checkpoint at 5, a half-written checkpoint folder left behind, as
+     * a kill -9 during a save would) and resumed to N in a model initialised differently: same parameters.
+     * Dropout is on, so the per-step torch seeding is exercised too.
+     */
+    @Test
+    void anInterruptedRunResumesToTheSameParameters() throws Exception {
+        List<Examples.Window> windows = Examples.windows(data, new int[] {1, 2, 3, 4, 5, 6}, 8, true, 3, 1, 0);
+        TrainSettings s = new TrainSettings(12, 4, 2, 1e-2, 5e-3, 0.01, 3, 1.0, 4, 5, false, 7);
+        try (T5Tokenizer tok = T5Tokenizer.bundled()) {
+            ItemEmbeddings items = ItemEmbeddings.open(data, new dev.uem.testing.FakeEncoder("fake"), tmp.resolve("cache"), false);
+            BatchBuilder bb = new BatchBuilder(data, items, tok);
+            Path straightDir = Files.createDirectories(tmp.resolve("straight")), resumedDir = Files.createDirectories(tmp.resolve("resumed"));
+            try (UemLanguageModel straight = tinyModel(items, 3, 0.1); UemLanguageModel first = tinyModel(items, 3, 0.1);
+                 UemLanguageModel resumed = tinyModel(items, 99, 0.1)) {
+                new Trainer(straight, bb, s, straightDir).train(windows, windows.subList(0, 4), false);
+
+                Trainer interrupted = new Trainer(first, bb, s, resumedDir).interruptAfter(7);
+                assertThrows(Trainer.Interrupted.class, () -> interrupted.train(windows, windows.subList(0, 4), false));
+                assertTrue(Files.isDirectory(resumedDir.resolve("checkpoints/step-0000005")));
+                Path torn = Files.createDirectories(resumedDir.resolve("checkpoints/step-0000010.tmp"));
+                Files.writeString(torn.resolve("model.safetensors"), "half");
+                assertEquals(7, Files.readAllLines(resumedDir.resolve("metrics.jsonl")).size());
+
+                new Trainer(resumed, bb, s, resumedDir).resume(true).train(windows, windows.subList(0, 4), false);
+                // the final restore() loads best.safetensors in both; compare the last checkpoints' full state instead
+                double worst = 0;
+                try (SafetensorsFile a = SafetensorsFile.open(straightDir.resolve("checkpoints/step-0000012/model.safetensors"));
+                     SafetensorsFile b = SafetensorsFile.open(resumedDir.resolve("checkpoints/step-0000012/model.safetensors"))) {
+                    assertEquals(a.names(), b.names());
+                    for (String k : a.names()) worst = Math.max(worst, a.read(k).sub(b.read(k)).abs().max().item_double());
+                }
+                assertTrue(worst <= 1e-6, "resumed parameters differ from the straight run by " + worst);
+                // the initialisations really differed, so equality came from the checkpoint
+                try (UemLanguageModel init3 = tinyModel(items, 3, 0.1); UemLanguageModel init99 = tinyModel(items, 99, 0.1)) {
+                    assertTrue(init3.prompts.weight().sub(init99.prompts.weight()).abs().max().item_double() > 1e-3);
+                }
+
+                List<String> m1 = Files.readAllLines(straightDir.resolve("metrics.jsonl")), m2 = Files.readAllLines(resumedDir.resolve("metrics.jsonl"));
+                assertEquals(12, m2.size());
+                for (int i = 0; i < 12; i++)
+                    assertEquals(lossOf(m1.get(i)), lossOf(m2.get(i)), 1e-6, "loss of step " + (i + 1));
+                assertFalse(Files.exists(resumedDir.resolve("checkpoints/step-0000005")), "older checkpoints are removed");
+            }
+        }
+    }
+
+    private static double lossOf(String metricsLine) throws java.io.IOException {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(metricsLine).get("loss").asDouble();
+    }
+
     @Test
     void nonFiniteLossStopsWithAClearMessage() throws Exception {
         List<Examples.Window> windows = Examples.windows(data, new int[] {1, 2}, 4, false, 1, 1, 0);
@@ -88,7 +144,7 @@ class TrainerTest {
                 try (NoGradGuard g = new NoGradGuard()) {
                     model.prompts.weight().fill_(new Scalar(Double.NaN));
                 }
-                TrainSettings s = new TrainSettings(5, 2, 1, 1e-3, 1e-3, 0.0, 0, 1.0, 2, false, 0);
+                TrainSettings s = new TrainSettings(5, 2, 1, 1e-3, 1e-3, 0.0, 0, 1.0, 2, 1000, false, 0);
                 Trainer.DivergedException e = assertThrows(Trainer.DivergedException.class,
                         () -> new Trainer(model, new BatchBuilder(data, items, tok), s, tmp).train(windows, windows, false));
                 assertTrue(e.getMessage().contains("NaN") && e.getMessage().contains("step 1"), e.getMessage());
@@ -99,11 +155,11 @@ class TrainerTest {
 
     @Test
     void settingsValidationNamesTheFieldAndScheduleWarmsThenDecays() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TrainSettings(10, 0, 1, 1e-3, 1e-3, 0, 0, 1, 5, false, 0));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TrainSettings(10, 0, 1, 1e-3, 1e-3, 0, 0, 1, 5, 1000, false, 0));
         assertTrue(e.getMessage().contains("batch_size"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new TrainSettings(10, 4, 1, 1e-3, 1e-3, 0, 11, 1, 5, false, 0));
+        e = assertThrows(IllegalArgumentException.class, () -> new TrainSettings(10, 4, 1, 1e-3, 1e-3, 0, 11, 1, 5, 1000, false, 0));
         assertTrue(e.getMessage().contains("warmup_steps"), e.getMessage());
-        TrainSettings s = new TrainSettings(10, 4, 1, 1e-3, 1e-3, 0, 4, 1, 5, false, 0);
+        TrainSettings s = new TrainSettings(10, 4, 1, 1e-3, 1e-3, 0, 4, 1, 5, 1000, false, 0);
         assertEquals(0.25, s.lrFactor(1), 1e-12);
         assertEquals(1.0, s.lrFactor(4), 1e-12);
         assertTrue(s.lrFactor(5) <= 1.0 && s.lrFactor(5) > s.lrFactor(9) && s.lrFactor(10) > 0);

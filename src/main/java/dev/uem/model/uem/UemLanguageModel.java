@@ -1,5 +1,6 @@
 package dev.uem.model.uem;
 
+import dev.uem.model.PreferenceModel;
 import dev.uem.model.t5.GreedyDecoder;
 import dev.uem.model.t5.T5Model;
 import dev.uem.train.Batch;
@@ -12,7 +13,7 @@ import org.bytedeco.pytorch.TensorVector;
  * soft token each through the {@link UserEmbeddingModule}; {@link SoftPrompts} come first; the embedded
  * instruction last; one attention mask covers all three.
  */
-public final class UemLanguageModel extends Module {
+public final class UemLanguageModel extends Module implements PreferenceModel {
     public final T5Model lm;
     public final UserEmbeddingModule uem;
     public final SoftPrompts prompts;
@@ -33,6 +34,14 @@ public final class UemLanguageModel extends Module {
         return this;
     }
 
+    @Override public Module module() {
+        return this;
+    }
+
+    @Override public T5Model lm() {
+        return lm;
+    }
+
     public PromptAssembly.Kernels kernels() {
         return assembly.kernels();
     }
@@ -40,26 +49,30 @@ public final class UemLanguageModel extends Module {
     public PromptAssembly.Assembled assemble(Batch b) {
         Tensor hidden = uem.hidden(b.rows(), b.userMask());
         return assembly.assemble(new PromptAssembly.Inputs(prompts.weight(), hidden, b.userMask(), uem.projectionWeight(),
-                uem.projectionBias(), lm.sharedWeight(), b.instructionIds(), b.instructionMask()));
+                uem.projectionBias(), lm.sharedWeight(), b.textIds(), b.textMask()));
     }
 
     /** Back-propagates a loss from {@link #loss}: use this, not {@code loss.backward()} (the native path needs it). */
+    @Override
     public void backward(Tensor loss) {
         assembly.backward(loss);
     }
 
     /** Teacher-forced mean cross-entropy of the target sentence. */
+    @Override
     public Tensor loss(Batch b) {
         PromptAssembly.Assembled a = assemble(b);
         return lm.forward(a.inputsEmbeds(), a.attentionMask(), b.labels()).loss();
     }
 
+    @Override
     public GreedyDecoder.Result generate(Batch b, int maxNewTokens) {
         PromptAssembly.Assembled a = assemble(b);
         return new GreedyDecoder(lm).generate(a.inputsEmbeds(), a.attentionMask(), maxNewTokens, false);
     }
 
     /** The UEM's and the prompts' parameters (one optimiser group), apart from the LM's (the other). */
+    @Override
     public TensorVector userParameters() {
         TensorVector v = new TensorVector();
         for (Tensor t : uem.parameters().get()) v.push_back(t);

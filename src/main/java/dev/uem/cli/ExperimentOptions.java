@@ -1,0 +1,56 @@
+package dev.uem.cli;
+
+import dev.uem.experiment.ExperimentConfig;
+import dev.uem.model.uem.PromptAssembly;
+import dev.uem.train.TextBatchBuilder;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/** The options shared by {@code uem train} and {@code uem sweep}: data, LM, UEM size, optimisation, evaluation. */
+final class ExperimentOptions {
+    @Mixin
+    DataOptions data;
+
+    @Option(names = "--lm", defaultValue = "t5-mini", paramLabel = "t5-mini|DIR", description = "LM: built-in t5-mini from scratch, or an HF checkpoint folder (see weights/download-flan-t5.sh) (default: ${DEFAULT-VALUE}).")
+    String lm;
+    @Option(names = "--uem", defaultValue = "mini", paramLabel = "mini|paper", description = "UEM size (default: ${DEFAULT-VALUE}; paper = 3 layers, 12 heads, hidden 768, MLP 2048).")
+    String uem;
+    @Option(names = "--steps", defaultValue = "400", description = "Optimiser steps per trained arm (default: ${DEFAULT-VALUE}).")
+    int steps;
+    @Option(names = "--batch-size", defaultValue = "16", description = "Examples per micro-batch (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+    @Option(names = "--accumulation", defaultValue = "1", description = "Micro-batches per step; the paper's effective batch of 128 is --batch-size 16 --accumulation 8 (default: ${DEFAULT-VALUE}).")
+    int accumulation;
+    @Option(names = "--lr-user", defaultValue = "5e-3", description = "Learning rate of the UEM and the soft prompts (paper: 5e-3) (default: ${DEFAULT-VALUE}).")
+    double lrUser;
+    @Option(names = "--lr-lm", defaultValue = "2e-3", description = "Learning rate of the LM (default: ${DEFAULT-VALUE}).")
+    double lrLm;
+    @Option(names = "--warmup", defaultValue = "40", description = "Linear warm-up steps, then linear decay to 0 (default: ${DEFAULT-VALUE}).")
+    int warmup;
+    @Option(names = "--eval-every", defaultValue = "100", description = "Validation loss every N steps; the best is kept (default: ${DEFAULT-VALUE}).")
+    int evalEvery;
+    @Option(names = "--checkpoint-every", defaultValue = "50", description = "Resumable checkpoint every N steps (default: ${DEFAULT-VALUE}).")
+    int checkpointEvery;
+    @Option(names = "--freeze-lm", description = "Train only the UEM and the soft prompts (PEFT style) instead of fine-tuning jointly.")
+    boolean freezeLm;
+    @Option(names = "--cache", defaultValue = "cache", paramLabel = "DIR", description = "Item-embedding cache folder (default: ${DEFAULT-VALUE}).")
+    Path cache;
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of split, windows, initialisation, data order and dropout (default: ${DEFAULT-VALUE}).")
+    long seed;
+    @Option(names = "--kernels", paramLabel = "native|torch",
+            description = "Prompt assembly: fused native kernels or libtorch ops (same results; default: native when its library loads).")
+    String kernels;
+    @Option(names = "--max-new-tokens", defaultValue = "32", description = "Generation length limit (default: ${DEFAULT-VALUE}).")
+    int maxNewTokens;
+    @Option(names = "--text-budget", defaultValue = "" + TextBatchBuilder.DEFAULT_BUDGET, description = "Token budget of the text-history arm (default: ${DEFAULT-VALUE}).")
+    int textBudget;
+
+    ExperimentConfig config() {
+        String k = kernels != null ? kernels : PromptAssembly.Kernels.best().name().toLowerCase();
+        return new ExperimentConfig(data.dir().toString(), data.descriptions.stream().map(Path::toString).toList(), data.skipBadRows, lm, uem,
+                steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery, checkpointEvery, freezeLm, seed, k, maxNewTokens, textBudget,
+                cache.toString());
+    }
+}

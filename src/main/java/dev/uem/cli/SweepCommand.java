@@ -1,0 +1,103 @@
+package dev.uem.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.uem.experiment.Arm;
+import dev.uem.experiment.Experiment;
+import dev.uem.experiment.ExperimentConfig;
+import dev.uem.experiment.Results;
+import dev.uem.experiment.SweepPlot;
+import dev.uem.io.AtomicFiles;
+import dev.uem.torch.TorchRuntime;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code uem sweep}: the paper's comparison in one command, resumable arm by arm. */
+@Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"The paper's comparison: the counting baselines, the text-history arm(s) and the UEM arm at several",
+                "history lengths, all with the same LM and the same number of steps, evaluated on the same test users.",
+                "Each trained arm gets its own folder (a full train run); an arm with arm.json is done and is not rerun,",
+                "an unfinished one continues from its newest checkpoint. Writes results.json, results.csv, results.md and",
+                "f1_vs_history.png (F1 against history length) under --out."})
+final class SweepCommand implements Callable<Integer> {
+    @Mixin
+    ExperimentOptions options;
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--histories", defaultValue = "5,20,30,50,100", split = ",", description = "UEM history lengths (default: ${DEFAULT-VALUE}).")
+    List<Integer> histories;
+    @Option(names = "--text-histories", defaultValue = "5", split = ",", description = "Text-history lengths (default: ${DEFAULT-VALUE}); an empty list skips the text arm.")
+    List<Integer> textHistories;
+    @Option(names = "--out", paramLabel = "DIR", description = "Sweep folder (default: runs/sweep-<timestamp>).")
+    Path out;
+    @Option(names = "--resume", paramLabel = "DIR", description = "Finish the sweep in DIR with the options it was started with.")
+    Path resume;
+
+    @Override
+    public Integer call() throws IOException {
+        TorchRuntime.init();
+        ObjectMapper json = new ObjectMapper();
+        ExperimentConfig cfg;
+        List<Arm> arms = new ArrayList<>();
+        Path dir;
+        if (resume != null) {
+            cfg = json.treeToValue(ResumeFolder.config(resume, "experiment", spec.commandLine().getParseResult()), ExperimentConfig.class);
+            for (JsonNode a : ResumeFolder.config(resume, "arms", spec.commandLine().getParseResult())) arms.add(json.treeToValue(a, Arm.class));
+            dir = resume;
+        } else {
+            cfg = options.config();
+            for (int p : textHistories) arms.add(Arm.text(p));
+            for (int p : histories) arms.add(Arm.uem(p));
+            dir = out != null ? out : Path.of("runs", "sweep-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+            if (Files.isRegularFile(dir.resolve("config.json")))
+                throw new IllegalArgumentException(dir + " already holds a sweep; finish it with --resume " + dir + " or choose another --out");
+            ObjectNode c = json.createObjectNode();
+            c.set("experiment", json.valueToTree(cfg));
+            c.set("arms", json.valueToTree(arms));
+            Files.createDirectories(dir);
+            AtomicFiles.writeString(dir.resolve("config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(c));
+        }
+        try (Experiment ex = Experiment.open(cfg)) {
+            List<ObjectNode> lines = new ArrayList<>();
+            int i = 0;
+            for (Arm arm : arms) {
+                i++;
+                Path armDir = dir.resolve(arm.name());
+                ObjectNode done = Experiment.finished(armDir);
+                if (done != null) {
+                    System.out.printf("[%d/%d] %s: done before (F1 %.3f)%n", i, arms.size(), arm.name(), done.get("f1").asDouble());
+                    lines.add(done);
+                    continue;
+                }
+                System.out.printf("[%d/%d] %s: %s%n", i, arms.size(), arm.name(), Files.isDirectory(armDir.resolve("checkpoints")) ? "resuming" : "training");
+                lines.add(ex.run(arm, armDir, true, true));
+            }
+            int reference = arms.stream().filter(a -> a.kind() == Arm.Kind.UEM).mapToInt(Arm::history).filter(p -> p == 50).findFirst()
+                    .orElse(arms.stream().mapToInt(Arm::history).max().orElse(50));
+            lines.add(ex.counting(Arm.countingHistory(), reference));
+            for (int p : arms.stream().mapToInt(Arm::history).distinct().sorted().toArray()) lines.add(ex.counting(Arm.countingWindow(p), p));
+            Results.writeJson(dir.resolve("results.json"), Results.resultsJson(cfg.dataset(), lines));
+            AtomicFiles.writeString(dir.resolve("results.csv"), Results.csv(lines));
+            String md = Results.markdown(lines) + String.format("%nSame LM (%s), %d steps per trained arm, seed %d; counting-history on the test windows of history %d.%n",
+                    cfg.lm(), cfg.steps(), cfg.seed(), reference);
+            AtomicFiles.writeString(dir.resolve("results.md"), md);
+            SweepPlot.write(dir.resolve("f1_vs_history.png"), lines, "User preference F1 against history length (" + cfg.lm() + ")");
+            System.out.printf("%n%s%nwrote %s (results.json, results.csv, results.md, f1_vs_history.png)%n", Results.table(lines), dir);
+        }
+        return 0;
+    }
+}

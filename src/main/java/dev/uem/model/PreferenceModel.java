@@ -1,0 +1,33 @@
+package dev.uem.model;
+
+import dev.uem.model.t5.GreedyDecoder;
+import dev.uem.model.t5.T5Model;
+import dev.uem.train.Batch;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+
+/**
+ * What the trainer and the evaluator need of an arm's model: the UEM arm ({@link dev.uem.model.uem.UemLanguageModel})
+ * and the text-history arm ({@link TextHistoryModel}) both state a user's preferences from a {@link Batch}.
+ */
+public interface PreferenceModel extends AutoCloseable {
+    /** The module tree: train/eval mode and named parameters (checkpoints) go through it. */
+    Module module();
+
+    /** The T5 inside. */
+    T5Model lm();
+
+    /** Parameters trained beside the LM (UEM and soft prompts; none for the text arm): the first optimiser group. */
+    TensorVector userParameters();
+
+    /** Teacher-forced mean cross-entropy of the target sentence. */
+    Tensor loss(Batch b);
+
+    /** Back-propagates a loss from {@link #loss}; an arm may route gradients through native kernels. */
+    void backward(Tensor loss);
+
+    GreedyDecoder.Result generate(Batch b, int maxNewTokens);
+
+    @Override void close();
+}
