@@ -28,10 +28,17 @@ public record ExperimentConfig(String dataset, List<String> descriptions, boolea
         if (!kernels.equals("native") && !kernels.equals("torch"))
             throw new IllegalArgumentException("kernels: expected native or torch, found '" + kernels + "'");
         if (maxNewTokens <= 0) throw new IllegalArgumentException("max_new_tokens must be > 0, found " + maxNewTokens);
-        settings(); // validates the optimisation fields, naming the bad one
+        if (textBudget < 8) throw new IllegalArgumentException("text_budget must be at least 8 tokens, found " + textBudget);
+        settings(steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery, checkpointEvery, freezeLm, seed); // names a bad field
     }
 
     public TrainSettings settings() {
+        return settings(steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery, checkpointEvery, freezeLm, seed);
+    }
+
+    // static: the compact constructor must validate its parameters, its fields are not assigned yet
+    private static TrainSettings settings(int steps, int batchSize, int accumulation, double lrUser, double lrLm, int warmup,
+                                          int evalEvery, int checkpointEvery, boolean freezeLm, long seed) {
         return new TrainSettings(steps, batchSize, accumulation, lrUser, lrLm, WEIGHT_DECAY, Math.min(warmup, steps), CLIP_NORM,
                 evalEvery, checkpointEvery, freezeLm, seed);
     }

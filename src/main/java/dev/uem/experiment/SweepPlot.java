@@ -5,7 +5,6 @@ import dev.uem.io.AtomicFiles;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
@@ -19,7 +18,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The sweep's picture: weighted F1 on the test users against history length (log scale), UEM and text arms as
+ * The sweep's picture: weighted F1 on the test users against history length, UEM and text arms as
  * lines with markers, the counting baselines dashed. JFreeChart, rendered headless.
  */
 public final class SweepPlot {
@@ -54,10 +53,9 @@ public final class SweepPlot {
         JFreeChart chart = ChartFactory.createXYLineChart(title, "history length (items)", "weighted F1 (test users)", data,
                 PlotOrientation.VERTICAL, true, false, false);
         XYPlot plot = chart.getXYPlot();
-        LogAxis x = new LogAxis("history length (items, log scale)");
-        x.setBase(10);
+        NumberAxis x = (NumberAxis) plot.getDomainAxis();
         x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
-        plot.setDomainAxis(x);
+        x.setRange(0, maxP * 1.05 + 1);
         ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(true);
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
