@@ -1,0 +1,84 @@
+package dev.uem.experiment;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.uem.eval.MultiLabelMetrics;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ResultsAndConfigTest {
+    @TempDir
+    Path tmp;
+
+    private static ExperimentConfig config(int steps, int batch, String kernels, int budget) {
+        return new ExperimentConfig("data", List.of(), false, "t5-mini", "mini", steps, batch, 1, 5e-3, 2e-3, 40, 100, 50, false, 0,
+                kernels, 32, budget, "cache");
+    }
+
+    @Test
+    void badFieldsAreNamed() {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> config(0, 16, "native", 512)).getMessage().contains("steps"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> config(10, 0, "native", 512)).getMessage().contains("batch_size"));
+        IllegalArgumentException k = assertThrows(IllegalArgumentException.class, () -> config(10, 16, "cuda", 512));
+        assertTrue(k.getMessage().contains("kernels") && k.getMessage().contains("cuda"), k.getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> config(10, 16, "torch", 4)).getMessage().contains("text_budget"));
+        // warm-up longer than a short run is clipped rather than refused
+        assertEquals(10, config(10, 16, "torch", 512).settings().warmupSteps());
+    }
+
+    @Test
+    void configSurvivesItsJsonRoundTripForResume() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        ExperimentConfig c = config(123, 8, "torch", 300);
+        assertEquals(c, json.treeToValue(json.valueToTree(c), ExperimentConfig.class));
+        Arm a = Arm.uem(50);
+        assertEquals(a, json.treeToValue(json.valueToTree(a), Arm.class));
+    }
+
+    private static ObjectNode line(Arm arm, double hit) {
+        MultiLabelMetrics m = new MultiLabelMetrics();
+        for (int i = 0; i < 10; i++) m.add(List.of("likes:Drama"), i < hit * 10 ? List.of("likes:Drama") : List.of("likes:Comedy"));
+        return Experiment.armJson(arm, m.report());
+    }
+
+    @Test
+    void tablesCsvAndPlotCarryEveryArm() throws Exception {
+        List<ObjectNode> arms = new ArrayList<>(List.of(line(Arm.text(5), 0.2), line(Arm.uem(5), 0.3), line(Arm.uem(50), 0.6),
+                line(Arm.countingHistory(), 0.1), line(Arm.countingWindow(5), 0.1), line(Arm.countingWindow(50), 0.1)));
+        assertEquals(0.75, arms.get(2).get("f1").asDouble(), 1e-12, "only likes:Drama has support: P 1, R 0.6, F1 0.75");
+        assertTrue(arms.get(3).get("history").isNull() && arms.get(2).get("history").asInt() == 50);
+
+        String csv = Results.csv(arms);
+        List<String> rows = csv.lines().toList();
+        assertEquals(7, rows.size());
+        assertTrue(rows.get(3).startsWith("uem-50,uem,50,1.000000,0.600000,0.750000,"), rows.get(3));
+        assertTrue(rows.get(4).startsWith("counting-history,counting,,"), rows.get(4));
+        String md = Results.markdown(arms);
+        assertTrue(md.contains("| uem-50 | 50 | 1.000 | 0.600 | **0.750** |"), md);
+        assertTrue(Results.table(arms).lines().anyMatch(l -> l.startsWith("text-5") && l.contains("0.200")));
+
+        Path png = tmp.resolve("plot.png");
+        SweepPlot.write(png, arms, "test");
+        BufferedImage img = javax.imageio.ImageIO.read(png.toFile());
+        assertEquals(900, img.getWidth());
+        assertEquals(560, img.getHeight());
+        assertTrue(Files.list(tmp).noneMatch(p -> p.toString().endsWith(".tmp")), "written atomically");
+        // the UEM series is drawn in its colour somewhere in the plot area
+        boolean blue = false;
+        for (int x = 0; x < img.getWidth() && !blue; x++)
+            for (int y = 0; y < img.getHeight() && !blue; y++) blue = (img.getRGB(x, y) & 0xFFFFFF) == 0x1f77b4;
+        assertTrue(blue, "UEM line drawn");
+        assertNotEquals(Results.csv(arms), Results.csv(arms.subList(0, 3)));
+    }
+}
