@@ -13,7 +13,7 @@ final class ExperimentOptions {
     @Mixin
     DataOptions data;
 
-    @Option(names = "--lm", defaultValue = "t5-mini", paramLabel = "t5-mini|DIR", description = "LM: built-in t5-mini from scratch, or an HF checkpoint folder (see weights/download-flan-t5.sh) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lm", defaultValue = "t5-mini", paramLabel = "t5-mini|DIR", description = "LM: built-in t5-mini from scratch, or an HF checkpoint folder (see weights/README.md) (default: ${DEFAULT-VALUE}).")
     String lm;
     @Option(names = "--uem", defaultValue = "mini", paramLabel = "mini|paper", description = "UEM size (default: ${DEFAULT-VALUE}; paper = 3 layers, 12 heads, hidden 768, MLP 2048).")
     String uem;
