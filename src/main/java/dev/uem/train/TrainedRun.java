@@ -54,6 +54,8 @@ public final class TrainedRun implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(configFile + ": not valid JSON: " + e.getMessage(), e);
         }
+        if (c.path("arm").path("kind").asText("UEM").equals("TEXT"))
+            throw new IllegalArgumentException(dir + " is a text-history run; predict and export need a UEM run (uem train --arm uem)");
         T5Config lmConfig = read(json, c, configFile, "lm_config", T5Config.class);
         UemConfig uemConfig = read(json, c, configFile, "uem_config", UemConfig.class);
         UemLanguageModel model = new UemLanguageModel(T5Model.create(lmConfig, 0), new UserEmbeddingModule(uemConfig),

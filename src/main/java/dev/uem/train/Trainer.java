@@ -99,6 +99,10 @@ public final class Trainer {
         if (train.size() < s.batchSize())
             throw new IllegalArgumentException("batch_size " + s.batchSize() + " is larger than the " + train.size() + " training examples");
         if (s.freezeLm()) for (Tensor p : model.lm().parameters().get()) p.requires_grad_(false);
+        boolean hasUser;
+        try (TensorVector user = model.userParameters()) {
+            hasUser = user.size() > 0;
+        }
         AdamW opt = optimizer();
         Map<String, Tensor> params = Modules.namedParameters(model.module());
         Checkpoints.State st = new Checkpoints.State(0, 0, 0, Double.POSITIVE_INFINITY, 0, Double.NaN);
@@ -121,7 +125,7 @@ public final class Trainer {
                      .startsFrom(st.step(), Duration.ZERO).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).build() : null) {
             for (int step = st.step() + 1; step <= s.steps(); step++) {
                 double f = s.lrFactor(step);
-                setLearningRates(opt, f);
+                setLearningRates(opt, f, hasUser);
                 model.module().train(true);
                 torch.manual_seed(mix(s.seed(), step));
                 double stepLoss = 0;
@@ -145,7 +149,7 @@ public final class Trainer {
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("step", step);
                 row.put("loss", stepLoss);
-                row.put("lr_user", model.userParameters().size() == 0 ? 0 : s.lrUser() * f);
+                row.put("lr_user", hasUser ? s.lrUser() * f : 0);
                 row.put("lr_lm", s.freezeLm() ? 0 : s.lrLm() * f);
                 row.put("examples_per_s", examples / secs);
                 if (step % s.evalEvery() == 0 || step == s.steps()) {
@@ -259,9 +263,8 @@ public final class Trainer {
     }
 
     /** Group order follows {@link #optimizer}: the user group first when the model has one, then the LM. */
-    private void setLearningRates(AdamW opt, double f) {
+    private void setLearningRates(AdamW opt, double f, boolean hasUser) {
         OptimizerParamGroupVector groups = opt.param_groups();
-        boolean hasUser = model.userParameters().size() > 0;
         for (long g = 0; g < groups.size(); g++)
             groups.get(g).options().set_lr((g == 0 && hasUser ? s.lrUser() : s.lrLm()) * f);
     }
