@@ -27,11 +27,11 @@ import java.util.concurrent.Callable;
 
 /** {@code uem sweep}: the paper's comparison in one command, resumable arm by arm. */
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"The paper's comparison: the counting baselines, the text-history arm(s) and the UEM arm at several",
-                "history lengths, all with the same LM and the same number of steps, evaluated on the same test users.",
-                "Each trained arm gets its own folder (a full train run); an arm with arm.json is done and is not rerun,",
-                "an unfinished one continues from its newest checkpoint. Writes results.json, results.csv, results.md and",
-                "f1_vs_history.png (F1 against history length) under --out."})
+        description = "The paper's comparison: the counting baselines, the text-history arm(s) and the UEM arm at several "
+                + "history lengths, all with the same LM and the same number of steps, evaluated on the same test users.%n%n"
+                + "Each trained arm gets its own folder (a full train run); an arm with arm.json is done and is not rerun, "
+                + "an unfinished one continues from its newest checkpoint. Writes results.json, results.csv, results.md and "
+                + "f1_vs_history.png (F1 against history length) under --out.%n")
 final class SweepCommand implements Callable<Integer> {
     @Mixin
     ExperimentOptions options;
