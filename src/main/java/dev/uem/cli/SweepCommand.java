@@ -7,7 +7,7 @@ import dev.uem.experiment.Arm;
 import dev.uem.experiment.Experiment;
 import dev.uem.experiment.ExperimentConfig;
 import dev.uem.experiment.Results;
-import dev.uem.experiment.SweepPlot;
+import dev.uem.experiment.Sweep;
 import dev.uem.io.AtomicFiles;
 import dev.uem.torch.TorchRuntime;
 import picocli.CommandLine.Command;
@@ -72,30 +72,7 @@ final class SweepCommand implements Callable<Integer> {
             AtomicFiles.writeString(dir.resolve("config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(c));
         }
         try (Experiment ex = Experiment.open(cfg)) {
-            List<ObjectNode> lines = new ArrayList<>();
-            int i = 0;
-            for (Arm arm : arms) {
-                i++;
-                Path armDir = dir.resolve(arm.name());
-                ObjectNode done = Experiment.finished(armDir);
-                if (done != null) {
-                    System.out.printf("[%d/%d] %s: done before (F1 %.3f)%n", i, arms.size(), arm.name(), done.get("f1").asDouble());
-                    lines.add(done);
-                    continue;
-                }
-                System.out.printf("[%d/%d] %s: %s%n", i, arms.size(), arm.name(), Files.isDirectory(armDir.resolve("checkpoints")) ? "resuming" : "training");
-                lines.add(ex.run(arm, armDir, true, true));
-            }
-            int reference = arms.stream().filter(a -> a.kind() == Arm.Kind.UEM).mapToInt(Arm::history).filter(p -> p == 50).findFirst()
-                    .orElse(arms.stream().mapToInt(Arm::history).max().orElse(50));
-            lines.add(ex.counting(Arm.countingHistory(), reference));
-            for (int p : arms.stream().mapToInt(Arm::history).distinct().sorted().toArray()) lines.add(ex.counting(Arm.countingWindow(p), p));
-            Results.writeJson(dir.resolve("results.json"), Results.resultsJson(cfg.dataset(), lines));
-            AtomicFiles.writeString(dir.resolve("results.csv"), Results.csv(lines));
-            String md = Results.markdown(lines) + String.format("%nSame LM (%s), %d steps per trained arm, seed %d; counting-history on the test windows of history %d.%n",
-                    cfg.lm(), cfg.steps(), cfg.seed(), reference);
-            AtomicFiles.writeString(dir.resolve("results.md"), md);
-            SweepPlot.write(dir.resolve("f1_vs_history.png"), lines, "User preference F1 against history length (" + cfg.lm() + ")");
+            List<ObjectNode> lines = Sweep.run(ex, arms, dir, true, System.out);
             System.out.printf("%n%s%nwrote %s (results.json, results.csv, results.md, f1_vs_history.png)%n", Results.table(lines), dir);
         }
         return 0;

@@ -38,6 +38,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The shared ground of one train run or sweep: the dataset and its seeded user split, the tokenizer, the item
@@ -52,21 +53,29 @@ public final class Experiment implements AutoCloseable {
     public final UserSplit split;
     private final T5Tokenizer tokenizer;
     private final Verbalizer verbalizer;
+    private final Supplier<SentenceEncoder> encoders;
     private SentenceEncoder encoder;
     private ItemEmbeddings items;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private Experiment(ExperimentConfig config, Dataset dataset, T5Tokenizer tokenizer) {
+    private Experiment(ExperimentConfig config, Dataset dataset, T5Tokenizer tokenizer, Supplier<SentenceEncoder> encoders) {
         this.config = config;
+        this.encoders = encoders;
         this.dataset = dataset;
         this.split = UserSplit.of(dataset.userIds(), config.seed());
         this.tokenizer = tokenizer;
         this.verbalizer = new Verbalizer(dataset.genres());
     }
 
+    /** The experiment of a config, with MiniLM item embeddings. */
     public static Experiment open(ExperimentConfig c) {
+        return open(c, MiniLmEncoder::new);
+    }
+
+    /** The same with another sentence encoder (tests use a fast stand-in). */
+    static Experiment open(ExperimentConfig c, Supplier<SentenceEncoder> encoders) {
         Dataset d = DatasetReader.read(Path.of(c.dataset()), new ReadOptions(c.skipBadRows(), c.descriptions().stream().map(Path::of).toList()));
-        return new Experiment(c, d, T5Tokenizer.forCheckpoint(c.builtInLm() ? null : Path.of(c.lm())));
+        return new Experiment(c, d, T5Tokenizer.forCheckpoint(c.builtInLm() ? null : Path.of(c.lm())), encoders);
     }
 
     /** The examples of one part of the split with history length p (TASK.md §5). */
@@ -148,7 +157,7 @@ public final class Experiment implements AutoCloseable {
 
     private ItemEmbeddings items() {
         if (items == null) {
-            encoder = new MiniLmEncoder();
+            encoder = encoders.get();
             items = ItemEmbeddings.open(dataset, encoder, Path.of(config.cache()), true);
         }
         return items;
