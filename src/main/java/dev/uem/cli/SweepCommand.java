@@ -40,7 +40,7 @@ final class SweepCommand implements Callable<Integer> {
 
     @Option(names = "--histories", defaultValue = "5,20,30,50,100", split = ",", description = "UEM history lengths (default: ${DEFAULT-VALUE}).")
     List<Integer> histories;
-    @Option(names = "--text-histories", defaultValue = "5", split = ",", description = "Text-history lengths (default: ${DEFAULT-VALUE}); an empty list skips the text arm.")
+    @Option(names = "--text-histories", defaultValue = "5", split = ",", description = "Text-history lengths (default: ${DEFAULT-VALUE}); 0 skips the text arm.")
     List<Integer> textHistories;
     @Option(names = "--out", paramLabel = "DIR", description = "Sweep folder (default: runs/sweep-<timestamp>).")
     Path out;
@@ -60,7 +60,7 @@ final class SweepCommand implements Callable<Integer> {
             dir = resume;
         } else {
             cfg = options.config();
-            for (int p : textHistories) arms.add(Arm.text(p));
+            for (int p : textHistories) if (p > 0) arms.add(Arm.text(p));
             for (int p : histories) arms.add(Arm.uem(p));
             dir = out != null ? out : Path.of("runs", "sweep-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
             if (Files.isRegularFile(dir.resolve("config.json")))
