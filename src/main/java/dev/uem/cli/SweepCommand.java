@@ -1,12 +1,12 @@
 package dev.uem.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.experiment.Arm;
 import dev.uem.experiment.Experiment;
 import dev.uem.experiment.ExperimentConfig;
 import dev.uem.experiment.Results;
+import dev.uem.io.JsonConfig;
 import dev.uem.experiment.Sweep;
 import dev.uem.io.AtomicFiles;
 import dev.uem.torch.TorchRuntime;
@@ -55,8 +55,9 @@ final class SweepCommand implements Callable<Integer> {
         List<Arm> arms = new ArrayList<>();
         Path dir;
         if (resume != null) {
-            cfg = json.treeToValue(ResumeFolder.config(resume, "experiment", spec.commandLine().getParseResult()), ExperimentConfig.class);
-            for (JsonNode a : ResumeFolder.config(resume, "arms", spec.commandLine().getParseResult())) arms.add(json.treeToValue(a, Arm.class));
+            JsonConfig saved = ResumeFolder.open(resume, spec.commandLine().getParseResult());
+            cfg = ResumeFolder.experiment(saved);
+            arms.addAll(List.of(saved.get("arms", Arm[].class)));
             dir = resume;
         } else {
             cfg = options.config();

@@ -1,12 +1,12 @@
 package dev.uem.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.experiment.Arm;
 import dev.uem.experiment.Experiment;
 import dev.uem.experiment.ExperimentConfig;
 import dev.uem.experiment.Results;
+import dev.uem.io.JsonConfig;
 import dev.uem.torch.TorchRuntime;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,14 +48,13 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         TorchRuntime.init();
-        ObjectMapper json = new ObjectMapper();
         ExperimentConfig cfg;
         Arm arm;
         Path dir;
         if (resume != null) {
-            cfg = json.treeToValue(ResumeFolder.config(resume, "experiment", spec.commandLine().getParseResult()), ExperimentConfig.class);
-            JsonNode a = ResumeFolder.config(resume, "arm", spec.commandLine().getParseResult());
-            arm = json.treeToValue(a, Arm.class);
+            JsonConfig saved = ResumeFolder.open(resume, spec.commandLine().getParseResult());
+            cfg = ResumeFolder.experiment(saved);
+            arm = saved.get("arm", Arm.class);
             dir = resume;
         } else {
             cfg = options.config(); // validates every option before any work

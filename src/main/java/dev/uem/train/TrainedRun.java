@@ -1,7 +1,6 @@
 package dev.uem.train;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.uem.io.JsonConfig;
 import dev.uem.model.io.SafetensorsFile;
 import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
@@ -13,8 +12,6 @@ import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.Modules;
 import org.bytedeco.javacpp.PointerScope;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -47,17 +44,11 @@ public final class TrainedRun implements AutoCloseable {
         Path configFile = dir.resolve("config.json"), params = dir.resolve("best.safetensors");
         if (!Files.isRegularFile(configFile)) throw new IllegalArgumentException(configFile + ": not found (is " + dir + " a uem train run folder?)");
         if (!Files.isRegularFile(params)) throw new IllegalArgumentException(params + ": not found (the run never reached a validation step)");
-        ObjectMapper json = new ObjectMapper();
-        JsonNode c;
-        try {
-            c = json.readTree(configFile.toFile());
-        } catch (IOException e) {
-            throw new UncheckedIOException(configFile + ": not valid JSON: " + e.getMessage(), e);
-        }
+        JsonConfig c = JsonConfig.read(configFile);
         if (c.path("arm").path("kind").asText("UEM").equals("TEXT"))
             throw new IllegalArgumentException(dir + " is a text-history run; predict and export need a UEM run (uem train --arm uem)");
-        T5Config lmConfig = read(json, c, configFile, "lm_config", T5Config.class);
-        UemConfig uemConfig = read(json, c, configFile, "uem_config", UemConfig.class);
+        T5Config lmConfig = c.get("lm_config", T5Config.class);
+        UemConfig uemConfig = c.get("uem_config", UemConfig.class);
         UemLanguageModel model = new UemLanguageModel(T5Model.create(lmConfig, 0), new UserEmbeddingModule(uemConfig),
                 new SoftPrompts(uemConfig.promptLength(), uemConfig.lmWidth()));
         try (PointerScope scope = new PointerScope()) {
@@ -67,24 +58,8 @@ public final class TrainedRun implements AutoCloseable {
             throw e;
         }
         model.eval();
-        return new TrainedRun(dir, model, c.path("history").asInt(Math.max(1, uemConfig.maxHistory())), Path.of(text(c, configFile, "dataset")),
-                text(c, configFile, "lm"), c.path("encoder").asText("all-MiniLM-L6-v2"));
-    }
-
-    private static <T> T read(ObjectMapper json, JsonNode c, Path file, String key, Class<T> type) {
-        JsonNode n = c.get(key);
-        if (n == null) throw new IllegalArgumentException(file + ": missing key '" + key + "'");
-        try {
-            return json.treeToValue(n, type);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": key '" + key + "': " + e.getMessage().lines().findFirst().orElse(""));
-        }
-    }
-
-    private static String text(JsonNode c, Path file, String key) {
-        JsonNode n = c.get(key);
-        if (n == null || !n.isTextual()) throw new IllegalArgumentException(file + ": missing text key '" + key + "'");
-        return n.asText();
+        return new TrainedRun(dir, model, c.path("history").asInt(Math.max(1, uemConfig.maxHistory())), Path.of(c.text("dataset")),
+                c.text("lm"), c.path("encoder").asText("all-MiniLM-L6-v2"));
     }
 
     /** The tokenizer the run trained with. */

@@ -99,18 +99,14 @@ public final class Trainer {
         if (train.size() < s.batchSize())
             throw new IllegalArgumentException("batch_size " + s.batchSize() + " is larger than the " + train.size() + " training examples");
         if (s.freezeLm()) for (Tensor p : model.lm().parameters().get()) p.requires_grad_(false);
-        boolean hasUser;
-        try (TensorVector user = model.userParameters()) {
-            hasUser = user.size() > 0;
-        }
-        AdamW opt = optimizer();
+        Optimiser opt = optimizer();
         Map<String, Tensor> params = Modules.namedParameters(model.module());
         Checkpoints.State st = new Checkpoints.State(0, 0, 0, Double.POSITIVE_INFINITY, 0, Double.NaN);
         if (resume) {
             var saved = checkpoints.latest();
             if (saved.isPresent()) {
                 st = saved.get();
-                checkpoints.load(st, params, opt);
+                checkpoints.load(st, params, opt.adamw());
             }
         }
         DataOrder data = new DataOrder(train, st.epoch(), st.cursor());
@@ -125,7 +121,7 @@ public final class Trainer {
                      .startsFrom(st.step(), Duration.ZERO).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).build() : null) {
             for (int step = st.step() + 1; step <= s.steps(); step++) {
                 double f = s.lrFactor(step);
-                setLearningRates(opt, f, hasUser);
+                opt.scaleLearningRates(f);
                 model.module().train(true);
                 torch.manual_seed(mix(s.seed(), step));
                 double stepLoss = 0;
@@ -141,15 +137,15 @@ public final class Trainer {
                     }
                     double norm = torch.clip_grad_norm_(trainable(), s.clipNorm());
                     if (!Double.isFinite(norm)) throw diverged("gradient norm is " + norm, step, bestStep);
-                    opt.step();
-                    opt.zero_grad();
+                    opt.adamw().step();
+                    opt.adamw().zero_grad();
                 }
                 lastLoss = stepLoss;
                 double secs = (System.nanoTime() - t0) / 1e9;
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("step", step);
                 row.put("loss", stepLoss);
-                row.put("lr_user", hasUser ? s.lrUser() * f : 0);
+                row.put("lr_user", opt.hasUser() ? s.lrUser() * f : 0);
                 row.put("lr_lm", s.freezeLm() ? 0 : s.lrLm() * f);
                 row.put("examples_per_s", examples / secs);
                 if (step % s.evalEvery() == 0 || step == s.steps()) {
@@ -165,7 +161,7 @@ public final class Trainer {
                 log.write('\n');
                 log.flush();
                 if (step % s.checkpointEvery() == 0 || step == s.steps())
-                    checkpoints.save(new Checkpoints.State(step, data.epoch, data.cursor, best, bestStep, lastLoss), params, opt);
+                    checkpoints.save(new Checkpoints.State(step, data.epoch, data.cursor, best, bestStep, lastLoss), params, opt.adamw());
                 if (pb != null) {
                     pb.stepTo(step);
                     pb.setExtraMessage(String.format(" loss %.3f lr %.1e %.1f ex/s", stepLoss, (s.freezeLm() ? s.lrUser() : s.lrLm()) * f, examples / secs));
@@ -247,26 +243,38 @@ public final class Trainer {
         }
     }
 
-    private AdamW optimizer() {
-        AdamW opt = null;
-        for (boolean user : new boolean[] {true, false}) {
-            if (!user && s.freezeLm()) continue;
-            TensorVector group = user ? model.userParameters() : model.lm().parameters();
-            if (group.size() == 0) continue;
-            AdamWOptions o = new AdamWOptions(user ? s.lrUser() : s.lrLm());
-            o.weight_decay().put(s.weightDecay());
-            if (opt == null) opt = new AdamW(new OptimizerParamGroupVector(), o);
-            opt.add_param_group(new OptimizerParamGroup(group, o));
+    /** The optimiser with each group's base learning rate in group order: the schedule scales these every step. */
+    private record Optimiser(AdamW adamw, double[] baseLr, boolean hasUser) {
+        void scaleLearningRates(double f) {
+            OptimizerParamGroupVector groups = adamw.param_groups();
+            for (int g = 0; g < baseLr.length; g++) groups.get(g).options().set_lr(baseLr[g] * f);
         }
-        if (opt == null) throw new IllegalArgumentException("nothing to train: the LM is frozen and the model has no UEM or prompts");
-        return opt;
     }
 
-    /** Group order follows {@link #optimizer}: the user group first when the model has one, then the LM. */
-    private void setLearningRates(AdamW opt, double f, boolean hasUser) {
-        OptimizerParamGroupVector groups = opt.param_groups();
-        for (long g = 0; g < groups.size(); g++)
-            groups.get(g).options().set_lr((g == 0 && hasUser ? s.lrUser() : s.lrLm()) * f);
+    /** Group 0: the UEM and prompts (when the model has them); then the LM (unless frozen). */
+    private Optimiser optimizer() {
+        List<TensorVector> groups = new ArrayList<>();
+        List<Double> lrs = new ArrayList<>();
+        TensorVector user = model.userParameters();
+        boolean hasUser = user.size() > 0;
+        if (hasUser) {
+            groups.add(user);
+            lrs.add(s.lrUser());
+        }
+        if (!s.freezeLm()) {
+            groups.add(model.lm().parameters());
+            lrs.add(s.lrLm());
+        }
+        if (groups.isEmpty()) throw new IllegalArgumentException("nothing to train: the LM is frozen and the model has no UEM or prompts");
+        AdamW opt = new AdamW(new OptimizerParamGroupVector(), adamW(lrs.get(0)));
+        for (int g = 0; g < groups.size(); g++) opt.add_param_group(new OptimizerParamGroup(groups.get(g), adamW(lrs.get(g))));
+        return new Optimiser(opt, lrs.stream().mapToDouble(Double::doubleValue).toArray(), hasUser);
+    }
+
+    private AdamWOptions adamW(double lr) {
+        AdamWOptions o = new AdamWOptions(lr);
+        o.weight_decay().put(s.weightDecay());
+        return o;
     }
 
     private TensorVector trainable() {
