@@ -47,10 +47,22 @@ final class ExperimentOptions {
     @Option(names = "--text-budget", defaultValue = "" + TextBatchBuilder.DEFAULT_BUDGET, description = "Token budget of the text-history arm (default: ${DEFAULT-VALUE}).")
     int textBudget;
 
+    @Option(names = "--preference-weight", defaultValue = "1.0", paramLabel = "W",
+            description = "Weight of the UEM's preference-head loss (multi-label over likes:/dislikes: genres) beside the LM's; 0 turns the head off "
+                    + "unless --uem-warmup needs it (default: ${DEFAULT-VALUE}).")
+    double preferenceWeight;
+    @Option(names = "--uem-warmup", defaultValue = "600", paramLabel = "STEPS",
+            description = "Steps of the UEM warm-up stage before joint training: the UEM, prompts and preference head learn on the head's loss "
+                    + "alone, the LM is not run (cheap); 0 skips it (default: ${DEFAULT-VALUE}).")
+    int uemWarmup;
+    @Option(names = "--train-windows", defaultValue = "20", paramLabel = "N",
+            description = "Further seeded windows per training user besides the most recent (TASK.md §5) (default: ${DEFAULT-VALUE}).")
+    int trainWindows;
+
     ExperimentConfig config() {
         String k = kernels != null ? kernels : PromptAssembly.Kernels.best().name().toLowerCase();
         return new ExperimentConfig(data.dir().toString(), data.descriptions.stream().map(Path::toString).toList(), data.skipBadRows, lm, uem,
                 steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery, checkpointEvery, freezeLm, seed, k, maxNewTokens, textBudget,
-                cache.toString());
+                cache.toString(), preferenceWeight, uemWarmup, trainWindows);
     }
 }

@@ -42,6 +42,10 @@ final class SweepCommand implements Callable<Integer> {
     List<Integer> histories;
     @Option(names = "--text-histories", defaultValue = "5", split = ",", description = "Text-history lengths (default: ${DEFAULT-VALUE}); 0 skips the text arm.")
     List<Integer> textHistories;
+    @Option(names = "--seeds", defaultValue = "1", paramLabel = "N",
+            description = "Replicates: every arm runs with seeds --seed … --seed+N-1 (split, windows, initialisation, data order), "
+                    + "results are mean ± std over them, the plot shows the spread (default: ${DEFAULT-VALUE}).")
+    int seeds;
     @Option(names = "--out", paramLabel = "DIR", description = "Sweep folder (default: runs/sweep-<timestamp>).")
     Path out;
     @Option(names = "--resume", paramLabel = "DIR", description = "Finish the sweep in DIR with the options it was started with.")
@@ -58,9 +62,11 @@ final class SweepCommand implements Callable<Integer> {
             JsonConfig saved = ResumeFolder.open(resume, spec.commandLine().getParseResult());
             cfg = ResumeFolder.experiment(saved);
             arms.addAll(List.of(saved.get("arms", Arm[].class)));
+            seeds = saved.path("seeds").asInt(1);
             dir = resume;
         } else {
             cfg = options.config();
+            if (seeds < 1 || seeds > 100) throw new IllegalArgumentException("--seeds: expected 1 to 100, found " + seeds);
             for (int p : textHistories) if (p > 0) arms.add(Arm.text(p));
             for (int p : histories) arms.add(Arm.uem(p));
             dir = out != null ? out : Path.of("runs", "sweep-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
@@ -69,11 +75,13 @@ final class SweepCommand implements Callable<Integer> {
             ObjectNode c = json.createObjectNode();
             c.set("experiment", json.valueToTree(cfg));
             c.set("arms", json.valueToTree(arms));
+            c.put("seeds", seeds);
             Files.createDirectories(dir);
             AtomicFiles.writeString(dir.resolve("config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(c));
         }
-        try (Experiment ex = Experiment.open(cfg)) {
-            List<ObjectNode> lines = Sweep.run(ex, arms, dir, true, System.out);
+        ExperimentConfig base = cfg;
+        List<ObjectNode> lines = Sweep.run(seed -> Experiment.open(base.withSeed(seed)), cfg.seed(), seeds, arms, dir, true, System.out);
+        {
             System.out.printf("%n%s%nwrote %s (results.json, results.csv, results.md, f1_vs_history.png)%n", Results.table(lines), dir);
         }
         return 0;

@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -69,8 +70,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         long t0 = System.nanoTime();
         try (Experiment ex = Experiment.open(cfg)) {
-            ObjectNode line = ex.run(arm, dir, resume != null, true);
-            List<ObjectNode> arms = List.of(line, ex.counting(Arm.countingHistory(), arm.history()), ex.counting(Arm.countingWindow(arm.history()), arm.history()));
+            List<ObjectNode> arms = new ArrayList<>(ex.run(arm, dir, resume != null, true));
+            ObjectNode line = arms.get(0);
+            arms.addAll(ex.baselines(arm.history()));
             Results.writeJson(dir.resolve("results.json"), Results.resultsJson(cfg.dataset(), arms));
             JsonNode t = line.get("training");
             System.out.printf("%n%s", Results.table(arms));

@@ -22,11 +22,20 @@ public record PreferenceLabels(List<String> likes, List<String> dislikes) {
         return out;
     }
 
+    /** The labels of a user's whole history (TASK.md §3): what every example of that user is trained and scored on. */
     public static PreferenceLabels of(Dataset d, int user) {
+        return of(d, d.history(user));
+    }
+
+    /**
+     * The same rule applied to any list of ratings: on a shown window it gives the {@code window-oracle} reference
+     * (the best a model that reads only the window and knows the rule can do) and the UEM's auxiliary window targets.
+     */
+    public static PreferenceLabels of(Dataset d, List<Dataset.Entry> entries) {
         record Stat(String genre, int count, double mean) {}
         Map<String, int[]> counts = new HashMap<>();
         Map<String, double[]> sums = new HashMap<>();
-        for (Dataset.Entry e : d.history(user)) {
+        for (Dataset.Entry e : entries) {
             for (String g : d.movie(e.movieId()).genres()) {
                 if (Dataset.NON_GENRES.contains(g)) continue;
                 counts.computeIfAbsent(g, k -> new int[1])[0]++;

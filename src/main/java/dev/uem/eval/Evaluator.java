@@ -2,6 +2,7 @@ package dev.uem.eval;
 
 import dev.uem.data.Dataset;
 import dev.uem.data.Examples;
+import dev.uem.data.LabelSpace;
 import dev.uem.data.PreferenceLabels;
 import dev.uem.model.t5.GreedyDecoder;
 import dev.uem.model.PreferenceModel;
@@ -9,6 +10,8 @@ import dev.uem.text.T5Tokenizer;
 import dev.uem.train.BatchSource;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import dev.uem.torch.Tensors;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -44,6 +47,72 @@ public final class Evaluator {
     public static MultiLabelMetrics.Report score(List<Prediction> predictions) {
         MultiLabelMetrics m = new MultiLabelMetrics();
         for (Prediction p : predictions) m.add(p.truth(), p.predicted(), p.parseable());
+        return m.report();
+    }
+
+    /**
+     * The preference head's readout ({@code uem-head}): for each window the head's whole-history-label probabilities
+     * {@code [labels]}, no LM in the path.
+     */
+    public static float[][] headProbabilities(PreferenceModel model, BatchSource batches, List<Examples.Window> windows, int batchSize) {
+        model.module().eval();
+        float[][] out = new float[windows.size()][];
+        for (int i = 0; i < windows.size(); i += batchSize) {
+            List<Examples.Window> w = windows.subList(i, Math.min(windows.size(), i + batchSize));
+            try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+                Tensor p = model.preferenceProbabilities(batches.build(w)).select(1, 0).contiguous();
+                long l = p.size(1);
+                float[] flat = Tensors.toFloats(p);
+                for (int k = 0; k < w.size(); k++) out[i + k] = java.util.Arrays.copyOfRange(flat, (int) (k * l), (int) ((k + 1) * l));
+            }
+        }
+        return out;
+    }
+
+    /** The threshold (0.05 … 0.95) at which the head's readout scores the best weighted F1 on the given (validation) windows. */
+    public static double bestThreshold(Dataset d, LabelSpace labels, List<Examples.Window> windows, float[][] probabilities) {
+        double best = 0.5, bestF1 = -1;
+        for (int t = 1; t <= 19; t++) {
+            double f1 = head(d, labels, windows, probabilities, t * 0.05).weighted().f1();
+            if (f1 > bestF1 + 1e-12) {
+                bestF1 = f1;
+                best = t * 0.05;
+            }
+        }
+        return best;
+    }
+
+    /** The head's readout scored: per group the 3 most probable labels above {@code threshold}. */
+    public static MultiLabelMetrics.Report head(Dataset d, LabelSpace labels, List<Examples.Window> windows, float[][] probabilities, double threshold) {
+        MultiLabelMetrics m = new MultiLabelMetrics();
+        for (int i = 0; i < windows.size(); i++)
+            m.add(PreferenceLabels.of(d, windows.get(i).user()).asLabels(), labels.decode(probabilities[i], 0, threshold));
+        return m.report();
+    }
+
+    /**
+     * The {@code prior} reference: one constant prediction for everyone, the 3 most frequent likes and the 3 most
+     * frequent dislikes among the training users' labels (one vote per user; ties by label name).
+     */
+    public static MultiLabelMetrics.Report prior(Dataset d, int[] trainUsers, List<Examples.Window> windows) {
+        java.util.Map<String, Integer> votes = new java.util.TreeMap<>();
+        for (int u : trainUsers) for (String l : PreferenceLabels.of(d, u).asLabels()) votes.merge(l, 1, Integer::sum);
+        List<String> constant = new ArrayList<>();
+        for (String group : new String[] {"likes:", "dislikes:"})
+            votes.entrySet().stream().filter(e -> e.getKey().startsWith(group))
+                    .sorted(java.util.Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(java.util.Map.Entry.comparingByKey()))
+                    .limit(PreferenceLabels.MAX_LABELS).forEach(e -> constant.add(e.getKey()));
+        MultiLabelMetrics m = new MultiLabelMetrics();
+        for (Examples.Window w : windows) m.add(PreferenceLabels.of(d, w.user()).asLabels(), constant);
+        return m.report();
+    }
+
+    /** The {@code window-oracle} reference: the label rule (TASK.md §3) applied to the shown window: the ceiling of reading it. */
+    public static MultiLabelMetrics.Report windowOracle(Dataset d, List<Examples.Window> windows) {
+        MultiLabelMetrics m = new MultiLabelMetrics();
+        for (Examples.Window w : windows)
+            m.add(PreferenceLabels.of(d, w.user()).asLabels(),
+                    PreferenceLabels.of(d, d.history(w.user()).subList(w.start(), w.start() + w.length())).asLabels());
         return m.report();
     }
 

@@ -1,17 +1,21 @@
 package dev.uem.experiment;
 
 /**
- * One line of the paper's comparison: a model reading the user's history as soft tokens ({@code uem-p}) or as text
- * ({@code text-p}), or the counting baseline over the whole history or the shown window ({@code counting-*}).
+ * One line of the comparison: a model reading the user's history as soft tokens ({@code uem-p}) or as text
+ * ({@code text-p}); the readout of a UEM arm's preference head ({@code uem-head-p}, no LM in the path); the counting
+ * baseline over the whole history or the shown window ({@code counting-*}); and two references that need no
+ * training: {@code prior} (one constant guess for everyone) and {@code window-oracle-p} (the label rule applied to
+ * the shown window: the ceiling of any model that reads only the window).
  */
 public record Arm(String name, Kind kind, int history) {
-    public enum Kind { UEM, TEXT, COUNTING }
+    public enum Kind { UEM, TEXT, HEAD, COUNTING, REFERENCE }
 
     public Arm {
-        if (history <= 0 && !name.equals(COUNTING_HISTORY)) throw new IllegalArgumentException(name + ": history must be > 0, found " + history);
+        if (history <= 0 && !name.equals(COUNTING_HISTORY) && !name.equals(PRIOR))
+            throw new IllegalArgumentException(name + ": history must be > 0, found " + history);
     }
 
-    static final String COUNTING_HISTORY = "counting-history";
+    static final String COUNTING_HISTORY = "counting-history", PRIOR = "prior";
 
     public static Arm uem(int p) {
         return new Arm("uem-" + p, Kind.UEM, p);
@@ -19,6 +23,11 @@ public record Arm(String name, Kind kind, int history) {
 
     public static Arm text(int p) {
         return new Arm("text-" + p, Kind.TEXT, p);
+    }
+
+    /** The preference head of the UEM arm with history p, read directly (its threshold chosen on validation users). */
+    public static Arm uemHead(int p) {
+        return new Arm("uem-head-" + p, Kind.HEAD, p);
     }
 
     /** The paper's counting baseline: the whole history, whatever window is shown ({@code history} is then -1). */
@@ -31,7 +40,18 @@ public record Arm(String name, Kind kind, int history) {
         return new Arm("counting-window-" + p, Kind.COUNTING, p);
     }
 
+    /** The same constant for every user: the most frequent likes and dislikes of the training users ({@code history} -1). */
+    public static Arm prior() {
+        return new Arm(PRIOR, Kind.REFERENCE, -1);
+    }
+
+    /** The label rule (TASK.md §3) applied to the shown window of p items. */
+    public static Arm windowOracle(int p) {
+        return new Arm("window-oracle-" + p, Kind.REFERENCE, p);
+    }
+
+    /** Whether the arm is a model trained by {@link Experiment#run}. */
     public boolean trained() {
-        return kind != Kind.COUNTING;
+        return kind == Kind.UEM || kind == Kind.TEXT;
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.data.Dataset;
 import dev.uem.data.DatasetReader;
 import dev.uem.data.Examples;
+import dev.uem.data.LabelSpace;
 import dev.uem.data.ReadOptions;
 import dev.uem.data.UserSplit;
 import dev.uem.embed.ItemEmbeddings;
@@ -21,6 +22,7 @@ import dev.uem.model.TextHistoryModel;
 import dev.uem.model.t5.T5Checkpoint;
 import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
+import dev.uem.model.uem.PreferenceHead;
 import dev.uem.model.uem.PromptAssembly;
 import dev.uem.model.uem.SoftPrompts;
 import dev.uem.model.uem.UemConfig;
@@ -30,6 +32,7 @@ import dev.uem.text.T5Tokenizer;
 import dev.uem.train.BatchBuilder;
 import dev.uem.train.BatchSource;
 import dev.uem.train.TextBatchBuilder;
+import dev.uem.train.TrainSettings;
 import dev.uem.train.Trainer;
 import org.bytedeco.pytorch.global.torch;
 
@@ -37,6 +40,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -80,22 +84,42 @@ public final class Experiment implements AutoCloseable {
 
     /** The examples of one part of the split with history length p (TASK.md §5). */
     public List<Examples.Window> windows(int p, UserSplit.Part part) {
-        return Examples.windows(dataset, split.users(part), p, part == UserSplit.Part.TRAIN, config.seed());
+        return Examples.windows(dataset, split.users(part), p, part == UserSplit.Part.TRAIN, config.trainWindows(), Examples.EVAL_WINDOWS, config.seed());
     }
 
-    /** The counting baselines on the test windows of the given history length; no training. */
-    public ObjectNode counting(Arm arm, int windowsOf) {
+    /**
+     * An untrained arm on the test windows of history {@code windowsOf}: a counting baseline, {@code prior} or
+     * {@code window-oracle}.
+     */
+    public ObjectNode baseline(Arm arm, int windowsOf) {
         List<Examples.Window> test = windows(windowsOf, UserSplit.Part.TEST);
-        boolean windowOnly = !arm.name().equals(Arm.COUNTING_HISTORY);
-        return armJson(arm, Evaluator.counting(dataset, test, windowOnly));
+        MultiLabelMetrics.Report r = switch (arm.kind()) {
+            case COUNTING -> Evaluator.counting(dataset, test, !arm.name().equals(Arm.COUNTING_HISTORY));
+            case REFERENCE -> arm.name().equals(Arm.PRIOR) ? Evaluator.prior(dataset, split.users(UserSplit.Part.TRAIN), test)
+                    : Evaluator.windowOracle(dataset, test);
+            default -> throw new IllegalArgumentException(arm.name() + " is not an untrained arm");
+        };
+        return armJson(arm, r);
     }
 
-    /** A completed arm's line, read back from its folder; null when the arm has not finished there. */
-    public static ObjectNode finished(Path dir) {
+    /** Every untrained arm beside a trained one of history p: both counting baselines, the prior and the window oracle. */
+    public List<ObjectNode> baselines(int p) {
+        return List.of(baseline(Arm.countingHistory(), p), baseline(Arm.countingWindow(p), p), baseline(Arm.prior(), p),
+                baseline(Arm.windowOracle(p), p));
+    }
+
+    /**
+     * A completed arm's lines (the arm, then its head readout when it has one), read back from its folder; null when
+     * the arm has not finished there.
+     */
+    public static List<ObjectNode> finished(Path dir) {
         Path f = dir.resolve("arm.json");
         if (!Files.isRegularFile(f)) return null;
         try {
-            return (ObjectNode) JSON.readTree(f.toFile());
+            List<ObjectNode> lines = new ArrayList<>(List.of((ObjectNode) JSON.readTree(f.toFile())));
+            Path head = dir.resolve("head.json");
+            if (Files.isRegularFile(head)) lines.add((ObjectNode) JSON.readTree(head.toFile()));
+            return lines;
         } catch (IOException e) {
             throw new UncheckedIOException(f + ": unreadable: " + e.getMessage(), e);
         }
@@ -103,9 +127,10 @@ public final class Experiment implements AutoCloseable {
 
     /**
      * Trains a UEM or text arm in {@code dir} (continuing from its newest checkpoint when {@code resume}), evaluates
-     * it on the test users, writes the arm's files and returns its {@code results.json} line.
+     * it on the test users, writes the arm's files and returns its {@code results.json} lines: the arm's, and for a
+     * UEM arm with a preference head the head's readout ({@code uem-head-p}, also in {@code head.json}).
      */
-    public ObjectNode run(Arm arm, Path dir, boolean resume, boolean progress) throws IOException {
+    public List<ObjectNode> run(Arm arm, Path dir, boolean resume, boolean progress) throws IOException {
         if (!arm.trained()) throw new IllegalArgumentException(arm.name() + " has no model to train");
         long t0 = System.nanoTime();
         Files.createDirectories(dir);
@@ -116,7 +141,7 @@ public final class Experiment implements AutoCloseable {
         cfg.put("dataset", config.dataset()).put("lm", config.lm()).put("history", arm.history()).put("seed", config.seed())
                 .put("train_examples", train.size()).put("validation_examples", val.size()).put("test_examples", test.size());
         torch.manual_seed(config.seed());
-        T5Model t5 = config.builtInLm() ? T5Model.create(T5Config.t5Mini(), config.seed()) : T5Checkpoint.load(Path.of(config.lm()));
+        T5Model t5 = config.builtInLm() ? T5Model.create(T5Config.named(config.lm()), config.seed()) : T5Checkpoint.load(Path.of(config.lm()));
         cfg.set("lm_config", JSON.valueToTree(t5.config));
         PreferenceModel model;
         BatchSource batches;
@@ -125,20 +150,25 @@ public final class Experiment implements AutoCloseable {
             UemConfig uc = UemConfig.named(config.uem(), it.rowWidth(), t5.config.dModel(), arm.history());
             torch.manual_seed(config.seed());
             SoftPrompts prompts = new SoftPrompts(uc.promptLength(), uc.lmWidth()).initFromVocab(t5.sharedWeight(), 32000);
-            model = new UemLanguageModel(t5, new UserEmbeddingModule(uc), prompts).useKernels(PromptAssembly.Kernels.valueOf(config.kernels().toUpperCase()));
+            UserEmbeddingModule uem = new UserEmbeddingModule(uc);
+            PreferenceHead head = config.preferenceHead() ? new PreferenceHead(uc.hidden(), LabelSpace.of(dataset).size()) : null;
+            model = new UemLanguageModel(t5, uem, prompts, head, config.preferenceWeight()).useKernels(PromptAssembly.Kernels.valueOf(config.kernels().toUpperCase()));
             batches = new BatchBuilder(dataset, it, tokenizer);
             cfg.put("encoder", encoder.id()).put("uem", config.uem()).put("kernels", config.kernels());
             cfg.set("uem_config", JSON.valueToTree(uc));
+            cfg.put("head_labels", head == null ? 0 : head.labels);
         } else {
             model = new TextHistoryModel(t5);
             batches = new TextBatchBuilder(dataset, tokenizer, config.textBudget());
             cfg.put("text_budget", config.textBudget());
         }
-        cfg.set("settings", JSON.valueToTree(config.settings()));
+        // the UEM warm-up stage belongs to UEM arms with a preference head; a text arm starts joint training at once
+        TrainSettings settings = model.hasPreferenceHead() ? config.settings() : config.settings().withUemWarmup(0);
+        cfg.set("settings", JSON.valueToTree(settings));
         cfg.set("experiment", JSON.valueToTree(config));
         AtomicFiles.writeString(dir.resolve("config.json"), JSON.writeValueAsString(cfg));
         try (model) {
-            Trainer.Outcome o = new Trainer(model, batches, config.settings(), dir).resume(resume).train(train, val, progress);
+            Trainer.Outcome o = new Trainer(model, batches, settings, dir).resume(resume).train(train, val, progress);
             long tEval = System.nanoTime();
             List<Evaluator.Prediction> preds = Evaluator.predict(model, batches, tokenizer, verbalizer, dataset, test, 32, config.maxNewTokens());
             double evalSecs = (System.nanoTime() - tEval) / 1e9;
@@ -146,13 +176,32 @@ public final class Experiment implements AutoCloseable {
             Results.writePredictions(dir.resolve("predictions.jsonl"), preds);
             AtomicFiles.writeString(dir.resolve("per_label.csv"), ReportJson.perLabelCsv(report));
             ObjectNode line = armJson(arm, report);
+            line.put("distinct_outputs", preds.stream().map(Evaluator.Prediction::text).distinct().count());
             line.putObject("training").put("steps", o.steps()).put("last_loss", o.lastLoss()).put("best_validation_loss", o.bestValidationLoss())
                     .put("best_step", o.bestStep()).put("train_examples_per_s", o.examplesPerSecond())
                     .put("eval_examples_per_s", preds.size() / evalSecs).put("peak_rss_mib", Results.peakRssMiB())
                     .put("seconds", (System.nanoTime() - t0) / 1e9);
-            AtomicFiles.writeString(dir.resolve("arm.json"), JSON.writeValueAsString(line));
-            return line;
+            List<ObjectNode> lines = new ArrayList<>(List.of(line));
+            if (model.hasPreferenceHead()) {
+                ObjectNode head = headReadout(arm, model, batches, val, test);
+                AtomicFiles.writeString(dir.resolve("head.json"), JSON.writeValueAsString(head));
+                lines.add(head);
+            }
+            AtomicFiles.writeString(dir.resolve("arm.json"), JSON.writeValueAsString(line));  // last: marks the arm complete
+            return lines;
         }
+    }
+
+    /** The {@code uem-head-p} line: the head's readout on the test windows at the threshold best on the validation windows. */
+    private ObjectNode headReadout(Arm arm, PreferenceModel model, BatchSource batches, List<Examples.Window> val, List<Examples.Window> test) {
+        LabelSpace labels = LabelSpace.of(dataset);
+        float[][] valProbabilities = Evaluator.headProbabilities(model, batches, val, 64);
+        double threshold = Evaluator.bestThreshold(dataset, labels, val, valProbabilities);
+        MultiLabelMetrics.Report r = Evaluator.head(dataset, labels, test, Evaluator.headProbabilities(model, batches, test, 64), threshold);
+        ObjectNode line = armJson(Arm.uemHead(arm.history()), r);
+        // the validation F1 is what settings are chosen on; the test F1 above is only reported
+        line.put("threshold", threshold).put("validation_f1", Evaluator.head(dataset, labels, val, valProbabilities, threshold).weighted().f1());
+        return line;
     }
 
     private ItemEmbeddings items() {

@@ -11,16 +11,20 @@ import java.util.List;
  * @param dataset         MovieLens folder
  * @param descriptions    extra description CSVs given with {@code --descriptions}
  * @param skipBadRows     skip and count bad rows instead of stopping
- * @param lm              {@code t5-mini} (from scratch) or an HF checkpoint folder
+ * @param lm              a built-in T5 trained from scratch ({@code t5-compact}, {@code t5-mini}) or an HF checkpoint folder
  * @param uem             named UEM size ({@code mini} or {@code paper})
  * @param textBudget      token budget of the text-history arm (TASK.md §6)
  * @param kernels         prompt assembly: {@code native} or {@code torch}
  * @param cache           item-embedding cache folder
+ * @param preferenceWeight weight of the UEM preference head's loss beside the LM's (0: no head unless {@code uemWarmup} needs one)
+ * @param uemWarmup       steps of the UEM warm-up stage (UEM + head alone) before the joint steps
+ * @param trainWindows    further seeded windows per training user (TASK.md §5; default 20)
  */
 public record ExperimentConfig(String dataset, List<String> descriptions, boolean skipBadRows, String lm, String uem,
                                int steps, int batchSize, int accumulation, double lrUser, double lrLm, int warmup,
                                int evalEvery, int checkpointEvery, boolean freezeLm, long seed, String kernels,
-                               int maxNewTokens, int textBudget, String cache) {
+                               int maxNewTokens, int textBudget, String cache, double preferenceWeight, int uemWarmup,
+                               int trainWindows) {
     public static final double WEIGHT_DECAY = 0.01, CLIP_NORM = 1.0;
 
     public ExperimentConfig {
@@ -29,21 +33,35 @@ public record ExperimentConfig(String dataset, List<String> descriptions, boolea
             throw new IllegalArgumentException("kernels: expected native or torch, found '" + kernels + "'");
         if (maxNewTokens <= 0) throw new IllegalArgumentException("max_new_tokens must be > 0, found " + maxNewTokens);
         if (textBudget < 8) throw new IllegalArgumentException("text_budget must be at least 8 tokens, found " + textBudget);
-        settings(steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery, checkpointEvery, freezeLm, seed); // names a bad field
+        if (!(preferenceWeight >= 0)) throw new IllegalArgumentException("preference_weight must be >= 0, found " + preferenceWeight);
+        if (uemWarmup < 0) throw new IllegalArgumentException("uem_warmup must be >= 0, found " + uemWarmup);
+        if (trainWindows < 0 || trainWindows > 1000) throw new IllegalArgumentException("train_windows must be in [0, 1000], found " + trainWindows);
+        settings(steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery, checkpointEvery, freezeLm, seed, uemWarmup); // names a bad field
     }
 
     public TrainSettings settings() {
-        return settings(steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery, checkpointEvery, freezeLm, seed);
+        return settings(steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery, checkpointEvery, freezeLm, seed, uemWarmup);
     }
 
     // static: the compact constructor must validate its parameters, its fields are not assigned yet
     private static TrainSettings settings(int steps, int batchSize, int accumulation, double lrUser, double lrLm, int warmup,
-                                          int evalEvery, int checkpointEvery, boolean freezeLm, long seed) {
+                                          int evalEvery, int checkpointEvery, boolean freezeLm, long seed, int uemWarmup) {
         return new TrainSettings(steps, batchSize, accumulation, lrUser, lrLm, WEIGHT_DECAY, Math.min(warmup, steps), CLIP_NORM,
-                evalEvery, checkpointEvery, freezeLm, seed);
+                evalEvery, checkpointEvery, freezeLm, seed, uemWarmup);
+    }
+
+    /** A UEM arm gets a preference head when its loss is weighted in or the warm-up stage trains it. */
+    public boolean preferenceHead() {
+        return preferenceWeight > 0 || uemWarmup > 0;
+    }
+
+    /** The same experiment with another seed (a sweep's replicate). */
+    public ExperimentConfig withSeed(long s) {
+        return new ExperimentConfig(dataset, descriptions, skipBadRows, lm, uem, steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery,
+                checkpointEvery, freezeLm, s, kernels, maxNewTokens, textBudget, cache, preferenceWeight, uemWarmup, trainWindows);
     }
 
     public boolean builtInLm() {
-        return lm.equals("t5-mini");
+        return dev.uem.model.t5.T5Config.named(lm) != null;
     }
 }

@@ -40,34 +40,45 @@ public final class Results {
 
     /** One row per arm: name, kind, history, weighted P/R/F1, micro F1, macro F1, likes F1, dislikes F1, unparseable. */
     public static String csv(List<ObjectNode> arms) {
-        StringBuilder sb = new StringBuilder("arm,kind,history,precision,recall,f1,micro_f1,macro_f1,likes_f1,dislikes_f1,unparseable,examples\n");
+        StringBuilder sb = new StringBuilder("arm,kind,history,precision,recall,f1,f1_std,micro_f1,macro_f1,likes_f1,dislikes_f1,unparseable,distinct_outputs,examples\n");
         for (ObjectNode a : arms)
             sb.append(a.get("name").asText()).append(',').append(a.get("kind").asText()).append(',')
                     .append(a.get("history").isNull() ? "" : a.get("history").asText()).append(',')
                     .append(num(a.get("precision"))).append(',').append(num(a.get("recall"))).append(',').append(num(a.get("f1"))).append(',')
-                    .append(num(a.path("micro").get("f1"))).append(',').append(num(a.path("macro").get("f1"))).append(',')
+                    .append(num(a.get("f1_std"))).append(',').append(num(a.path("micro").get("f1"))).append(',').append(num(a.path("macro").get("f1"))).append(',')
                     .append(num(a.path("likes").get("f1"))).append(',').append(num(a.path("dislikes").get("f1"))).append(',')
-                    .append(num(a.get("unparseable"))).append(',').append(a.path("examples").asInt()).append('\n');
+                    .append(num(a.get("unparseable"))).append(',').append(num(a.get("distinct_outputs"))).append(',')
+                    .append(a.path("examples").asInt()).append('\n');
         return sb.toString();
     }
 
-    /** The same as a markdown table (weighted P/R/F1 and the unparseable share), for READMEs and RESULTS.md. */
+    /** The same as a markdown table (weighted P/R/F1, ± std over seeds, distinct sentences, unparseable share), for READMEs and RESULTS.md. */
     public static String markdown(List<ObjectNode> arms) {
-        StringBuilder sb = new StringBuilder("| arm | history | precision | recall | F1 | unparseable |\n|---|---:|---:|---:|---:|---:|\n");
+        StringBuilder sb = new StringBuilder("| arm | history | precision | recall | F1 | distinct sentences | unparseable |\n|---|---:|---:|---:|---:|---:|---:|\n");
         for (ObjectNode a : arms)
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.3f | **%.3f** | %.3f |%n", a.get("name").asText(),
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.3f | **%s** | %s | %.3f |%n", a.get("name").asText(),
                     a.get("history").isNull() ? "all" : a.get("history").asText(), a.get("precision").asDouble(), a.get("recall").asDouble(),
-                    a.get("f1").asDouble(), a.get("unparseable").asDouble()));
+                    f1(a), distinct(a), a.get("unparseable").asDouble()));
         return sb.toString();
     }
 
-    /** The terminal table: weighted precision, recall, F1 and the unparseable share per arm. */
+    /** The terminal table: weighted precision, recall, F1 (± std over seeds), distinct generated sentences and the unparseable share per arm. */
     public static String table(List<ObjectNode> arms) {
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-22s %9s %9s %9s %11s%n", "arm (test users)", "precision", "recall", "F1", "unparseable"));
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-22s %9s %9s %15s %9s %11s%n", "arm (test users)", "precision", "recall", "F1",
+                "distinct", "unparseable"));
         for (ObjectNode a : arms)
-            sb.append(String.format(Locale.ROOT, "%-22s %9.3f %9.3f %9.3f %11.3f%n", a.get("name").asText(), a.get("precision").asDouble(),
-                    a.get("recall").asDouble(), a.get("f1").asDouble(), a.get("unparseable").asDouble()));
+            sb.append(String.format(Locale.ROOT, "%-22s %9.3f %9.3f %15s %9s %11.3f%n", a.get("name").asText(), a.get("precision").asDouble(),
+                    a.get("recall").asDouble(), f1(a), distinct(a), a.get("unparseable").asDouble()));
         return sb.toString();
+    }
+
+    private static String f1(ObjectNode a) {
+        return a.has("f1_std") ? String.format(Locale.ROOT, "%.3f ± %.3f", a.get("f1").asDouble(), a.get("f1_std").asDouble())
+                : String.format(Locale.ROOT, "%.3f", a.get("f1").asDouble());
+    }
+
+    private static String distinct(ObjectNode a) {
+        return a.has("distinct_outputs") ? String.format(Locale.ROOT, "%.0f", a.get("distinct_outputs").asDouble()) : "";
     }
 
     private static String num(JsonNode n) {

@@ -1,5 +1,6 @@
 package dev.uem.experiment;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.io.AtomicFiles;
 
@@ -8,44 +9,113 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.LongFunction;
 
 /**
- * The paper's comparison over several arms in one folder: each trained arm is a full run in {@code dir/<arm>/};
- * an arm whose {@code arm.json} exists is done and is read back, an unfinished one continues from its newest
- * checkpoint. Then the counting baselines, and {@code results.json}, {@code results.csv}, {@code results.md},
- * {@code f1_vs_history.png}.
+ * The paper's comparison over several arms and seeds in one folder: each trained arm is a full run in
+ * {@code dir/<arm>/} (one seed) or {@code dir/seed-<s>/<arm>/}; an arm whose {@code arm.json} exists is done and is
+ * read back, an unfinished one continues from its newest checkpoint. Then the untrained arms (counting baselines,
+ * prior, window oracle) per seed, the mean ± standard deviation over seeds, and {@code results.json},
+ * {@code results.csv}, {@code results.md}, {@code f1_vs_history.png}.
+ *
+ * <p>A seed is a whole replicate: user split, windows, initialisation, data order and dropout all follow it.
  */
 public final class Sweep {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private Sweep() {}
 
-    /** Runs (or finishes) the sweep and returns every line of its results, trained arms first. */
-    public static List<ObjectNode> run(Experiment ex, List<Arm> arms, Path dir, boolean progress, PrintStream log) throws IOException {
+    /**
+     * Runs (or finishes) the sweep and returns every line of its results (over seeds: means with {@code f1_std}),
+     * trained arms first.
+     *
+     * @param experiments opens the experiment of a seed (the caller's config with that seed)
+     */
+    public static List<ObjectNode> run(LongFunction<Experiment> experiments, long firstSeed, int seeds, List<Arm> arms, Path dir,
+                                       boolean progress, PrintStream log) throws IOException {
+        if (seeds < 1) throw new IllegalArgumentException("seeds must be >= 1, found " + seeds);
+        List<List<ObjectNode>> perSeed = new ArrayList<>();
+        ExperimentConfig cfg = null;
+        for (int k = 0; k < seeds; k++) {
+            long seed = firstSeed + k;
+            Path seedDir = seeds == 1 ? dir : dir.resolve("seed-" + seed);
+            try (Experiment ex = experiments.apply(seed)) {
+                cfg = ex.config;
+                perSeed.add(oneSeed(ex, arms, seedDir, progress, log, seeds == 1 ? "" : "seed " + seed + " "));
+            }
+        }
+        List<ObjectNode> lines = seeds == 1 ? perSeed.get(0) : aggregate(perSeed);
+        int reference = referenceHistory(arms);
+        Results.writeJson(dir.resolve("results.json"), Results.resultsJson(cfg.dataset(), lines));
+        AtomicFiles.writeString(dir.resolve("results.csv"), Results.csv(lines));
+        AtomicFiles.writeString(dir.resolve("results.md"), Results.markdown(lines)
+                + String.format("%nSame LM (%s), %d steps per trained arm (after %d UEM warm-up steps), %s; counting-history and prior on the "
+                        + "test windows of history %d.%n", cfg.lm(), cfg.steps(), cfg.uemWarmup(),
+                        seeds == 1 ? "seed " + firstSeed : "mean ± std over seeds " + firstSeed + "…" + (firstSeed + seeds - 1), reference));
+        SweepPlot.write(dir.resolve("f1_vs_history.png"), lines, "User preference F1 against history length (" + cfg.lm()
+                + (seeds > 1 ? ", mean ± std of " + seeds + " seeds" : "") + ")");
+        return lines;
+    }
+
+    private static List<ObjectNode> oneSeed(Experiment ex, List<Arm> arms, Path dir, boolean progress, PrintStream log, String prefix) throws IOException {
         List<ObjectNode> lines = new ArrayList<>();
         int i = 0;
         for (Arm arm : arms) {
             i++;
             Path armDir = dir.resolve(arm.name());
-            ObjectNode done = Experiment.finished(armDir);
+            List<ObjectNode> done = Experiment.finished(armDir);
             if (done != null) {
-                log.printf("[%d/%d] %s: done before (F1 %.3f)%n", i, arms.size(), arm.name(), done.get("f1").asDouble());
-                lines.add(done);
+                log.printf("%s[%d/%d] %s: done before (F1 %.3f)%n", prefix, i, arms.size(), arm.name(), done.get(0).get("f1").asDouble());
+                lines.addAll(done);
                 continue;
             }
-            log.printf("[%d/%d] %s: %s%n", i, arms.size(), arm.name(), Files.isDirectory(armDir.resolve("checkpoints")) ? "resuming" : "training");
-            lines.add(ex.run(arm, armDir, true, progress));
+            log.printf("%s[%d/%d] %s: %s%n", prefix, i, arms.size(), arm.name(), Files.isDirectory(armDir.resolve("checkpoints")) ? "resuming" : "training");
+            lines.addAll(ex.run(arm, armDir, true, progress));
         }
-        ExperimentConfig cfg = ex.config;
-        int reference = arms.stream().filter(a -> a.kind() == Arm.Kind.UEM).mapToInt(Arm::history).filter(p -> p == 50).findFirst()
-                .orElse(arms.stream().mapToInt(Arm::history).max().orElse(50));
-        lines.add(ex.counting(Arm.countingHistory(), reference));
-        for (int p : arms.stream().mapToInt(Arm::history).distinct().sorted().toArray()) lines.add(ex.counting(Arm.countingWindow(p), p));
-        Results.writeJson(dir.resolve("results.json"), Results.resultsJson(cfg.dataset(), lines));
-        AtomicFiles.writeString(dir.resolve("results.csv"), Results.csv(lines));
-        AtomicFiles.writeString(dir.resolve("results.md"), Results.markdown(lines)
-                + String.format("%nSame LM (%s), %d steps per trained arm, seed %d; counting-history on the test windows of history %d.%n",
-                cfg.lm(), cfg.steps(), cfg.seed(), reference));
-        SweepPlot.write(dir.resolve("f1_vs_history.png"), lines, "User preference F1 against history length (" + cfg.lm() + ")");
+        int reference = referenceHistory(arms);
+        lines.add(ex.baseline(Arm.countingHistory(), reference));
+        lines.add(ex.baseline(Arm.prior(), reference));
+        for (int p : arms.stream().mapToInt(Arm::history).distinct().sorted().toArray()) {
+            lines.add(ex.baseline(Arm.countingWindow(p), p));
+            lines.add(ex.baseline(Arm.windowOracle(p), p));
+        }
         return lines;
+    }
+
+    /** The history whose test windows the history-independent arms are scored on: 50 when there is a UEM-50 arm. */
+    private static int referenceHistory(List<Arm> arms) {
+        return arms.stream().filter(a -> a.kind() == Arm.Kind.UEM).mapToInt(Arm::history).filter(p -> p == 50).findFirst()
+                .orElse(arms.stream().mapToInt(Arm::history).max().orElse(50));
+    }
+
+    /**
+     * One line per arm name (in first-seen order) with the mean of precision, recall, F1 and the unparseable share over
+     * the seeds, {@code f1_std} (sample standard deviation) and {@code f1_per_seed}.
+     */
+    static List<ObjectNode> aggregate(List<List<ObjectNode>> perSeed) {
+        Map<String, List<ObjectNode>> byName = new LinkedHashMap<>();
+        for (List<ObjectNode> seed : perSeed) for (ObjectNode l : seed) byName.computeIfAbsent(l.get("name").asText(), n -> new ArrayList<>()).add(l);
+        List<ObjectNode> out = new ArrayList<>();
+        for (List<ObjectNode> same : byName.values()) {
+            ObjectNode first = same.get(0), a = JSON.createObjectNode();
+            a.put("name", first.get("name").asText()).put("kind", first.get("kind").asText()).set("history", first.get("history"));
+            for (String k : new String[] {"precision", "recall", "f1", "unparseable"}) a.put(k, mean(same, k));
+            double m = mean(same, "f1"), ss = 0;
+            for (ObjectNode l : same) ss += Math.pow(l.get("f1").asDouble() - m, 2);
+            a.put("f1_std", same.size() > 1 ? Math.sqrt(ss / (same.size() - 1)) : 0.0).put("seeds", same.size());
+            var each = a.putArray("f1_per_seed");
+            same.forEach(l -> each.add(l.get("f1").asDouble()));
+            if (first.has("distinct_outputs")) a.put("distinct_outputs", mean(same, "distinct_outputs"));
+            a.put("examples", mean(same, "examples"));
+            out.add(a);
+        }
+        return out;
+    }
+
+    private static double mean(List<ObjectNode> lines, String key) {
+        return lines.stream().mapToDouble(l -> l.get(key).asDouble()).average().orElse(Double.NaN);
     }
 }

@@ -8,48 +8,74 @@ import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
-import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
-import org.jfree.data.xy.XYSeries;
-import org.jfree.data.xy.XYSeriesCollection;
+import org.jfree.chart.renderer.xy.DeviationRenderer;
+import org.jfree.data.xy.YIntervalSeries;
+import org.jfree.data.xy.YIntervalSeriesCollection;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The sweep's picture: weighted F1 on the test users against history length, UEM and text arms as
- * lines with markers, the counting baselines dashed. JFreeChart, rendered headless.
+ * The sweep's picture: weighted F1 on the test users against history length. Trained arms (UEM, its preference-head
+ * readout, text) are solid lines with markers; the references (counting over the shown window, the window oracle)
+ * dashed; the history-independent ones (counting over the whole history, the prior) flat dashed lines. Over several
+ * seeds each line is the mean with a shaded band of ± one standard deviation. JFreeChart, rendered headless.
  */
 public final class SweepPlot {
     private SweepPlot() {}
 
+    private record Line(String label, Color colour, boolean dashed) {}
+
+    private static final List<Line> LINES = List.of(
+            new Line("UEM (soft tokens → T5)", new Color(0x1f77b4), false),
+            new Line("UEM preference head (no LM)", new Color(0x9467bd), false),
+            new Line("text history", new Color(0xd62728), false),
+            new Line("counting (shown window)", new Color(0x7f7f7f), true),
+            new Line("window oracle (label rule on the window)", new Color(0x2ca02c), true),
+            new Line("counting (whole history)", Color.BLACK, true),
+            new Line("prior (one constant guess)", new Color(0xff7f0e), true));
+
+    private static int lineOf(ObjectNode a) {
+        String name = a.get("name").asText();
+        return switch (a.get("kind").asText()) {
+            case "uem" -> 0;
+            case "head" -> 1;
+            case "text" -> 2;
+            case "counting" -> name.equals(Arm.COUNTING_HISTORY) ? 5 : 3;
+            default -> name.equals(Arm.PRIOR) ? 6 : 4;
+        };
+    }
+
     public static void write(Path png, List<ObjectNode> arms, String title) {
         System.setProperty("java.awt.headless", "true");
-        XYSeries uem = new XYSeries("UEM (soft tokens)"), text = new XYSeries("text history"),
-                window = new XYSeries("counting (shown window)"), whole = new XYSeries("counting (whole history)");
-        double minP = Double.MAX_VALUE, maxP = 0, wholeF1 = Double.NaN;
+        List<YIntervalSeries> series = new ArrayList<>();
+        for (Line l : LINES) series.add(new YIntervalSeries(l.label()));
+        double minP = Double.MAX_VALUE, maxP = 0;
+        for (ObjectNode a : arms)
+            if (!a.get("history").isNull()) {
+                minP = Math.min(minP, a.get("history").asDouble());
+                maxP = Math.max(maxP, a.get("history").asDouble());
+            }
         for (ObjectNode a : arms) {
-            double f1 = a.get("f1").asDouble();
-            if (a.get("history").isNull()) {
-                wholeF1 = f1;
-                continue;
-            }
-            double p = a.get("history").asDouble();
-            minP = Math.min(minP, p);
-            maxP = Math.max(maxP, p);
-            switch (a.get("kind").asText()) {
-                case "uem" -> uem.add(p, f1);
-                case "text" -> text.add(p, f1);
-                default -> window.add(p, f1);
-            }
+            double f1 = a.get("f1").asDouble(), sd = a.path("f1_std").asDouble(0);
+            YIntervalSeries s = series.get(lineOf(a));
+            if (a.get("history").isNull()) {   // history-independent: a flat line across the plotted range
+                if (maxP > 0) {
+                    s.add(minP, f1, f1 - sd, f1 + sd);
+                    s.add(maxP, f1, f1 - sd, f1 + sd);
+                }
+            } else s.add(a.get("history").asDouble(), f1, f1 - sd, f1 + sd);
         }
-        if (!Double.isNaN(wholeF1) && maxP > 0) {
-            whole.add(minP, wholeF1);
-            whole.add(maxP, wholeF1);
-        }
-        XYSeriesCollection data = new XYSeriesCollection();
-        for (XYSeries s : List.of(uem, text, window, whole)) data.addSeries(s);
+        YIntervalSeriesCollection data = new YIntervalSeriesCollection();
+        List<Line> shown = new ArrayList<>();
+        for (int i = 0; i < LINES.size(); i++)
+            if (series.get(i).getItemCount() > 0) {
+                data.addSeries(series.get(i));
+                shown.add(LINES.get(i));
+            }
         JFreeChart chart = ChartFactory.createXYLineChart(title, "history length (items)", "weighted F1 (test users)", data,
                 PlotOrientation.VERTICAL, true, false, false);
         XYPlot plot = chart.getXYPlot();
@@ -60,13 +86,15 @@ public final class SweepPlot {
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-        XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
-        Color[] colours = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x7f7f7f), Color.BLACK};
+        DeviationRenderer r = new DeviationRenderer(true, true);
+        r.setAlpha(0.18f);
         BasicStroke solid = new BasicStroke(2.5f), dashed = new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f);
-        for (int i = 0; i < 4; i++) {
-            r.setSeriesPaint(i, colours[i]);
-            r.setSeriesStroke(i, i < 2 ? solid : dashed);
-            r.setSeriesShapesVisible(i, i < 3);
+        for (int i = 0; i < shown.size(); i++) {
+            Line l = shown.get(i);
+            r.setSeriesPaint(i, l.colour());
+            r.setSeriesFillPaint(i, l.colour());
+            r.setSeriesStroke(i, l.dashed() ? dashed : solid);
+            r.setSeriesShapesVisible(i, !l.dashed() || l.label().startsWith("window") || l.label().startsWith("counting (shown"));
         }
         plot.setRenderer(r);
         AtomicFiles.write(png, out -> ChartUtils.writeChartAsPNG(out, chart, 900, 560));

@@ -27,6 +27,21 @@ public interface PreferenceModel extends AutoCloseable {
     /** Back-propagates a loss from {@link #loss}; an arm may route gradients through native kernels. */
     void backward(Tensor loss);
 
+    /** The objective of the UEM warm-up stage that runs before joint training (only models with a preference head). */
+    default Tensor warmupLoss(Batch b) {
+        throw new IllegalStateException(getClass().getSimpleName() + " has no UEM warm-up stage");
+    }
+
+    /** Whether {@link #warmupLoss} exists. */
+    default boolean hasPreferenceHead() {
+        return false;
+    }
+
+    /** The preference head's probabilities {@code [B, 2, labels]} (only models with a preference head). */
+    default Tensor preferenceProbabilities(Batch b) {
+        throw new IllegalStateException(getClass().getSimpleName() + " has no preference head");
+    }
+
     GreedyDecoder.Result generate(Batch b, int maxNewTokens);
 
     @Override void close();

@@ -6,5 +6,15 @@ import org.bytedeco.pytorch.Tensor;
  * One batch of examples as tensors. UEM arm: history rows {@code [B, p, 3s]} with their mask {@code [B, p]}, and
  * the instruction ids as the text {@code X} {@code [B, n]}. Text arm: {@code rows} and {@code userMask} are null and
  * the text is the instruction followed by the written-out history. Targets {@code [B, T]} are padded with -100.
+ *
+ * <p>{@code preferences} {@code [B, L]} is the multi-hot of each user's whole-history labels and
+ * {@code windowPreferences} {@code [B, L]} the same rule applied to the shown window, over a
+ * {@link dev.uem.data.LabelSpace}: the targets of the UEM's preference head (null where nobody needs them).
  */
-public record Batch(Tensor rows, Tensor userMask, Tensor textIds, Tensor textMask, Tensor labels) {}
+public record Batch(Tensor rows, Tensor userMask, Tensor textIds, Tensor textMask, Tensor labels, Tensor preferences,
+                    Tensor windowPreferences) {
+    /** A batch without preference targets. */
+    public Batch(Tensor rows, Tensor userMask, Tensor textIds, Tensor textMask, Tensor labels) {
+        this(rows, userMask, textIds, textMask, labels, null, null);
+    }
+}

@@ -3,6 +3,8 @@ package dev.uem.train;
 import dev.uem.data.Dataset;
 import dev.uem.data.Examples;
 import dev.uem.data.ItemTexts;
+import dev.uem.data.LabelSpace;
+import dev.uem.data.PreferenceLabels;
 import dev.uem.embed.ItemEmbeddings;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.Tensors;
@@ -11,17 +13,22 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** The UEM arm's {@link Batch}es: item-embedding rows, instruction tokens, target tokens. */
+/**
+ * The UEM arm's {@link Batch}es: item-embedding rows, instruction tokens, target tokens, and the preference head's
+ * multi-hot targets (the user's labels, and the label rule applied to the shown window).
+ */
 public final class BatchBuilder implements BatchSource {
     private final Dataset dataset;
     private final ItemEmbeddings items;
     private final long[] instruction;
     private final TargetSentences targets;
+    private final LabelSpace labelSpace;
 
     public BatchBuilder(Dataset dataset, ItemEmbeddings items, T5Tokenizer tokenizer) {
         this.dataset = dataset;
         this.items = items;
         this.targets = new TargetSentences(dataset, tokenizer);
+        this.labelSpace = LabelSpace.of(dataset);
         this.instruction = tokenizer.encode(ItemTexts.INSTRUCTION);
     }
 
@@ -38,11 +45,19 @@ public final class BatchBuilder implements BatchSource {
     public Batch build(List<Examples.Window> windows) {
         List<List<Dataset.Entry>> histories = new ArrayList<>(windows.size());
         List<long[]> ids = new ArrayList<>(windows.size());
-        for (Examples.Window w : windows) {
-            histories.add(dataset.history(w.user()).subList(w.start(), w.start() + w.length()));
+        int l = labelSpace.size();
+        float[] user = new float[windows.size() * l], shown = new float[windows.size() * l];
+        for (int i = 0; i < windows.size(); i++) {
+            Examples.Window w = windows.get(i);
+            List<Dataset.Entry> h = dataset.history(w.user()).subList(w.start(), w.start() + w.length());
+            histories.add(h);
             ids.add(targets.of(w.user()));
+            labelSpace.multiHot(targets.labels(w.user()).asLabels(), user, i * l);
+            labelSpace.multiHot(PreferenceLabels.of(dataset, h).asLabels(), shown, i * l);
         }
-        return batch(histories, ids);
+        Batch b = batch(histories, ids);
+        return new Batch(b.rows(), b.userMask(), b.textIds(), b.textMask(), b.labels(), Tensors.floats(user, windows.size(), l),
+                Tensors.floats(shown, windows.size(), l));
     }
 
     /** Rows padded to the longest history, the instruction, and targets padded with -100 (one -100 per row when null). */

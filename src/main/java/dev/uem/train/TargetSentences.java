@@ -8,11 +8,12 @@ import dev.uem.text.T5Tokenizer;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Token ids of each user's target sentence (TASK.md §4), cached: the label depends only on the user. */
+/** Each user's labels and target sentence token ids (TASK.md §3, §4), cached: the label depends only on the user. */
 final class TargetSentences {
     private final Dataset dataset;
     private final T5Tokenizer tokenizer;
     private final Map<Integer, long[]> cache = new HashMap<>();
+    private final Map<Integer, PreferenceLabels> labels = new HashMap<>();
 
     TargetSentences(Dataset dataset, T5Tokenizer tokenizer) {
         this.dataset = dataset;
@@ -20,6 +21,10 @@ final class TargetSentences {
     }
 
     long[] of(int user) {
-        return cache.computeIfAbsent(user, u -> tokenizer.encode(Verbalizer.target(PreferenceLabels.of(dataset, u))));
+        return cache.computeIfAbsent(user, u -> tokenizer.encode(Verbalizer.target(labels(u))));
+    }
+
+    PreferenceLabels labels(int user) {
+        return labels.computeIfAbsent(user, u -> PreferenceLabels.of(dataset, u));
     }
 }

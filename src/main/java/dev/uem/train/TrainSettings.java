@@ -4,10 +4,22 @@ package dev.uem.train;
  * Optimisation settings. Two AdamW groups as in the paper: the UEM and the soft prompts ({@code lrUser}) and the
  * language model ({@code lrLm}, 0 with {@code freezeLm}); linear warm-up then linear decay to zero; validation every
  * {@code evalEvery} steps and a resumable checkpoint every {@code checkpointEvery}.
+ *
+ * <p>With {@code uemWarmup > 0} the run starts with that many steps of the UEM warm-up stage (the UEM, prompts
+ * and preference head on the head's loss alone, the LM untouched; learning rates warm up, then stay), followed by
+ * {@code steps} joint steps on the schedule above. Step numbers count both stages: {@link #totalSteps}.
  */
 public record TrainSettings(int steps, int batchSize, int accumulation, double lrUser, double lrLm, double weightDecay,
-                            int warmupSteps, double clipNorm, int evalEvery, int checkpointEvery, boolean freezeLm, long seed) {
+                            int warmupSteps, double clipNorm, int evalEvery, int checkpointEvery, boolean freezeLm, long seed,
+                            int uemWarmup) {
+    /** Settings without a UEM warm-up stage. */
+    public TrainSettings(int steps, int batchSize, int accumulation, double lrUser, double lrLm, double weightDecay,
+                         int warmupSteps, double clipNorm, int evalEvery, int checkpointEvery, boolean freezeLm, long seed) {
+        this(steps, batchSize, accumulation, lrUser, lrLm, weightDecay, warmupSteps, clipNorm, evalEvery, checkpointEvery, freezeLm, seed, 0);
+    }
+
     public TrainSettings {
+        if (uemWarmup < 0) throw new IllegalArgumentException("uem_warmup must be >= 0, found " + uemWarmup);
         if (steps <= 0) throw new IllegalArgumentException("steps must be > 0, found " + steps);
         if (batchSize <= 0) throw new IllegalArgumentException("batch_size must be > 0, found " + batchSize);
         if (accumulation <= 0) throw new IllegalArgumentException("accumulation must be > 0, found " + accumulation);
@@ -19,8 +31,26 @@ public record TrainSettings(int steps, int batchSize, int accumulation, double l
         if (clipNorm <= 0) throw new IllegalArgumentException("clip_norm must be > 0, found " + clipNorm);
     }
 
-    /** Learning-rate factor at optimiser step {@code step} (1-based). */
+    /** The same settings with another UEM warm-up length (0 for arms without a UEM). */
+    public TrainSettings withUemWarmup(int steps) {
+        return new TrainSettings(this.steps, batchSize, accumulation, lrUser, lrLm, weightDecay, warmupSteps, clipNorm, evalEvery, checkpointEvery,
+                freezeLm, seed, steps);
+    }
+
+    /** Both stages: the UEM warm-up steps, then the joint ones. */
+    public int totalSteps() {
+        return uemWarmup + steps;
+    }
+
+    /** Whether optimiser step {@code step} (1-based, counting both stages) belongs to the UEM warm-up stage. */
+    public boolean inUemWarmup(int step) {
+        return step <= uemWarmup;
+    }
+
+    /** Learning-rate factor at optimiser step {@code step} (1-based, counting both stages). */
     public double lrFactor(int step) {
+        if (inUemWarmup(step)) return Math.min(1.0, (double) step / Math.max(1, Math.min(warmupSteps, uemWarmup)));
+        step -= uemWarmup;
         if (warmupSteps > 0 && step <= warmupSteps) return (double) step / warmupSteps;
         return Math.max(0.0, (double) (steps - step + 1) / Math.max(1, steps - warmupSteps + 1));
     }

@@ -4,6 +4,7 @@ import dev.uem.io.JsonConfig;
 import dev.uem.model.io.SafetensorsFile;
 import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
+import dev.uem.model.uem.PreferenceHead;
 import dev.uem.model.uem.SoftPrompts;
 import dev.uem.model.uem.UemConfig;
 import dev.uem.model.uem.UemLanguageModel;
@@ -49,8 +50,10 @@ public final class TrainedRun implements AutoCloseable {
             throw new IllegalArgumentException(dir + " is a text-history run; predict and export need a UEM run (uem train --arm uem)");
         T5Config lmConfig = c.get("lm_config", T5Config.class);
         UemConfig uemConfig = c.get("uem_config", UemConfig.class);
+        int headLabels = c.path("head_labels").asInt(0);
         UemLanguageModel model = new UemLanguageModel(T5Model.create(lmConfig, 0), new UserEmbeddingModule(uemConfig),
-                new SoftPrompts(uemConfig.promptLength(), uemConfig.lmWidth()));
+                new SoftPrompts(uemConfig.promptLength(), uemConfig.lmWidth()),
+                headLabels > 0 ? new PreferenceHead(uemConfig.hidden(), headLabels) : null, 0);
         try (PointerScope scope = new PointerScope()) {
             SafetensorsFile.copyInto(params, Modules.namedParameters(model));
         } catch (RuntimeException e) {
@@ -64,7 +67,7 @@ public final class TrainedRun implements AutoCloseable {
 
     /** The tokenizer the run trained with. */
     public T5Tokenizer tokenizer() {
-        return T5Tokenizer.forCheckpoint(lm.equals("t5-mini") ? null : Path.of(lm));
+        return T5Tokenizer.forCheckpoint(T5Config.named(lm) != null ? null : Path.of(lm));
     }
 
     @Override public void close() {

@@ -96,6 +96,8 @@ public final class Trainer {
     }
 
     public Outcome train(List<Examples.Window> train, List<Examples.Window> validation, boolean showProgress) {
+        if (s.uemWarmup() > 0 && !model.hasPreferenceHead())
+            throw new IllegalArgumentException("uem_warmup " + s.uemWarmup() + " needs a model with a preference head");
         if (train.size() < s.batchSize())
             throw new IllegalArgumentException("batch_size " + s.batchSize() + " is larger than the " + train.size() + " training examples");
         if (s.freezeLm()) for (Tensor p : model.lm().parameters().get()) p.requires_grad_(false);
@@ -117,9 +119,10 @@ public final class Trainer {
         keepMetricsUpTo(metrics, st.step());
         ObjectMapper json = new ObjectMapper();
         try (BufferedWriter log = Files.newBufferedWriter(metrics, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-             ProgressBar pb = showProgress ? new ProgressBarBuilder().setTaskName("train").setInitialMax(s.steps())
+             ProgressBar pb = showProgress ? new ProgressBarBuilder().setTaskName("train").setInitialMax(s.totalSteps())
                      .startsFrom(st.step(), Duration.ZERO).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).build() : null) {
-            for (int step = st.step() + 1; step <= s.steps(); step++) {
+            for (int step = st.step() + 1; step <= s.totalSteps(); step++) {
+                boolean warmupStage = s.inUemWarmup(step);
                 double f = s.lrFactor(step);
                 opt.scaleLearningRates(f);
                 model.module().train(true);
@@ -128,7 +131,8 @@ public final class Trainer {
                 try (PointerScope scope = new PointerScope()) {
                     for (int micro = 0; micro < s.accumulation(); micro++) {
                         List<Examples.Window> w = data.next(s.batchSize());
-                        Tensor loss = model.loss(batches.build(w));
+                        Batch batch = batches.build(w);
+                        Tensor loss = warmupStage ? model.warmupLoss(batch) : model.loss(batch);
                         double v = loss.item_double();
                         if (!Double.isFinite(v)) throw diverged("loss is " + v, step, bestStep);
                         model.backward(loss.div(new Scalar((double) s.accumulation())));
@@ -144,11 +148,12 @@ public final class Trainer {
                 double secs = (System.nanoTime() - t0) / 1e9;
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("step", step);
-                row.put("loss", stepLoss);
+                row.put("stage", warmupStage ? "uem-warmup" : "joint");
+                row.put(warmupStage ? "head_loss" : "loss", stepLoss);
                 row.put("lr_user", opt.hasUser() ? s.lrUser() * f : 0);
-                row.put("lr_lm", s.freezeLm() ? 0 : s.lrLm() * f);
+                row.put("lr_lm", s.freezeLm() || warmupStage ? 0 : s.lrLm() * f);
                 row.put("examples_per_s", examples / secs);
-                if (step % s.evalEvery() == 0 || step == s.steps()) {
+                if (!warmupStage && ((step - s.uemWarmup()) % s.evalEvery() == 0 || step == s.totalSteps())) {
                     double val = validationLoss(validation);
                     row.put("validation_loss", val);
                     if (val < best) {
@@ -160,11 +165,11 @@ public final class Trainer {
                 log.write(json.writeValueAsString(row));
                 log.write('\n');
                 log.flush();
-                if (step % s.checkpointEvery() == 0 || step == s.steps())
+                if (step % s.checkpointEvery() == 0 || step == s.totalSteps())
                     checkpoints.save(new Checkpoints.State(step, data.epoch, data.cursor, best, bestStep, lastLoss), params, opt.adamw());
                 if (pb != null) {
                     pb.stepTo(step);
-                    pb.setExtraMessage(String.format(" loss %.3f lr %.1e %.1f ex/s", stepLoss, (s.freezeLm() ? s.lrUser() : s.lrLm()) * f, examples / secs));
+                    pb.setExtraMessage(String.format(" %s %.3f lr %.1e %.1f ex/s", warmupStage ? "head loss" : "loss", stepLoss, (s.freezeLm() || warmupStage ? s.lrUser() : s.lrLm()) * f, examples / secs));
                 }
                 if (step >= interruptAfter) throw new Interrupted(step);
             }
@@ -172,7 +177,7 @@ public final class Trainer {
             throw new UncheckedIOException(metrics + ": " + e.getMessage(), e);
         }
         restore(outDir.resolve("best.safetensors"));
-        return new Outcome(s.steps(), lastLoss, best, bestStep, examples / ((System.nanoTime() - t0) / 1e9));
+        return new Outcome(s.totalSteps(), lastLoss, best, bestStep, examples / ((System.nanoTime() - t0) / 1e9));
     }
 
     private DivergedException diverged(String what, int step, int bestStep) {

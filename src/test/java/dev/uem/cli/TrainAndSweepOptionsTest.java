@@ -42,6 +42,13 @@ class TrainAndSweepOptionsTest {
         assertTrue(e.contains("--arm") && e.contains("graph"), e);
         e = fails("sweep", "--checkpoint-every", "0", "--out", tmp.resolve("c").toString());
         assertTrue(e.contains("checkpoint_every"), e);
-        assertTrue(Files.notExists(tmp.resolve("a")) && Files.notExists(tmp.resolve("c")), "nothing is written before the options are valid");
+        e = fails("train", "--preference-weight", "-1", "--out", tmp.resolve("d").toString());
+        assertTrue(e.contains("preference_weight") && e.contains("-1"), e);
+        e = fails("train", "--uem-warmup", "-5", "--out", tmp.resolve("e").toString());
+        assertTrue(e.contains("uem_warmup") && e.contains("-5"), e);
+        e = fails("sweep", "--seeds", "0", "--out", tmp.resolve("f").toString());
+        assertTrue(e.contains("--seeds") && e.contains("0"), e);
+        for (String d : new String[] {"a", "c", "d", "e", "f"})
+            assertTrue(Files.notExists(tmp.resolve(d)), "nothing is written before the options are valid: " + d);
     }
 }

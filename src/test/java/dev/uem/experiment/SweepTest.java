@@ -35,24 +35,23 @@ class SweepTest {
         Path lm = tmp.resolve("lm");
         T5Checkpoint.save(T5Model.create(new T5Config(32128, 32, 8, 64, 1, 1, 4, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0), 1), lm);
         ExperimentConfig c = new ExperimentConfig("data/movielens/ml-latest-small", List.of(), false, lm.toString(), "mini", 3, 4, 1, 5e-3, 5e-3,
-                1, 2, 2, false, 0, "torch", 6, 512, tmp.resolve("cache").toString());
+                1, 2, 2, false, 0, "torch", 6, 512, tmp.resolve("cache").toString(), 1.0, 2, 20);
         List<Arm> arms = List.of(Arm.text(2), Arm.uem(2), Arm.uem(3));
         Path dir = tmp.resolve("sweep");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         List<ObjectNode> first;
-        try (Experiment ex = Experiment.open(c, () -> new FakeEncoder("fake"))) {
-            first = Sweep.run(ex, arms, dir, false, new PrintStream(log));
-        }
-        assertEquals(6, first.size(), "3 trained arms, counting over the whole history, counting over windows of 2 and 3");
-        assertEquals(List.of("text-2", "uem-2", "uem-3", "counting-history", "counting-window-2", "counting-window-3"),
-                first.stream().map(n -> n.get("name").asText()).toList());
+        first = Sweep.run(seed -> Experiment.open(c.withSeed(seed), () -> new FakeEncoder("fake")), 0, 1, arms, dir, false, new PrintStream(log));
+        assertEquals(List.of("text-2", "uem-2", "uem-head-2", "uem-3", "uem-head-3", "counting-history", "prior", "counting-window-2", "window-oracle-2",
+                "counting-window-3", "window-oracle-3"), first.stream().map(n -> n.get("name").asText()).toList());
         for (String f : List.of("results.json", "results.csv", "results.md", "f1_vs_history.png")) assertTrue(Files.size(dir.resolve(f)) > 0, f);
-        assertEquals(7, Files.readAllLines(dir.resolve("results.csv")).size());
+        assertEquals(12, Files.readAllLines(dir.resolve("results.csv")).size());
         for (Arm a : arms) {
             Path d = dir.resolve(a.name());
             assertTrue(Files.isRegularFile(d.resolve("arm.json")) && Files.isRegularFile(d.resolve("predictions.jsonl")), a.name());
-            assertTrue(Files.isDirectory(d.resolve("checkpoints/step-0000003")), a.name());
-            assertEquals(3, Files.readAllLines(d.resolve("metrics.jsonl")).size(), a.name());
+            // the UEM arms run 2 warm-up steps before their 3 joint steps; the text arm has no warm-up stage
+            int steps = a.kind() == Arm.Kind.UEM ? 5 : 3;
+            assertTrue(Files.isDirectory(d.resolve(String.format("checkpoints/step-%07d", steps))), a.name());
+            assertEquals(steps, Files.readAllLines(d.resolve("metrics.jsonl")).size(), a.name());
         }
 
         // uem-3 loses its result (as if killed after training); the other arms are not touched again
@@ -60,13 +59,11 @@ class SweepTest {
         Files.delete(dir.resolve("uem-3/arm.json"));
         log.reset();
         List<ObjectNode> second;
-        try (Experiment ex = Experiment.open(c, () -> new FakeEncoder("fake"))) {
-            second = Sweep.run(ex, arms, dir, false, new PrintStream(log));
-        }
+        second = Sweep.run(seed -> Experiment.open(c.withSeed(seed), () -> new FakeEncoder("fake")), 0, 1, arms, dir, false, new PrintStream(log));
         String out = log.toString();
         assertTrue(out.contains("text-2: done before") && out.contains("uem-2: done before") && out.contains("uem-3: resuming"), out);
         assertEquals(text2, Files.getLastModifiedTime(dir.resolve("text-2/arm.json")));
-        assertEquals(3, Files.readAllLines(dir.resolve("uem-3/metrics.jsonl")).size(), "resumed at its last step: nothing retrained");
+        assertEquals(5, Files.readAllLines(dir.resolve("uem-3/metrics.jsonl")).size(), "resumed at its last step: nothing retrained");
         for (int i = 0; i < first.size(); i++)
             assertEquals(first.get(i).get("f1").asDouble(), second.get(i).get("f1").asDouble(), 1e-12, first.get(i).get("name").asText());
     }

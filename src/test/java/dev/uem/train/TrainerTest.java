@@ -85,6 +85,63 @@ class TrainerTest {
     }
 
     /**
+     * The UEM warm-up stage, then joint training, on four users: during the warm-up the LM is not touched and the
+     * head's loss falls; afterwards the LM's loss has fallen too and the head reads the training users' labels.
+     */
+    @Test
+    void aFewUsersAreFitByTheHeadAndTheLm() {
+        int[] users = {1, 2, 3, 4};
+        List<Examples.Window> windows = Examples.windows(data, users, 8, true, 3, 1, 0);
+        try (T5Tokenizer tok = T5Tokenizer.bundled()) {
+            ItemEmbeddings items = ItemEmbeddings.open(data, new dev.uem.testing.FakeEncoder("fake"), tmp.resolve("cache"), false);
+            BatchBuilder bb = new BatchBuilder(data, items, tok);
+            dev.uem.data.LabelSpace labels = dev.uem.data.LabelSpace.of(data);
+            try (UemLanguageModel model = tinyModelWithHead(items, 3, labels.size())) {
+                float[] lmBefore = dev.uem.torch.Tensors.toFloats(model.lm.sharedWeight());
+                double headF1Before = Evaluator.head(data, labels, windows, Evaluator.headProbabilities(model, bb, windows, 8), 0.5).weighted().f1();
+                TrainSettings s = new TrainSettings(120, 4, 1, 1e-2, 1e-2, 0.0, 10, 1.0, 40, 1000, false, 0, 60);
+                Trainer trainer = new Trainer(model, bb, s, tmp).interruptAfter(60);
+                assertThrows(Trainer.Interrupted.class, () -> trainer.train(windows, windows, false));
+                assertTrue(java.util.Arrays.equals(lmBefore, dev.uem.torch.Tensors.toFloats(model.lm.sharedWeight())), "the warm-up stage leaves the LM alone");
+                List<String> rows = Files.readAllLines(tmp.resolve("metrics.jsonl"));
+                assertEquals(60, rows.size());
+                assertTrue(rows.get(0).contains("\"stage\":\"uem-warmup\"") && rows.get(0).contains("\"lr_lm\":0"), rows.get(0));
+                double first = head(rows.get(0)), last = head(rows.get(59));
+                assertTrue(last < 0.5 * first, "head loss must fall in the warm-up: " + first + " -> " + last);
+
+                Trainer resumed = new Trainer(model, bb, s, tmp).resume(true);
+                double lmLossAtStart = resumed.validationLoss(windows);
+                resumed.train(windows, windows, false);
+                rows = Files.readAllLines(tmp.resolve("metrics.jsonl"));
+                assertEquals(180, rows.size(), "60 warm-up + 120 joint steps");
+                assertTrue(rows.get(179).contains("\"stage\":\"joint\""));
+                assertTrue(resumed.validationLoss(windows) < 0.3 * lmLossAtStart, "the joint loss must fall sharply");
+                double headF1After = Evaluator.head(data, labels, windows, Evaluator.headProbabilities(model, bb, windows, 8), 0.5).weighted().f1();
+                assertTrue(headF1After > headF1Before + 0.3 && headF1After > 0.8, "head train F1 " + headF1Before + " -> " + headF1After);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
+
+    private static double head(String metricsRow) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(metricsRow).get("head_loss").asDouble();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private UemLanguageModel tinyModelWithHead(ItemEmbeddings items, long seed, int labels) {
+        T5Config c = new T5Config(32128, 32, 8, 64, 1, 1, 4, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0);
+        T5Model t5 = T5Model.create(c, seed);
+        torch.manual_seed(seed);
+        UemConfig uc = new UemConfig(items.rowWidth(), 32, 1, 4, 64, 0.0, 8, 32, 4);
+        return new UemLanguageModel(t5, new UserEmbeddingModule(uc), new SoftPrompts(4, 32).initRandom(0.5),
+                new dev.uem.model.uem.PreferenceHead(32, labels), 1.0);
+    }
+
+    /**
      * N steps straight vs. interrupted after step 7 (checkpoint at 5, a half-written checkpoint folder left behind, as
      * a kill -9 during a save would) and resumed to N in a model initialised differently: same parameters.
      * Dropout is on, so the per-step torch seeding is exercised too.

@@ -4,6 +4,7 @@ import dev.uem.kernels.NativeKernels;
 import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.GradMode;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorArrayRefOptional;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
@@ -48,7 +49,10 @@ final class NativePromptAssembly extends PromptAssembly {
 
     @Override public void backward(Tensor loss) {
         try {
-            loss.backward();
+            // keep the graph when an assembly is pending: the UEM's hidden rows may also feed the loss another way (the
+            // preference head), and the second backward below runs through the UEM again
+            if (pending.isEmpty()) loss.backward();
+            else loss.backward(new Tensor(), new BoolOptional(true), false, new TensorArrayRefOptional());
             // an assembly whose loss was never back-propagated (a step abandoned on a NaN) was freed with its
             // PointerScope: skip it rather than read freed memory
             for (Pending p : pending) if (!p.out().isNull()) finish(p);

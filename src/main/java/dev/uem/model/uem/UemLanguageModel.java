@@ -5,27 +5,43 @@ import dev.uem.model.t5.GreedyDecoder;
 import dev.uem.model.t5.T5Model;
 import dev.uem.train.Batch;
 import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * The paper's model: {@code [P_e; UEM(U); X_e]} into a T5 encoder-decoder. The user's history rows become one
  * soft token each through the {@link UserEmbeddingModule}; {@link SoftPrompts} come first; the embedded
  * instruction last; one attention mask covers all three.
+ *
+ * <p>With a {@link PreferenceHead} the UEM also answers directly: its loss (times {@code headWeight}) joins the
+ * LM's, and alone it is the {@link #warmupLoss} of the UEM warm-up stage that runs before joint training.
  */
 public final class UemLanguageModel extends Module implements PreferenceModel {
     public final T5Model lm;
     public final UserEmbeddingModule uem;
     public final SoftPrompts prompts;
+    /** The auxiliary preference readout; null when the model has none. */
+    public final PreferenceHead head;
+    private final double headWeight;
     private PromptAssembly assembly = PromptAssembly.create(PromptAssembly.Kernels.best());
 
     public UemLanguageModel(T5Model lm, UserEmbeddingModule uem, SoftPrompts prompts) {
+        this(lm, uem, prompts, null, 0);
+    }
+
+    /** The model with a preference head whose loss is added to the LM's with weight {@code headWeight} (>= 0). */
+    public UemLanguageModel(T5Model lm, UserEmbeddingModule uem, SoftPrompts prompts, PreferenceHead head, double headWeight) {
         super("UemLanguageModel");
+        if (!(headWeight >= 0)) throw new IllegalArgumentException("preference head weight must be >= 0, found " + headWeight);
         if (uem.config.lmWidth() != lm.config.dModel())
             throw new IllegalArgumentException("UEM projects to " + uem.config.lmWidth() + " but the LM is " + lm.config.dModel() + " wide");
         this.lm = register_module("lm", lm);
         this.uem = register_module("uem", uem);
         this.prompts = register_module("prompts", prompts);
+        this.head = head == null ? null : register_module("head", head);
+        this.headWeight = headWeight;
     }
 
     /** Chooses the prompt-assembly implementation (native kernels or libtorch ops; same results). */
@@ -47,7 +63,10 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
     }
 
     public PromptAssembly.Assembled assemble(Batch b) {
-        Tensor hidden = uem.hidden(b.rows(), b.userMask());
+        return assemble(b, uem.hidden(b.rows(), b.userMask()));
+    }
+
+    private PromptAssembly.Assembled assemble(Batch b, Tensor hidden) {
         return assembly.assemble(new PromptAssembly.Inputs(prompts.weight(), hidden, b.userMask(), uem.projectionWeight(),
                 uem.projectionBias(), lm.sharedWeight(), b.textIds(), b.textMask()));
     }
@@ -58,11 +77,38 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
         assembly.backward(loss);
     }
 
-    /** Teacher-forced mean cross-entropy of the target sentence. */
+    /** Teacher-forced mean cross-entropy of the target sentence, plus the weighted preference-head loss when there is one. */
     @Override
     public Tensor loss(Batch b) {
-        PromptAssembly.Assembled a = assemble(b);
-        return lm.forward(a.inputsEmbeds(), a.attentionMask(), b.labels()).loss();
+        Tensor hidden = uem.hidden(b.rows(), b.userMask());
+        PromptAssembly.Assembled a = assemble(b, hidden);
+        Tensor loss = lm.forward(a.inputsEmbeds(), a.attentionMask(), b.labels()).loss();
+        if (head == null || headWeight == 0) return loss;
+        return loss.add(headLoss(b, hidden).mul(new Scalar(headWeight)));
+    }
+
+    /** The UEM warm-up stage's objective: the preference head's loss alone; the LM is not run. */
+    @Override
+    public Tensor warmupLoss(Batch b) {
+        if (head == null) throw new IllegalStateException("a UEM warm-up stage needs a preference head");
+        return headLoss(b, uem.hidden(b.rows(), b.userMask()));
+    }
+
+    @Override
+    public boolean hasPreferenceHead() {
+        return head != null;
+    }
+
+    /** The head's probabilities {@code [B, 2, labels]} (whole-history labels, window labels) of a batch. */
+    @Override
+    public Tensor preferenceProbabilities(Batch b) {
+        if (head == null) throw new IllegalStateException("this model has no preference head");
+        return torch.sigmoid(head.forward(uem.hidden(b.rows(), b.userMask()), b.userMask()));
+    }
+
+    private Tensor headLoss(Batch b, Tensor hidden) {
+        if (b.preferences() == null) throw new IllegalArgumentException("the batch has no preference targets");
+        return PreferenceHead.loss(head.forward(hidden, b.userMask()), b.preferences(), b.windowPreferences());
     }
 
     @Override
@@ -71,12 +117,13 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
         return new GreedyDecoder(lm).generate(a.inputsEmbeds(), a.attentionMask(), maxNewTokens, false);
     }
 
-    /** The UEM's and the prompts' parameters (one optimiser group), apart from the LM's (the other). */
+    /** The UEM's, the prompts' and the head's parameters (one optimiser group), apart from the LM's (the other). */
     @Override
     public TensorVector userParameters() {
         TensorVector v = new TensorVector();
         for (Tensor t : uem.parameters().get()) v.push_back(t);
         v.push_back(prompts.weight());
+        if (head != null) for (Tensor t : head.parameters().get()) v.push_back(t);
         return v;
     }
 }

@@ -15,7 +15,7 @@ import java.util.List;
 
 /**
  * The User Embedding Module (paper §3): one row per rated movie ({@code 3s} wide: title+genres, rating and
- * description embeddings) goes through a linear map to {@code h}, gets a learned position embedding, passes
+ * description embeddings) goes through a linear map to {@code h} and a layer norm, gets a learned position embedding, passes
  * L pre-norm transformer layers that attend only to real (unpadded) rows, and is projected to the LM width
  * {@code e}: one soft token per history entry. Padded rows come out as exact zeros.
  */
@@ -24,12 +24,13 @@ public final class UserEmbeddingModule extends Module {
     final LinearImpl input, projection;
     final EmbeddingImpl positions;
     final List<EncoderLayer> layers = new ArrayList<>();
-    final LayerNormImpl finalNorm;
+    final LayerNormImpl inputNorm, finalNorm;
 
     public UserEmbeddingModule(UemConfig c) {
         super("UserEmbeddingModule");
         this.config = c;
         input = register_module("input", new LinearImpl(c.inputWidth(), c.hidden()));
+        inputNorm = register_module("input_norm", layerNorm(c.hidden()));
         positions = register_module("positions", new EmbeddingImpl(c.maxHistory(), c.hidden()));
         ModuleListImpl list = register_module("layers", new ModuleListImpl());
         for (int i = 0; i < c.layers(); i++) {
@@ -64,7 +65,10 @@ public final class UserEmbeddingModule extends Module {
     public Tensor hidden(Tensor rows, Tensor mask) {
         long p = rows.size(1);
         if (p > config.maxHistory()) throw new IllegalArgumentException("history of " + p + " rows exceeds max_history " + config.maxHistory());
-        Tensor h = input.forward(rows).add(positions.forward(torch.arange(new Scalar(p), dev.uem.torch.Tensors.LONG)));
+        // Sentence embeddings are unit vectors (components ~ s^-1/2), so the linear map's output starts ~30x smaller
+        // than the N(0, 1) positions: the rows' content was noise beside where they sit, and the UEM learnt slowly.
+        // The norm puts content and position on one scale whatever the encoder (bench/RESULTS.md, "Quality").
+        Tensor h = inputNorm.forward(input.forward(rows)).add(positions.forward(torch.arange(new Scalar(p), dev.uem.torch.Tensors.LONG)));
         Tensor keep = mask.to(torch.ScalarType.Float).unsqueeze(-1);                     // [B, p, 1]
         // additive key mask [B, 1, 1, p]: padding keys get -inf-like scores; real queries always see >= 0 real keys
         Tensor keyBias = keep.squeeze(-1).neg().add(new Scalar(1.0)).mul(new Scalar(-1e9)).unsqueeze(1).unsqueeze(1);
