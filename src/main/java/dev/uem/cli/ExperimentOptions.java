@@ -13,7 +13,9 @@ final class ExperimentOptions {
     @Mixin
     DataOptions data;
 
-    @Option(names = "--lm", defaultValue = "t5-mini", paramLabel = "t5-mini|DIR", description = "LM: built-in t5-mini from scratch, or an HF checkpoint folder (see weights/README.md) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lm", defaultValue = "t5-compact", paramLabel = "t5-compact|t5-mini|DIR",
+            description = "LM: a built-in T5 trained from scratch (t5-compact: d_model 256, 2+2 layers, d_ff 512; t5-mini: 4+4 layers, d_ff 1024), "
+                    + "or an HF checkpoint folder (see weights/README.md) (default: ${DEFAULT-VALUE}).")
     String lm;
     @Option(names = "--uem", defaultValue = "mini", paramLabel = "mini|paper", description = "UEM size (default: ${DEFAULT-VALUE}; paper = 3 layers, 12 heads, hidden 768, MLP 2048).")
     String uem;

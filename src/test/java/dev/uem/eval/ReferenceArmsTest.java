@@ -74,10 +74,14 @@ class ReferenceArmsTest {
         // at 0.65 likes:War (0.6) drops: recall 2/3, precision 1 on the labels present
         assertEquals(List.of("likes:Drama", "dislikes:Horror"), labels.decode(user1, 0, 0.65));
         assertEquals(2.0 / 3.0, Evaluator.head(d, labels, w, new float[][] {user1}, 0.65).weighted().f1(), 1e-12);
-        // the threshold search keeps the first best (0.05 … 0.5 all give F1 1 except where the dislike group adds labels)
+        // 0.05 … 0.55 all give F1 1 (the extra dislikes below 0.3 are labels nobody here has: weight 0 in the weighted
+        // average), 0.6 and above lose likes:War; the search keeps the first best
         double t = Evaluator.bestThreshold(d, labels, w, new float[][] {user1});
-        assertEquals(1.0, Evaluator.head(d, labels, w, new float[][] {user1}, t).weighted().f1(), 1e-12);
-        assertEquals(0.3, t, 1e-9, "below 0.3 dislikes:War (0.3) or dislikes:Drama (0.1) would join the top three");
+        assertEquals(0.05, t, 1e-9);
+        assertEquals(1.0, Evaluator.head(d, labels, w, new float[][] {user1}, 0.55).weighted().f1(), 1e-12);
+        float[] weak = {0.1f, 0.0f, 0.1f, 0.0f, 0.1f, 0.0f};   // every true label at 0.1: only 0.05 keeps them
+        assertEquals(0.05, Evaluator.bestThreshold(d, labels, w, new float[][] {weak}), 1e-9);
+        assertEquals(0.0, Evaluator.head(d, labels, w, new float[][] {weak}, 0.15).weighted().f1(), 1e-12, "scores below the threshold say nothing");
     }
 
     @Test
