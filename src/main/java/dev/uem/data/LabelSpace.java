@@ -14,6 +14,7 @@ public final class LabelSpace {
     private final List<String> labels = new ArrayList<>();
     private final Map<String, Integer> index = new HashMap<>();
     private final int genres;
+    private final Map<String, Integer> genreIndex = new HashMap<>();
 
     public LabelSpace(List<String> labelGenres) {
         for (String kind : new String[] {"likes:", "dislikes:"})
@@ -22,6 +23,7 @@ public final class LabelSpace {
                 labels.add(kind + g);
             }
         genres = labelGenres.size();
+        for (int g = 0; g < genres; g++) genreIndex.put(labelGenres.get(g), g);
     }
 
     public static LabelSpace of(Dataset d) {
@@ -46,6 +48,35 @@ public final class LabelSpace {
             out[offset + i] = 1f;
         }
     }
+
+    /** Width of {@link #windowStats}: three numbers per label genre. */
+    public int statsWidth() {
+        return 3 * genres;
+    }
+
+    /**
+     * What the label rule is computed from, per label genre, over some ratings (a shown window): the share of the
+     * items listing the genre times 5, the genre's mean rating minus 3.25 (the middle of the like/dislike thresholds;
+     * 0 when no item lists it), and 1 where at least one item lists it. Targets of the preference head that make the
+     * UEM count and average per genre explicitly; written into {@code out} at {@code offset}, {@link #statsWidth} wide.
+     */
+    public void windowStats(Dataset d, List<Dataset.Entry> entries, float[] out, int offset) {
+        double[] count = new double[genres], sum = new double[genres];
+        for (Dataset.Entry e : entries)
+            for (String g : d.movie(e.movieId()).genres()) {
+                Integer i = genreIndex.get(g);
+                if (i == null) continue;   // a non-genre
+                count[i]++;
+                sum[i] += e.rating();
+            }
+        for (int g = 0; g < genres; g++) {
+            out[offset + g] = (float) (5.0 * count[g] / Math.max(1, entries.size()));
+            out[offset + genres + g] = count[g] > 0 ? (float) (sum[g] / count[g] - STATS_CENTRE) : 0f;
+            out[offset + 2 * genres + g] = count[g] > 0 ? 1f : 0f;
+        }
+    }
+
+    static final double STATS_CENTRE = (PreferenceLabels.LIKE_ABOVE + PreferenceLabels.DISLIKE_BELOW) / 2;
 
     /**
      * Reads scores back into labels the way the target sentence is built: per group (likes, dislikes) the

@@ -9,12 +9,14 @@ import org.bytedeco.pytorch.Tensor;
  *
  * <p>{@code preferences} {@code [B, L]} is the multi-hot of each user's whole-history labels and
  * {@code windowPreferences} {@code [B, L]} the same rule applied to the shown window, over a
- * {@link dev.uem.data.LabelSpace}: the targets of the UEM's preference head (null where nobody needs them).
+ * {@link dev.uem.data.LabelSpace}, and {@code windowStats} {@code [B, 3G]} the window's per-genre counts and mean
+ * ratings ({@link dev.uem.data.LabelSpace#windowStats}): the targets of the UEM's preference head (null where nobody
+ * needs them).
  */
 public record Batch(Tensor rows, Tensor userMask, Tensor textIds, Tensor textMask, Tensor labels, Tensor preferences,
-                    Tensor windowPreferences) {
+                    Tensor windowPreferences, Tensor windowStats) {
     /** A batch without preference targets. */
     public Batch(Tensor rows, Tensor userMask, Tensor textIds, Tensor textMask, Tensor labels) {
-        this(rows, userMask, textIds, textMask, labels, null, null);
+        this(rows, userMask, textIds, textMask, labels, null, null, null);
     }
 }

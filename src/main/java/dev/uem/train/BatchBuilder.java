@@ -15,7 +15,7 @@ import java.util.List;
 
 /**
  * The UEM arm's {@link Batch}es: item-embedding rows, instruction tokens, target tokens, and the preference head's
- * multi-hot targets (the user's labels, and the label rule applied to the shown window).
+ * targets (the user's labels, the label rule applied to the shown window, the window's per-genre statistics).
  */
 public final class BatchBuilder implements BatchSource {
     private final Dataset dataset;
@@ -46,7 +46,8 @@ public final class BatchBuilder implements BatchSource {
         List<List<Dataset.Entry>> histories = new ArrayList<>(windows.size());
         List<long[]> ids = new ArrayList<>(windows.size());
         int l = labelSpace.size();
-        float[] user = new float[windows.size() * l], shown = new float[windows.size() * l];
+        int sw = labelSpace.statsWidth();
+        float[] user = new float[windows.size() * l], shown = new float[windows.size() * l], stats = new float[windows.size() * sw];
         for (int i = 0; i < windows.size(); i++) {
             Examples.Window w = windows.get(i);
             List<Dataset.Entry> h = dataset.history(w.user()).subList(w.start(), w.start() + w.length());
@@ -54,10 +55,11 @@ public final class BatchBuilder implements BatchSource {
             ids.add(targets.of(w.user()));
             labelSpace.multiHot(targets.labels(w.user()).asLabels(), user, i * l);
             labelSpace.multiHot(PreferenceLabels.of(dataset, h).asLabels(), shown, i * l);
+            labelSpace.windowStats(dataset, h, stats, i * sw);
         }
         Batch b = batch(histories, ids);
         return new Batch(b.rows(), b.userMask(), b.textIds(), b.textMask(), b.labels(), Tensors.floats(user, windows.size(), l),
-                Tensors.floats(shown, windows.size(), l));
+                Tensors.floats(shown, windows.size(), l), Tensors.floats(stats, windows.size(), sw));
     }
 
     /** Rows padded to the longest history, the instruction, and targets padded with -100 (one -100 per row when null). */

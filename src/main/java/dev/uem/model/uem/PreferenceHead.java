@@ -3,48 +3,63 @@ package dev.uem.model.uem;
 import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * An auxiliary multi-label readout of the UEM: the mean of the user's real rows (UEM output before the projection
- * to the LM width, which is linear, so nothing the LM sees is hidden from it) through a small MLP to two logits per
- * label of a {@link dev.uem.data.LabelSpace}: the user's whole-history labels and the label rule on the shown
- * window (the latter is a function of the input alone, so it cannot be learnt by memorising users).
+ * An auxiliary readout of the UEM: the mean of the user's real rows (UEM output before the projection to the LM
+ * width, which is linear, so nothing the LM sees is hidden from it) through a small MLP to three outputs per label of
+ * a {@link dev.uem.data.LabelSpace}: logits of the user's whole-history labels, logits of the label rule applied to
+ * the shown window, and the window's per-genre statistics (share of items and mean rating per genre,
+ * {@link dev.uem.data.LabelSpace#windowStats}). The last two are functions of the input alone: they cannot be learnt
+ * by memorising users, and they spell out what the label rule is computed from.
  *
  * <p>Why it exists: trained only through the LM's sentence loss, a from-scratch T5 learns the sentence prior long
- * before the UEM's rows say anything about genres, and settles on one sentence for everyone. A direct loss on
- * the UEM makes its tokens carry the preferences first (bench/RESULTS.md, "Quality").
+ * before the UEM's rows say anything about genres, and settles on one sentence for everyone. A direct loss on the
+ * UEM makes its tokens carry the preferences (bench/RESULTS.md, "Quality").
  */
 public final class PreferenceHead extends Module {
-    /** The two target sets the head predicts, in the order of its output's second dimension. */
-    public static final int USER = 0, WINDOW = 1;
+    /** The head's outputs, in the order of its output's second dimension. */
+    public static final int USER = 0, WINDOW = 1, STATS = 2;
     final LinearImpl hidden, out;
     public final int labels;
 
     public PreferenceHead(int width, int labels) {
         super("PreferenceHead");
-        if (width <= 0 || labels <= 0) throw new IllegalArgumentException("preference head: width and labels must be > 0, found " + width + ", " + labels);
+        if (width <= 0 || labels <= 0 || labels % 2 != 0)
+            throw new IllegalArgumentException("preference head: width > 0 and an even label count (likes and dislikes) expected, found " + width + ", " + labels);
         this.labels = labels;
         hidden = register_module("hidden", new LinearImpl(width, width));
-        out = register_module("out", new LinearImpl(width, 2L * labels));
+        out = register_module("out", new LinearImpl(width, 3L * labels));
     }
 
     /**
      * @param rows {@code [B, p, h]} UEM hidden rows
      * @param mask {@code [B, p]} 1 for real rows
-     * @return logits {@code [B, 2, labels]}: index {@link #USER} the whole-history labels, {@link #WINDOW} the window's
+     * @return {@code [B, 3, labels]}: {@link #USER} and {@link #WINDOW} logits, {@link #STATS} the predicted
+     *         statistics (per genre: item share, then mean rating)
      */
     public Tensor forward(Tensor rows, Tensor mask) {
         Tensor keep = mask.to(rows.scalar_type()).unsqueeze(-1);                           // [B, p, 1]
-        Tensor pooled = rows.mul(keep).sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional())
-                .div(keep.sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional()).clamp_min(new Scalar(1.0)));
-        return out.forward(torch.gelu(hidden.forward(pooled), "tanh")).view(rows.size(0), 2, labels);
+        Tensor pooled = rows.mul(keep).sum(new long[] {1}, false, new ScalarTypeOptional())
+                .div(keep.sum(new long[] {1}, false, new ScalarTypeOptional()).clamp_min(new Scalar(1.0)));
+        return out.forward(torch.gelu(hidden.forward(pooled), "tanh")).view(rows.size(0), 3, labels);
     }
 
-    /** Mean binary cross-entropy of both target sets (each {@code [B, labels]} multi-hot). */
-    public static Tensor loss(Tensor logits, Tensor userTargets, Tensor windowTargets) {
-        return torch.binary_cross_entropy_with_logits(logits.select(1, USER), userTargets)
-                .add(torch.binary_cross_entropy_with_logits(logits.select(1, WINDOW), windowTargets));
+    /**
+     * Binary cross-entropy of both label sets plus the squared error of the window statistics (the mean-rating error
+     * counted only for genres the window has).
+     *
+     * @param stats {@code [B, 3G]} from {@link dev.uem.data.LabelSpace#windowStats}, {@code G = labels / 2}
+     */
+    public static Tensor loss(Tensor output, Tensor userTargets, Tensor windowTargets, Tensor stats) {
+        long g = output.size(2) / 2;
+        Tensor predicted = output.select(1, STATS);
+        Tensor share = predicted.narrow(1, 0, g).sub(stats.narrow(1, 0, g)).pow(new Scalar(2)).mean();
+        Tensor rating = predicted.narrow(1, g, g).sub(stats.narrow(1, g, g)).pow(new Scalar(2)).mul(stats.narrow(1, 2 * g, g)).mean();
+        return torch.binary_cross_entropy_with_logits(output.select(1, USER), userTargets)
+                .add(torch.binary_cross_entropy_with_logits(output.select(1, WINDOW), windowTargets))
+                .add(share).add(rating);
     }
 }

@@ -16,7 +16,7 @@ package dev.uem.model.uem;
 public record UemConfig(int inputWidth, int hidden, int layers, int heads, int mlp, double dropout, int maxHistory,
                         int lmWidth, int promptLength) {
     public UemConfig {
-        check("input_width", inputWidth > 0, inputWidth);
+        check("input_width", inputWidth > 0 && inputWidth % 3 == 0, inputWidth + " (three sentence embeddings side by side)");
         check("hidden", hidden > 0, hidden);
         check("layers", layers >= 0, layers);
         check("heads", heads > 0 && hidden % Math.max(1, heads) == 0, heads + " (hidden " + hidden + " must be divisible by heads)");

@@ -103,12 +103,12 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
     @Override
     public Tensor preferenceProbabilities(Batch b) {
         if (head == null) throw new IllegalStateException("this model has no preference head");
-        return torch.sigmoid(head.forward(uem.hidden(b.rows(), b.userMask()), b.userMask()));
+        return torch.sigmoid(head.forward(uem.hidden(b.rows(), b.userMask()), b.userMask()).narrow(1, 0, 2));
     }
 
     private Tensor headLoss(Batch b, Tensor hidden) {
         if (b.preferences() == null) throw new IllegalArgumentException("the batch has no preference targets");
-        return PreferenceHead.loss(head.forward(hidden, b.userMask()), b.preferences(), b.windowPreferences());
+        return PreferenceHead.loss(head.forward(hidden, b.userMask()), b.preferences(), b.windowPreferences(), b.windowStats());
     }
 
     @Override

@@ -15,22 +15,25 @@ import java.util.List;
 
 /**
  * The User Embedding Module (paper §3): one row per rated movie ({@code 3s} wide: title+genres, rating and
- * description embeddings) goes through a linear map to {@code h} and a layer norm, gets a learned position embedding, passes
+ * description embeddings), scaled to unit-size components, goes through a linear map to {@code h} plus a
+ * title+genres × rating interaction, gets a learned position embedding, passes
  * L pre-norm transformer layers that attend only to real (unpadded) rows, and is projected to the LM width
  * {@code e}: one soft token per history entry. Padded rows come out as exact zeros.
  */
 public final class UserEmbeddingModule extends Module {
     public final UemConfig config;
-    final LinearImpl input, projection;
+    final LinearImpl input, interactionItem, interactionRating, projection;
     final EmbeddingImpl positions;
     final List<EncoderLayer> layers = new ArrayList<>();
-    final LayerNormImpl inputNorm, finalNorm;
+    final LayerNormImpl finalNorm;
 
     public UserEmbeddingModule(UemConfig c) {
         super("UserEmbeddingModule");
         this.config = c;
         input = register_module("input", new LinearImpl(c.inputWidth(), c.hidden()));
-        inputNorm = register_module("input_norm", layerNorm(c.hidden()));
+        int s = c.inputWidth() / 3;
+        interactionItem = register_module("interaction_item", new LinearImpl(s, c.hidden()));
+        interactionRating = register_module("interaction_rating", new LinearImpl(s, c.hidden()));
         positions = register_module("positions", new EmbeddingImpl(c.maxHistory(), c.hidden()));
         ModuleListImpl list = register_module("layers", new ModuleListImpl());
         for (int i = 0; i < c.layers(); i++) {
@@ -65,10 +68,14 @@ public final class UserEmbeddingModule extends Module {
     public Tensor hidden(Tensor rows, Tensor mask) {
         long p = rows.size(1);
         if (p > config.maxHistory()) throw new IllegalArgumentException("history of " + p + " rows exceeds max_history " + config.maxHistory());
-        // Sentence embeddings are unit vectors (components ~ s^-1/2), so the linear map's output starts ~30x smaller
-        // than the N(0, 1) positions: the rows' content was noise beside where they sit, and the UEM learnt slowly.
-        // The norm puts content and position on one scale whatever the encoder (bench/RESULTS.md, "Quality").
-        Tensor h = inputNorm.forward(input.forward(rows)).add(positions.forward(torch.arange(new Scalar(p), dev.uem.torch.Tensors.LONG)));
+        // Sentence embeddings are unit vectors (components ~ s^-1/2): unscaled, the linear map's output started ~30x
+        // smaller than the N(0, 1) positions, so the rows' content was noise beside where they sit.
+        long s = config.inputWidth() / 3;
+        Tensor x = rows.mul(new Scalar(Math.sqrt(s)));
+        // The label rule averages ratings per genre: a product of what the first part says (genres) and what the
+        // second says (stars) is one layer here instead of something the MLPs must approximate (bench/RESULTS.md, "Quality").
+        Tensor interaction = interactionItem.forward(x.narrow(2, 0, s)).mul(interactionRating.forward(x.narrow(2, s, s)));
+        Tensor h = input.forward(x).add(interaction).add(positions.forward(torch.arange(new Scalar(p), dev.uem.torch.Tensors.LONG)));
         Tensor keep = mask.to(torch.ScalarType.Float).unsqueeze(-1);                     // [B, p, 1]
         // additive key mask [B, 1, 1, p]: padding keys get -inf-like scores; real queries always see >= 0 real keys
         Tensor keyBias = keep.squeeze(-1).neg().add(new Scalar(1.0)).mul(new Scalar(-1e9)).unsqueeze(1).unsqueeze(1);
