@@ -61,10 +61,15 @@ final class ExperimentOptions {
             description = "Further seeded windows per training user besides the most recent (TASK.md §5) (default: ${DEFAULT-VALUE}).")
     int trainWindows;
 
+    @Option(names = "--decoder-head", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "Also put a preference head on the LM decoder's first state (same targets and weight as the UEM's): it learns only "
+                    + "through cross-attention, so it teaches the decoder to read the user tokens (default: ${DEFAULT-VALUE}).")
+    boolean decoderHead;
+
     ExperimentConfig config() {
         String k = kernels != null ? kernels : PromptAssembly.Kernels.best().name().toLowerCase();
         return new ExperimentConfig(data.dir().toString(), data.descriptions.stream().map(Path::toString).toList(), data.skipBadRows, lm, uem,
                 steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery, checkpointEvery, freezeLm, seed, k, maxNewTokens, textBudget,
-                cache.toString(), preferenceWeight, uemWarmup, trainWindows);
+                cache.toString(), preferenceWeight, uemWarmup, trainWindows, decoderHead);
     }
 }

@@ -152,11 +152,14 @@ public final class Experiment implements AutoCloseable {
             SoftPrompts prompts = new SoftPrompts(uc.promptLength(), uc.lmWidth()).initFromVocab(t5.sharedWeight(), 32000);
             UserEmbeddingModule uem = new UserEmbeddingModule(uc);
             PreferenceHead head = config.preferenceHead() ? new PreferenceHead(uc.hidden(), LabelSpace.of(dataset).size()) : null;
-            model = new UemLanguageModel(t5, uem, prompts, head, config.preferenceWeight()).useKernels(PromptAssembly.Kernels.valueOf(config.kernels().toUpperCase()));
+            UemLanguageModel m = new UemLanguageModel(t5, uem, prompts, head, config.preferenceWeight())
+                    .useKernels(PromptAssembly.Kernels.valueOf(config.kernels().toUpperCase()));
+            if (config.decoderHead()) m.withDecoderHead(new PreferenceHead(t5.config.dModel(), head.labels));
+            model = m;
             batches = new BatchBuilder(dataset, it, tokenizer);
             cfg.put("encoder", encoder.id()).put("uem", config.uem()).put("kernels", config.kernels());
             cfg.set("uem_config", JSON.valueToTree(uc));
-            cfg.put("head_labels", head == null ? 0 : head.labels);
+            cfg.put("head_labels", head == null ? 0 : head.labels).put("decoder_head", config.decoderHead());
         } else {
             model = new TextHistoryModel(t5);
             batches = new TextBatchBuilder(dataset, tokenizer, config.textBudget());
@@ -177,6 +180,10 @@ public final class Experiment implements AutoCloseable {
             AtomicFiles.writeString(dir.resolve("per_label.csv"), ReportJson.perLabelCsv(report));
             ObjectNode line = armJson(arm, report);
             line.put("distinct_outputs", preds.stream().map(Evaluator.Prediction::text).distinct().count());
+            // the same on the validation users: what settings are chosen on (the test numbers above are only reported)
+            List<Evaluator.Prediction> valPreds = Evaluator.predict(model, batches, tokenizer, verbalizer, dataset, val, 32, config.maxNewTokens());
+            line.put("validation_f1", Evaluator.score(valPreds).weighted().f1())
+                    .put("validation_distinct_outputs", valPreds.stream().map(Evaluator.Prediction::text).distinct().count());
             line.putObject("training").put("steps", o.steps()).put("last_loss", o.lastLoss()).put("best_validation_loss", o.bestValidationLoss())
                     .put("best_step", o.bestStep()).put("train_examples_per_s", o.examplesPerSecond())
                     .put("eval_examples_per_s", preds.size() / evalSecs).put("peak_rss_mib", Results.peakRssMiB())

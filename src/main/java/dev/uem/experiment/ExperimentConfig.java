@@ -19,12 +19,13 @@ import java.util.List;
  * @param preferenceWeight weight of the UEM preference head's loss beside the LM's (0: no head unless {@code uemWarmup} needs one)
  * @param uemWarmup       steps of the UEM warm-up stage (UEM + head alone) before the joint steps
  * @param trainWindows    further seeded windows per training user (TASK.md §5; default 20)
+ * @param decoderHead     also a preference head on the LM decoder's first state (needs the UEM's head)
  */
 public record ExperimentConfig(String dataset, List<String> descriptions, boolean skipBadRows, String lm, String uem,
                                int steps, int batchSize, int accumulation, double lrUser, double lrLm, int warmup,
                                int evalEvery, int checkpointEvery, boolean freezeLm, long seed, String kernels,
                                int maxNewTokens, int textBudget, String cache, double preferenceWeight, int uemWarmup,
-                               int trainWindows) {
+                               int trainWindows, boolean decoderHead) {
     public static final double WEIGHT_DECAY = 0.01, CLIP_NORM = 1.0;
 
     public ExperimentConfig {
@@ -35,6 +36,8 @@ public record ExperimentConfig(String dataset, List<String> descriptions, boolea
         if (textBudget < 8) throw new IllegalArgumentException("text_budget must be at least 8 tokens, found " + textBudget);
         if (!(preferenceWeight >= 0)) throw new IllegalArgumentException("preference_weight must be >= 0, found " + preferenceWeight);
         if (uemWarmup < 0) throw new IllegalArgumentException("uem_warmup must be >= 0, found " + uemWarmup);
+        if (decoderHead && !(preferenceWeight > 0))
+            throw new IllegalArgumentException("decoder_head needs preference_weight > 0 (it shares the head's weight), found " + preferenceWeight);
         if (trainWindows < 0 || trainWindows > 1000) throw new IllegalArgumentException("train_windows must be in [0, 1000], found " + trainWindows);
         settings(steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery, checkpointEvery, freezeLm, seed, uemWarmup); // names a bad field
     }
@@ -58,7 +61,7 @@ public record ExperimentConfig(String dataset, List<String> descriptions, boolea
     /** The same experiment with another seed (a sweep's replicate). */
     public ExperimentConfig withSeed(long s) {
         return new ExperimentConfig(dataset, descriptions, skipBadRows, lm, uem, steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery,
-                checkpointEvery, freezeLm, s, kernels, maxNewTokens, textBudget, cache, preferenceWeight, uemWarmup, trainWindows);
+                checkpointEvery, freezeLm, s, kernels, maxNewTokens, textBudget, cache, preferenceWeight, uemWarmup, trainWindows, decoderHead);
     }
 
     public boolean builtInLm() {

@@ -54,6 +54,7 @@ public final class TrainedRun implements AutoCloseable {
         UemLanguageModel model = new UemLanguageModel(T5Model.create(lmConfig, 0), new UserEmbeddingModule(uemConfig),
                 new SoftPrompts(uemConfig.promptLength(), uemConfig.lmWidth()),
                 headLabels > 0 ? new PreferenceHead(uemConfig.hidden(), headLabels) : null, 0);
+        if (c.path("decoder_head").asBoolean(false)) model.withDecoderHead(new PreferenceHead(lmConfig.dModel(), headLabels));
         try (PointerScope scope = new PointerScope()) {
             SafetensorsFile.copyInto(params, Modules.namedParameters(model));
         } catch (RuntimeException e) {

@@ -35,7 +35,7 @@ class SweepTest {
         Path lm = tmp.resolve("lm");
         T5Checkpoint.save(T5Model.create(new T5Config(32128, 32, 8, 64, 1, 1, 4, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0), 1), lm);
         ExperimentConfig c = new ExperimentConfig("data/movielens/ml-latest-small", List.of(), false, lm.toString(), "mini", 3, 4, 1, 5e-3, 5e-3,
-                1, 2, 2, false, 0, "torch", 6, 512, tmp.resolve("cache").toString(), 1.0, 2, 20);
+                1, 2, 2, false, 0, "torch", 6, 512, tmp.resolve("cache").toString(), 1.0, 2, 20, true);
         List<Arm> arms = List.of(Arm.text(2), Arm.uem(2), Arm.uem(3));
         Path dir = tmp.resolve("sweep");
         ByteArrayOutputStream log = new ByteArrayOutputStream();

@@ -24,6 +24,8 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
     public final SoftPrompts prompts;
     /** The auxiliary preference readout; null when the model has none. */
     public final PreferenceHead head;
+    /** The same readout on the decoder's first state (null when off): it can only learn through cross-attention. */
+    private PreferenceHead decoderHead;
     private final double headWeight;
     private PromptAssembly assembly = PromptAssembly.create(PromptAssembly.Kernels.best());
 
@@ -42,6 +44,22 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
         this.prompts = register_module("prompts", prompts);
         this.head = head == null ? null : register_module("head", head);
         this.headWeight = headWeight;
+    }
+
+    /**
+     * Adds a preference head on the decoder's state at its first position, trained with the same targets and weight
+     * as the UEM's. That state sees the user only through cross-attention, so its loss teaches the decoder to read
+     * the encoder before the sentence prior has settled (bench/RESULTS.md, "Quality"). Call before training starts.
+     */
+    public UemLanguageModel withDecoderHead(PreferenceHead h) {
+        if (head == null) throw new IllegalStateException("a decoder head needs the UEM's preference head");
+        if (h.labels != head.labels) throw new IllegalArgumentException("decoder head has " + h.labels + " labels, the UEM's " + head.labels);
+        decoderHead = register_module("decoder_head", h);
+        return this;
+    }
+
+    public boolean hasDecoderHead() {
+        return decoderHead != null;
     }
 
     /** Chooses the prompt-assembly implementation (native kernels or libtorch ops; same results). */
@@ -82,9 +100,16 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
     public Tensor loss(Batch b) {
         Tensor hidden = uem.hidden(b.rows(), b.userMask());
         PromptAssembly.Assembled a = assemble(b, hidden);
-        Tensor loss = lm.forward(a.inputsEmbeds(), a.attentionMask(), b.labels()).loss();
+        T5Model.Output o = lm.forward(a.inputsEmbeds(), a.attentionMask(), b.labels());
+        Tensor loss = o.loss();
         if (head == null || headWeight == 0) return loss;
-        return loss.add(headLoss(b, hidden).mul(new Scalar(headWeight)));
+        Tensor aux = headLoss(b, hidden);
+        if (decoderHead != null) {
+            Tensor first = o.decoderHidden().narrow(1, 0, 1);                       // [B, 1, d]
+            Tensor one = torch.ones_like(first.select(2, 0));                         // [B, 1]
+            aux = aux.add(PreferenceHead.loss(decoderHead.forward(first, one), b.preferences(), b.windowPreferences(), b.windowStats()));
+        }
+        return loss.add(aux.mul(new Scalar(headWeight)));
     }
 
     /** The UEM warm-up stage's objective: the preference head's loss alone; the LM is not run. */
@@ -124,6 +149,7 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
         for (Tensor t : uem.parameters().get()) v.push_back(t);
         v.push_back(prompts.weight());
         if (head != null) for (Tensor t : head.parameters().get()) v.push_back(t);
+        if (decoderHead != null) for (Tensor t : decoderHead.parameters().get()) v.push_back(t);
         return v;
     }
 }
