@@ -41,6 +41,10 @@ import java.util.Random;
  * parameters ({@code best.safetensors}); {@code metrics.jsonl} per step; a progress bar; resumable checkpoints
  * every {@code checkpointEvery} steps ({@link Checkpoints}).
  *
+ * <p>With {@link TrainSettings#uemWarmup} steps, the run starts with the UEM warm-up stage: those steps optimise the
+ * model's {@link PreferenceModel#warmupLoss} (the UEM's preference head alone; the LM is not run, so AdamW leaves
+ * it untouched) and skip validation; the joint steps follow. {@code metrics.jsonl} names each row's stage.
+ *
  * <p>Resuming is exact because nothing random is carried from step to step: epoch {@code e} visits the training
  * windows in an order shuffled by {@code Random(seed, e)}, and step {@code t} reseeds torch (dropout) with
  * {@code (seed, t)}. A checkpoint therefore only needs the parameters, the AdamW moments, the step and the

@@ -62,6 +62,17 @@ class ReferenceArmsTest {
     }
 
     @Test
+    void countingPredictsTheThreeMostFrequentGenresAsLikes() throws IOException {
+        Dataset d = dataset();
+        // whole history: Drama, Horror, War 3 each, ties by name -> likes {Drama, Horror, War}; truth of user 1
+        // {likes:Drama, likes:War, dislikes:Horror}: two of three labels found (likes:Horror has no support: weight 0)
+        List<Examples.Window> w = List.of(new Examples.Window(1, 3, 6));
+        assertEquals(2.0 / 3.0, Evaluator.counting(d, w, false).weighted().f1(), 1e-12);
+        // the shown window (movies 4..9: Horror, War) -> likes {Horror, War}: only likes:War of the three is right
+        assertEquals(1.0 / 3.0, Evaluator.counting(d, w, true).weighted().f1(), 1e-12);
+    }
+
+    @Test
     void headReadoutTakesTheTopThreePerGroupAboveTheThreshold() throws IOException {
         Dataset d = dataset();
         LabelSpace labels = LabelSpace.of(d);

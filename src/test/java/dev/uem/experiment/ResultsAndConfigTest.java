@@ -92,4 +92,33 @@ class ResultsAndConfigTest {
         assertTrue(blue, "UEM line drawn");
         assertNotEquals(Results.csv(arms), Results.csv(arms.subList(0, 3)));
     }
+
+    private static ObjectNode seedLine(String name, String kind, Integer history, double f1) {
+        ObjectNode n = new ObjectMapper().createObjectNode();
+        n.put("name", name).put("kind", kind);
+        if (history == null) n.putNull("history");
+        else n.put("history", history);
+        n.put("precision", f1).put("recall", f1).put("f1", f1).put("unparseable", 0.0).put("examples", 10);
+        return n;
+    }
+
+    @Test
+    void seedsAreAveragedWithTheirSpread() throws Exception {
+        List<List<ObjectNode>> perSeed = List.of(
+                List.of(seedLine("uem-50", "uem", 50, 0.2), seedLine("uem-head-50", "head", 50, 0.3), seedLine("prior", "reference", null, 0.1)),
+                List.of(seedLine("uem-50", "uem", 50, 0.4), seedLine("uem-head-50", "head", 50, 0.3), seedLine("prior", "reference", null, 0.1)));
+        List<ObjectNode> mean = Sweep.aggregate(perSeed);
+        assertEquals(List.of("uem-50", "uem-head-50", "prior"), mean.stream().map(n -> n.get("name").asText()).toList());
+        assertEquals(0.3, mean.get(0).get("f1").asDouble(), 1e-12);
+        assertEquals(Math.sqrt(0.02), mean.get(0).get("f1_std").asDouble(), 1e-12, "sample standard deviation of 0.2 and 0.4");
+        assertEquals(0.0, mean.get(1).get("f1_std").asDouble(), 1e-12);
+        assertEquals(2, mean.get(0).get("seeds").asInt());
+        assertEquals(0.4, mean.get(0).get("f1_per_seed").get(1).asDouble(), 1e-12);
+        assertTrue(mean.get(2).get("history").isNull());
+        assertTrue(Results.markdown(mean).contains("**0.300 ± 0.141**"), Results.markdown(mean));
+        assertTrue(Results.csv(mean).lines().skip(1).findFirst().orElseThrow().startsWith("uem-50,uem,50,0.300000,0.300000,0.300000,0.141421,"));
+        Path png = tmp.resolve("seeds.png");
+        SweepPlot.write(png, mean, "seeds");
+        assertEquals(900, javax.imageio.ImageIO.read(png.toFile()).getWidth());
+    }
 }

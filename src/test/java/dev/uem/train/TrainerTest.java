@@ -93,7 +93,7 @@ class TrainerTest {
         int[] users = {1, 2, 3, 4};
         List<Examples.Window> windows = Examples.windows(data, users, 8, true, 3, 1, 0);
         try (T5Tokenizer tok = T5Tokenizer.bundled()) {
-            ItemEmbeddings items = ItemEmbeddings.open(data, new dev.uem.testing.FakeEncoder("fake"), tmp.resolve("cache"), false);
+            ItemEmbeddings items = ItemEmbeddings.open(data, new dev.uem.testing.FakeEncoder("fake-unit", true), tmp.resolve("cache"), false);
             BatchBuilder bb = new BatchBuilder(data, items, tok);
             dev.uem.data.LabelSpace labels = dev.uem.data.LabelSpace.of(data);
             try (UemLanguageModel model = tinyModelWithHead(items, 3, labels.size())) {
