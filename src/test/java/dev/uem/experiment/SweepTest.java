@@ -67,4 +67,23 @@ class SweepTest {
         for (int i = 0; i < first.size(); i++)
             assertEquals(first.get(i).get("f1").asDouble(), second.get(i).get("f1").asDouble(), 1e-12, first.get(i).get("name").asText());
     }
+
+    @Test
+    void severalSeedsAreRunInTheirOwnFoldersAndAveraged() throws Exception {
+        Path lm = tmp.resolve("lm");
+        T5Checkpoint.save(T5Model.create(new T5Config(32128, 32, 8, 64, 1, 1, 4, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0), 1), lm);
+        ExperimentConfig c = new ExperimentConfig("data/movielens/ml-latest-small", List.of(), false, lm.toString(), "mini", 2, 4, 1, 5e-3, 5e-3,
+                1, 2, 2, false, 5, "torch", 6, 512, tmp.resolve("cache").toString(), 1.0, 1, 2, false);
+        Path dir = tmp.resolve("seeds");
+        List<ObjectNode> lines = Sweep.run(seed -> Experiment.open(c.withSeed(seed), () -> new FakeEncoder("fake")), 5, 2, List.of(Arm.uem(2)), dir, false,
+                new PrintStream(new ByteArrayOutputStream()));
+        for (String seed : List.of("seed-5", "seed-6")) assertTrue(Files.isRegularFile(dir.resolve(seed).resolve("uem-2/arm.json")), seed);
+        ObjectNode uem = lines.get(0);
+        assertEquals("uem-2", uem.get("name").asText());
+        assertEquals(2, uem.get("seeds").asInt());
+        double a = uem.get("f1_per_seed").get(0).asDouble(), b = uem.get("f1_per_seed").get(1).asDouble();
+        assertEquals((a + b) / 2, uem.get("f1").asDouble(), 1e-12);
+        assertEquals(Math.abs(a - b) / Math.sqrt(2), uem.get("f1_std").asDouble(), 1e-12);
+        assertTrue(Files.readString(dir.resolve("results.md")).contains("mean ± std over seeds 5…6"));
+    }
 }
