@@ -7,14 +7,17 @@ import dev.uem.data.PreferenceLabels;
 import dev.uem.model.t5.GreedyDecoder;
 import dev.uem.model.PreferenceModel;
 import dev.uem.text.T5Tokenizer;
+import dev.uem.torch.Tensors;
 import dev.uem.train.BatchSource;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
-import dev.uem.torch.Tensors;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Held-out evaluation: batched greedy generation with the KV cache, the verbalizer, the metric; and the counting
@@ -63,7 +66,7 @@ public final class Evaluator {
                 Tensor p = model.preferenceProbabilities(batches.build(w)).select(1, 0).contiguous();
                 long l = p.size(1);
                 float[] flat = Tensors.toFloats(p);
-                for (int k = 0; k < w.size(); k++) out[i + k] = java.util.Arrays.copyOfRange(flat, (int) (k * l), (int) ((k + 1) * l));
+                for (int k = 0; k < w.size(); k++) out[i + k] = Arrays.copyOfRange(flat, (int) (k * l), (int) ((k + 1) * l));
             }
         }
         return out;
@@ -95,12 +98,12 @@ public final class Evaluator {
      * frequent dislikes among the training users' labels (one vote per user; ties by label name).
      */
     public static MultiLabelMetrics.Report prior(Dataset d, int[] trainUsers, List<Examples.Window> windows) {
-        java.util.Map<String, Integer> votes = new java.util.TreeMap<>();
+        Map<String, Integer> votes = new TreeMap<>();
         for (int u : trainUsers) for (String l : PreferenceLabels.of(d, u).asLabels()) votes.merge(l, 1, Integer::sum);
         List<String> constant = new ArrayList<>();
         for (String group : new String[] {"likes:", "dislikes:"})
             votes.entrySet().stream().filter(e -> e.getKey().startsWith(group))
-                    .sorted(java.util.Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(java.util.Map.Entry.comparingByKey()))
+                    .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
                     .limit(PreferenceLabels.MAX_LABELS).forEach(e -> constant.add(e.getKey()));
         MultiLabelMetrics m = new MultiLabelMetrics();
         for (Examples.Window w : windows) m.add(PreferenceLabels.of(d, w.user()).asLabels(), constant);

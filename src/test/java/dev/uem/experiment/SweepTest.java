@@ -30,10 +30,16 @@ class SweepTest {
         TorchRuntime.init();
     }
 
-    @Test
-    void runsEveryArmWritesTheFilesAndResumesArmByArm() throws Exception {
+    /** A tiny T5 (d_model 32, 1+1 layers) saved as an HF checkpoint folder: fast arms. */
+    private Path tinyLm() {
         Path lm = tmp.resolve("lm");
         T5Checkpoint.save(T5Model.create(new T5Config(32128, 32, 8, 64, 1, 1, 4, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0), 1), lm);
+        return lm;
+    }
+
+    @Test
+    void runsEveryArmWritesTheFilesAndResumesArmByArm() throws Exception {
+        Path lm = tinyLm();
         ExperimentConfig c = new ExperimentConfig("data/movielens/ml-latest-small", List.of(), false, lm.toString(), "mini", 3, 4, 1, 5e-3, 5e-3,
                 1, 2, 2, false, 0, "torch", 6, 512, tmp.resolve("cache").toString(), 1.0, 2, 20, true);
         List<Arm> arms = List.of(Arm.text(2), Arm.uem(2), Arm.uem(3));
@@ -70,8 +76,7 @@ class SweepTest {
 
     @Test
     void severalSeedsAreRunInTheirOwnFoldersAndAveraged() throws Exception {
-        Path lm = tmp.resolve("lm");
-        T5Checkpoint.save(T5Model.create(new T5Config(32128, 32, 8, 64, 1, 1, 4, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0), 1), lm);
+        Path lm = tinyLm();
         ExperimentConfig c = new ExperimentConfig("data/movielens/ml-latest-small", List.of(), false, lm.toString(), "mini", 2, 4, 1, 5e-3, 5e-3,
                 1, 2, 2, false, 5, "torch", 6, 512, tmp.resolve("cache").toString(), 1.0, 1, 2, false);
         Path dir = tmp.resolve("seeds");
