@@ -32,9 +32,9 @@ public record TrainSettings(int steps, int batchSize, int accumulation, double l
     }
 
     /** The same settings with another UEM warm-up length (0 for arms without a UEM). */
-    public TrainSettings withUemWarmup(int steps) {
-        return new TrainSettings(this.steps, batchSize, accumulation, lrUser, lrLm, weightDecay, warmupSteps, clipNorm, evalEvery, checkpointEvery,
-                freezeLm, seed, steps);
+    public TrainSettings withUemWarmup(int uemWarmupSteps) {
+        return new TrainSettings(steps, batchSize, accumulation, lrUser, lrLm, weightDecay, warmupSteps, clipNorm, evalEvery, checkpointEvery,
+                freezeLm, seed, uemWarmupSteps);
     }
 
     /** Both stages: the UEM warm-up steps, then the joint ones. */
