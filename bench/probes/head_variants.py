@@ -35,26 +35,23 @@ def y(u):
 import csv as _csv
 mg={int(r["movieId"]): [g for g in r["genres"].split("|")] for r in _csv.DictReader(open(os.environ.get("MOVIES_CSV", "data/movielens/ml-latest-small/movies.csv"), encoding="utf-8"))}
 GI={g:i for i,g in enumerate(genres)}
-def ywin(w):
+def window_counts(w):  # per genre: items listing it and their mean rating, over the shown window
     u, st, n = w[:3]; h = users[str(u)]["history"][st:st + n]
     c = np.zeros(len(genres)); sm = np.zeros(len(genres))
     for m, r2 in h:
         for g in mg[m]:
             if g in GI: c[GI[g]] += 1; sm[GI[g]] += r2 / 2
-    avg = np.where(c > 0, sm / np.maximum(c, 1), 0); v = np.zeros(len(labels), np.float32)
+    return c, np.where(c > 0, sm / np.maximum(c, 1), 0), n
+def ywin(w):  # the label rule applied to the window
+    c, avg, _ = window_counts(w); v = np.zeros(len(labels), np.float32)
     el = c >= 3
     li = sorted([g for g in range(len(genres)) if el[g] and avg[g] > 3.5], key=lambda g: (-avg[g], -c[g], genres[g]))[:3]
     di = sorted([g for g in range(len(genres)) if el[g] and avg[g] < 3.0], key=lambda g: (avg[g], -c[g], genres[g]))[:3]
     for g in li: v[g] = 1
     for g in di: v[len(genres) + g] = 1
     return v
-def wstats(w):
-    u, st, n = w[:3]; h = users[str(u)]["history"][st:st + n]
-    c = np.zeros(len(genres)); sm = np.zeros(len(genres))
-    for m, r2 in h:
-        for g in mg[m]:
-            if g in GI: c[GI[g]] += 1; sm[GI[g]] += r2 / 2
-    avg = np.where(c > 0, sm / np.maximum(c, 1), 0)
+def wstats(w):  # the window statistics target (as LabelSpace.windowStats)
+    c, avg, n = window_counts(w)
     return np.concatenate([c / max(1, n) * 5, (avg - 3.25) * (c > 0), (c > 0) * 1.0]).astype(np.float32)
 def batch(ws):
     Pm = max(w[2] for w in ws); x = np.zeros((len(ws), Pm, 3 * s), np.float32); m = np.zeros((len(ws), Pm), np.float32)

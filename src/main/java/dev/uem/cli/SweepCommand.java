@@ -81,9 +81,7 @@ final class SweepCommand implements Callable<Integer> {
         }
         ExperimentConfig base = cfg;
         List<ObjectNode> lines = Sweep.run(seed -> Experiment.open(base.withSeed(seed)), cfg.seed(), seeds, arms, dir, true, System.out);
-        {
-            System.out.printf("%n%s%nwrote %s (results.json, results.csv, results.md, f1_vs_history.png)%n", Results.table(lines), dir);
-        }
+        System.out.printf("%n%s%nwrote %s (results.json, results.csv, results.md, f1_vs_history.png)%n", Results.table(lines), dir);
         return 0;
     }
 }

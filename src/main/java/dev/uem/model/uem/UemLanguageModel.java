@@ -58,10 +58,6 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
         return this;
     }
 
-    public boolean hasDecoderHead() {
-        return decoderHead != null;
-    }
-
     /** Chooses the prompt-assembly implementation (native kernels or libtorch ops; same results). */
     public UemLanguageModel useKernels(PromptAssembly.Kernels kernels) {
         assembly = PromptAssembly.create(kernels);
