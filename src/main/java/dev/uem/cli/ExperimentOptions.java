@@ -66,10 +66,35 @@ final class ExperimentOptions {
                     + "through cross-attention, so it teaches the decoder to read the user tokens (default: ${DEFAULT-VALUE}).")
     boolean decoderHead;
 
+    @Option(names = "--output-vocab", defaultValue = "task", paramLabel = "task|full", converter = OutputVocabularyConverter.class,
+            description = "Tokens the LM's head scores: task = the words of the target sentences for every genre plus EOS (a T5 trained from scratch "
+                    + "then learns to choose genres instead of words; bench/RESULTS.md), full = the whole 32k vocabulary (default: ${DEFAULT-VALUE}).")
+    ExperimentConfig.OutputVocabulary outputVocabulary;
+
+    @Option(names = "--dropout", paramLabel = "P",
+            description = "Dropout rate of the LM and the UEM alike, overriding both models' own (0 makes runs comparable step for step; "
+                    + "default: each model's own, 0.1 for the built-in ones).")
+    Double dropout;
+
+    /** Accepts the lower-case names the help shows. */
+    static final class OutputVocabularyConverter implements picocli.CommandLine.ITypeConverter<ExperimentConfig.OutputVocabulary> {
+        @Override public ExperimentConfig.OutputVocabulary convert(String s) {
+            for (ExperimentConfig.OutputVocabulary v : ExperimentConfig.OutputVocabulary.values())
+                if (v.name().equalsIgnoreCase(s)) return v;
+            throw new picocli.CommandLine.TypeConversionException("expected task or full, found '" + s + "'");
+        }
+    }
+
+    private static String absolute(Path p) {
+        return p.toAbsolutePath().normalize().toString();
+    }
+
     ExperimentConfig config() {
         String k = kernels != null ? kernels : PromptAssembly.Kernels.best().name().toLowerCase();
-        return new ExperimentConfig(data.dir().toString(), data.descriptions.stream().map(Path::toString).toList(), data.skipBadRows, lm, uem,
+        // absolute paths: a run's config.json must work from any working directory (resume, predict, export)
+        String lmPath = ExperimentConfig.isBuiltInLm(lm) ? lm : Path.of(lm).toAbsolutePath().normalize().toString();
+        return new ExperimentConfig(absolute(data.dir()), data.descriptions.stream().map(ExperimentOptions::absolute).toList(), data.skipBadRows, lmPath, uem,
                 steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery, checkpointEvery, freezeLm, seed, k, maxNewTokens, textBudget,
-                cache.toString(), preferenceWeight, uemWarmup, trainWindows, decoderHead);
+                absolute(cache), preferenceWeight, uemWarmup, trainWindows, decoderHead, outputVocabulary, dropout);
     }
 }

@@ -1,5 +1,6 @@
 package dev.uem.cli;
 
+import dev.uem.io.StopSignal;
 import dev.uem.data.Dataset;
 import dev.uem.data.HistoryFile;
 import dev.uem.data.UserSplit;
@@ -39,9 +40,8 @@ final class ExportUserEmbeddingsCommand implements Callable<Integer> {
     @Option(names = "--users", defaultValue = "all", paramLabel = "all|train|validation|test",
             description = "Which users (split by the run's seed; default: ${DEFAULT-VALUE}).")
     String users;
-    @Option(names = "--seed", defaultValue = "0", description = "Split seed, as given to uem train (default: ${DEFAULT-VALUE}).")
-    long seed;
-    @Option(names = "--batch-size", defaultValue = "32") int batchSize;
+    @Option(names = "--batch-size", defaultValue = "32", description = "Users per forward pass, 1 to 4096 (default: ${DEFAULT-VALUE}).")
+    int batchSize;
 
     private static UserSplit.Part part(String name) {
         for (UserSplit.Part p : UserSplit.Part.values()) if (p.name().equalsIgnoreCase(name)) return p;
@@ -50,17 +50,21 @@ final class ExportUserEmbeddingsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (batchSize < 1 || batchSize > 4096) throw new IllegalArgumentException("--batch-size: expected 1 to 4096, found " + batchSize);
+        UserSplit.Part part = users.equals("all") ? null : part(users);  // a bad --users fails before any work
         TorchRuntime.init();
         try (RunOptions.Opened o = runOptions.open()) {
             TrainedRun r = o.run();
             Dataset d = o.dataset();
-            int[] ids = users.equals("all") ? d.userIds() : UserSplit.of(d.userIds(), seed).users(part(users));
+            // the split of the run's own seed (config.json), so "test" means the users the run was tested on
+            int[] ids = part == null ? d.userIds() : UserSplit.of(d.userIds(), r.seed).users(part);
             BatchBuilder batches = new BatchBuilder(d, o.items(), o.tokenizer());
             long e = r.model.uem.config.lmWidth();
             Map<Integer, float[]> tokens = new LinkedHashMap<>();
             Map<Integer, Integer> lengths = new LinkedHashMap<>();
             try (ProgressBar pb = new ProgressBarBuilder().setTaskName("export").setInitialMax(ids.length).setStyle(ProgressBarStyle.ASCII).build()) {
                 for (int i = 0; i < ids.length; i += batchSize) {
+                    StopSignal.check("export abandoned after " + i + " of " + ids.length + " users (nothing written)");
                     int[] chunk = Arrays.copyOfRange(ids, i, Math.min(ids.length, i + batchSize));
                     List<List<Dataset.Entry>> hs = new ArrayList<>();
                     for (int u : chunk) hs.add(HistoryFile.latest(d.history(u), r.history));

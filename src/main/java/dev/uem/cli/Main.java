@@ -1,5 +1,6 @@
 package dev.uem.cli;
 
+import dev.uem.io.StopSignal;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -19,6 +20,7 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        StopSignal.install(); // Ctrl-C and SIGTERM stop at the next safe point, never inside libtorch
         System.exit(commandLine().execute(args));
     }
 
@@ -26,6 +28,10 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (ex instanceof StopSignal.StopRequested stop) {
+                cmd.getErr().println("uem " + cmd.getCommandName() + ": " + stop.getMessage());
+                return stop.exitCode;
+            }
             // user errors (bad file, bad key) get one clear line, not a stack trace
             cmd.getErr().println("uem " + cmd.getCommandName() + ": " + ex.getMessage());
             if (System.getenv("UEM_DEBUG") != null) ex.printStackTrace(cmd.getErr());

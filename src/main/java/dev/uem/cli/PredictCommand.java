@@ -41,6 +41,7 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (maxNewTokens < 1 || maxNewTokens > 512) throw new IllegalArgumentException("--max-new-tokens: expected 1 to 512, found " + maxNewTokens);
         TorchRuntime.init();
         try (RunOptions.Opened o = runOptions.open()) {
             TrainedRun r = o.run();

@@ -15,9 +15,9 @@ import java.nio.file.Path;
 final class RunOptions {
     @Option(names = "--run", required = true, paramLabel = "DIR", description = "A uem train run folder (config.json + best.safetensors).")
     Path run;
-    @Option(names = "--data", paramLabel = "DIR", description = "MovieLens folder (default: the one the run trained on).")
+    @Option(names = "--data", paramLabel = "DIR", description = "MovieLens folder (default: the one the run trained on, with its description files).")
     Path data;
-    @Option(names = "--cache", defaultValue = "cache", paramLabel = "DIR", description = "Embedding cache folder (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cache", paramLabel = "DIR", description = "Embedding cache folder (default: the run's own, as recorded in its config.json).")
     Path cache;
 
     /** The run's model, tokenizer, dataset and item embeddings, opened together and closed together. */
@@ -37,8 +37,13 @@ final class RunOptions {
             tok = r.tokenizer();
             enc = new MiniLmEncoder();
             if (!enc.id().equals(r.encoder)) throw new IllegalArgumentException(run + " was trained on " + r.encoder + " item embeddings; this command has " + enc.id());
-            Dataset d = DatasetReader.read(data != null ? data : r.dataset, ReadOptions.defaults());
-            return new Opened(r, tok, enc, d, ItemEmbeddings.open(d, enc, cache, true));
+            Path dataDir = data != null ? data : r.dataset;
+            if (!java.nio.file.Files.isDirectory(dataDir))
+                throw new IllegalArgumentException(dataDir + ": not a folder (the dataset " + (data != null ? "given with --data" : "recorded in " + run.resolve("config.json")) + "); give it with --data DIR");
+            boolean same = data == null || data.toAbsolutePath().normalize().equals(r.dataset.toAbsolutePath().normalize());
+            Dataset d = DatasetReader.read(dataDir, same ? r.readOptions : ReadOptions.defaults());
+            Path cacheDir = cache != null ? cache : r.cache != null ? r.cache : Path.of("cache");
+            return new Opened(r, tok, enc, d, ItemEmbeddings.open(d, enc, cacheDir, true));
         } catch (RuntimeException ex) {
             new Opened(r, tok, enc, null, null).close();
             throw ex;

@@ -7,6 +7,7 @@ import dev.uem.experiment.Experiment;
 import dev.uem.experiment.ExperimentConfig;
 import dev.uem.experiment.Results;
 import dev.uem.io.JsonConfig;
+import dev.uem.io.StopSignal;
 import dev.uem.experiment.Sweep;
 import dev.uem.io.AtomicFiles;
 import dev.uem.torch.TorchRuntime;
@@ -80,7 +81,13 @@ final class SweepCommand implements Callable<Integer> {
             AtomicFiles.writeString(dir.resolve("config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(c));
         }
         ExperimentConfig base = cfg;
-        List<ObjectNode> lines = Sweep.run(seed -> Experiment.open(base.withSeed(seed)), cfg.seed(), seeds, arms, dir, true, System.out);
+        System.out.println("sweep folder " + dir);
+        List<ObjectNode> lines;
+        try {
+            lines = Sweep.run(seed -> Experiment.open(base.withSeed(seed)), cfg.seed(), seeds, arms, dir, true, System.out);
+        } catch (StopSignal.StopRequested e) {
+            throw new StopSignal.StopRequested(e.getMessage() + "; continue with: uem sweep --resume " + dir, e.exitCode);
+        }
         System.out.printf("%n%s%nwrote %s (results.json, results.csv, results.md, f1_vs_history.png)%n", Results.table(lines), dir);
         return 0;
     }

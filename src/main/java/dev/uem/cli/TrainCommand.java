@@ -7,6 +7,7 @@ import dev.uem.experiment.Experiment;
 import dev.uem.experiment.ExperimentConfig;
 import dev.uem.experiment.Results;
 import dev.uem.io.JsonConfig;
+import dev.uem.io.StopSignal;
 import dev.uem.torch.TorchRuntime;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -69,8 +70,14 @@ final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(dir + " already holds a run; continue it with --resume " + dir + " or choose another --out");
         }
         long t0 = System.nanoTime();
+        System.out.println("run folder " + dir);
         try (Experiment ex = Experiment.open(cfg)) {
-            List<ObjectNode> arms = new ArrayList<>(ex.run(arm, dir, resume != null, true));
+            List<ObjectNode> arms;
+            try {
+                arms = new ArrayList<>(ex.run(arm, dir, resume != null, true));
+            } catch (StopSignal.StopRequested e) {
+                throw new StopSignal.StopRequested(e.getMessage() + "; continue with: uem train --resume " + dir, e.exitCode);
+            }
             ObjectNode line = arms.get(0);
             arms.addAll(ex.baselines(arm.history()));
             Results.writeJson(dir.resolve("results.json"), Results.resultsJson(cfg.dataset(), arms));

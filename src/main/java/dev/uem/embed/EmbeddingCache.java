@@ -1,5 +1,6 @@
 package dev.uem.embed;
 
+import dev.uem.io.StopSignal;
 import dev.uem.io.AtomicFiles;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -152,6 +153,7 @@ public final class EmbeddingCache {
                 h.put(MAGIC).putInt(VERSION).putInt(idBytes.length).put(idBytes).putInt(dim).putInt(texts.size()).put(hash);
                 out.write(h.array());
                 for (int from = 0; from < texts.size(); from += CHUNK) {
+                    StopSignal.check("embedding abandoned after " + from + " of " + texts.size() + " texts (no cache file written)");
                     List<String> chunk = texts.subList(from, Math.min(texts.size(), from + CHUNK));
                     float[][] v = enc.embed(chunk);
                     ByteBuffer b = ByteBuffer.allocate(4 * dim * chunk.size()).order(ByteOrder.LITTLE_ENDIAN);

@@ -1,5 +1,6 @@
 package dev.uem.eval;
 
+import dev.uem.io.StopSignal;
 import dev.uem.data.Dataset;
 import dev.uem.data.Examples;
 import dev.uem.data.LabelSpace;
@@ -34,6 +35,7 @@ public final class Evaluator {
         model.module().eval();
         List<Prediction> out = new ArrayList<>();
         for (int i = 0; i < windows.size(); i += batchSize) {
+            StopSignal.check("evaluation abandoned after " + i + " of " + windows.size() + " windows (nothing written)");
             List<Examples.Window> w = windows.subList(i, Math.min(windows.size(), i + batchSize));
             try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
                 GreedyDecoder.Result r = model.generate(batches.build(w), maxNewTokens);

@@ -11,11 +11,13 @@ public record Arm(String name, Kind kind, int history) {
     public enum Kind { UEM, TEXT, HEAD, COUNTING, REFERENCE }
 
     public Arm {
-        if (history <= 0 && !name.equals(COUNTING_HISTORY) && !name.equals(PRIOR))
-            throw new IllegalArgumentException(name + ": history must be > 0, found " + history);
+        if ((history <= 0 || history > MAX_HISTORY) && !name.equals(COUNTING_HISTORY) && !name.equals(PRIOR))
+            throw new IllegalArgumentException(name + ": history must be in [1, " + MAX_HISTORY + "], found " + history);
     }
 
     static final String COUNTING_HISTORY = "counting-history", PRIOR = "prior";
+    /** The longest history an arm may show (the paper's longest is 100; memory grows with it: batch x p x 3s floats). */
+    public static final int MAX_HISTORY = 2048;
 
     public static Arm uem(int p) {
         return new Arm("uem-" + p, Kind.UEM, p);

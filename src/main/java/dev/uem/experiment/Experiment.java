@@ -31,6 +31,7 @@ import dev.uem.model.uem.UserEmbeddingModule;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.train.BatchBuilder;
 import dev.uem.train.BatchSource;
+import dev.uem.train.TargetVocabulary;
 import dev.uem.train.TextBatchBuilder;
 import dev.uem.train.TrainSettings;
 import dev.uem.train.Trainer;
@@ -132,22 +133,37 @@ public final class Experiment implements AutoCloseable {
      */
     public List<ObjectNode> run(Arm arm, Path dir, boolean resume, boolean progress) throws IOException {
         if (!arm.trained()) throw new IllegalArgumentException(arm.name() + " has no model to train");
+        int longest = dataset.userIds().length == 0 ? 0 : java.util.Arrays.stream(dataset.userIds()).map(u -> dataset.history(u).size()).max().getAsInt();
+        if (arm.history() > longest)
+            throw new IllegalArgumentException("history " + arm.history() + " (" + arm.name() + ") is longer than the longest user history in "
+                    + config.dataset() + " (" + longest + " ratings)");
         long t0 = System.nanoTime();
         Files.createDirectories(dir);
         List<Examples.Window> train = windows(arm.history(), UserSplit.Part.TRAIN), val = windows(arm.history(), UserSplit.Part.VALIDATION),
                 test = windows(arm.history(), UserSplit.Part.TEST);
         ObjectNode cfg = JSON.createObjectNode();
         cfg.set("arm", JSON.valueToTree(arm));
-        cfg.put("dataset", config.dataset()).put("lm", config.lm()).put("history", arm.history()).put("seed", config.seed())
+        cfg.set("descriptions", JSON.valueToTree(config.descriptions().stream().map(d -> Path.of(d).toAbsolutePath().normalize().toString()).toList()));
+        cfg.put("dataset", Path.of(config.dataset()).toAbsolutePath().normalize().toString())
+                .put("cache", Path.of(config.cache()).toAbsolutePath().normalize().toString()).put("skip_bad_rows", config.skipBadRows())
+                .put("lm", config.lm()).put("history", arm.history()).put("seed", config.seed())
                 .put("train_examples", train.size()).put("validation_examples", val.size()).put("test_examples", test.size());
         torch.manual_seed(config.seed());
-        T5Model t5 = config.builtInLm() ? T5Model.create(T5Config.named(config.lm()), config.seed()) : T5Checkpoint.load(Path.of(config.lm()));
+        java.util.function.UnaryOperator<T5Config> lmDropout = c -> config.dropout() == null ? c : c.withDropout(config.dropout());
+        T5Model t5 = config.builtInLm() ? T5Model.create(lmDropout.apply(T5Config.named(config.lm())), config.seed())
+                : T5Checkpoint.load(Path.of(config.lm()), true, lmDropout);
         cfg.set("lm_config", JSON.valueToTree(t5.config));
+        if (config.outputVocabulary() == ExperimentConfig.OutputVocabulary.TASK) {
+            long[] tokens = TargetVocabulary.of(dataset, tokenizer);
+            t5.restrictOutput(tokens);
+            cfg.putPOJO("output_tokens", tokens);  // predict and export restrict the same way
+        }
         PreferenceModel model;
         BatchSource batches;
         if (arm.kind() == Arm.Kind.UEM) {
             ItemEmbeddings it = items();
-            UemConfig uc = UemConfig.named(config.uem(), it.rowWidth(), t5.config.dModel(), arm.history());
+            UemConfig named = UemConfig.named(config.uem(), it.rowWidth(), t5.config.dModel(), arm.history());
+            UemConfig uc = config.dropout() == null ? named : named.withDropout(config.dropout());
             torch.manual_seed(config.seed());
             SoftPrompts prompts = new SoftPrompts(uc.promptLength(), uc.lmWidth()).initFromVocab(t5.sharedWeight(), 32000);
             UserEmbeddingModule uem = new UserEmbeddingModule(uc);

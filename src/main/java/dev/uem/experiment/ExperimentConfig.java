@@ -20,21 +20,33 @@ import java.util.List;
  * @param uemWarmup       steps of the UEM warm-up stage (UEM + head alone) before the joint steps
  * @param trainWindows    further seeded windows per training user (TASK.md §5; default 20)
  * @param decoderHead     also a preference head on the LM decoder's first state (needs the UEM's head)
+ * @param outputVocabulary which tokens the LM head scores: the task's sentences' ({@code TASK}) or all ({@code FULL})
+ * @param dropout         dropout rate for the LM and the UEM alike; null keeps each model's own
  */
 public record ExperimentConfig(String dataset, List<String> descriptions, boolean skipBadRows, String lm, String uem,
                                int steps, int batchSize, int accumulation, double lrUser, double lrLm, int warmup,
                                int evalEvery, int checkpointEvery, boolean freezeLm, long seed, String kernels,
                                int maxNewTokens, int textBudget, String cache, double preferenceWeight, int uemWarmup,
-                               int trainWindows, boolean decoderHead) {
+                               int trainWindows, boolean decoderHead, OutputVocabulary outputVocabulary, Double dropout) {
     public static final double WEIGHT_DECAY = 0.01, CLIP_NORM = 1.0;
 
+    /** Which tokens the LM's head scores in training and generation. */
+    public enum OutputVocabulary {
+        /** The tokens of the task's target sentences for every genre, plus EOS ({@link dev.uem.train.TargetVocabulary}). */
+        TASK,
+        /** The tokenizer's whole vocabulary (what runs before this option did). */
+        FULL
+    }
+
     public ExperimentConfig {
+        if (outputVocabulary == null) outputVocabulary = OutputVocabulary.FULL; // a config.json from before the option
         descriptions = descriptions == null ? List.of() : List.copyOf(descriptions);
         if (!kernels.equals("native") && !kernels.equals("torch"))
             throw new IllegalArgumentException("kernels: expected native or torch, found '" + kernels + "'");
-        if (maxNewTokens <= 0) throw new IllegalArgumentException("max_new_tokens must be > 0, found " + maxNewTokens);
-        if (textBudget < 8) throw new IllegalArgumentException("text_budget must be at least 8 tokens, found " + textBudget);
+        if (maxNewTokens <= 0 || maxNewTokens > 512) throw new IllegalArgumentException("max_new_tokens must be in [1, 512], found " + maxNewTokens);
+        if (textBudget < 8 || textBudget > 8192) throw new IllegalArgumentException("text_budget must be in [8, 8192] tokens, found " + textBudget);
         if (!(preferenceWeight >= 0)) throw new IllegalArgumentException("preference_weight must be >= 0, found " + preferenceWeight);
+        if (dropout != null && !(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), found " + dropout);
         if (uemWarmup < 0) throw new IllegalArgumentException("uem_warmup must be >= 0, found " + uemWarmup);
         if (decoderHead && !(preferenceWeight > 0))
             throw new IllegalArgumentException("decoder_head needs preference_weight > 0 (it shares the head's weight), found " + preferenceWeight);
@@ -61,10 +73,16 @@ public record ExperimentConfig(String dataset, List<String> descriptions, boolea
     /** The same experiment with another seed (a sweep's replicate). */
     public ExperimentConfig withSeed(long s) {
         return new ExperimentConfig(dataset, descriptions, skipBadRows, lm, uem, steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery,
-                checkpointEvery, freezeLm, s, kernels, maxNewTokens, textBudget, cache, preferenceWeight, uemWarmup, trainWindows, decoderHead);
+                checkpointEvery, freezeLm, s, kernels, maxNewTokens, textBudget, cache, preferenceWeight, uemWarmup, trainWindows, decoderHead,
+                outputVocabulary, dropout);
     }
 
     public boolean builtInLm() {
+        return isBuiltInLm(lm);
+    }
+
+    /** Whether {@code lm} names a built-in T5 ({@code t5-compact}, {@code t5-mini}) rather than a checkpoint folder. */
+    public static boolean isBuiltInLm(String lm) {
         return dev.uem.model.t5.T5Config.named(lm) != null;
     }
 }

@@ -23,7 +23,17 @@ public final class TorchRuntime {
 
     public static synchronized void init() {
         if (initialised) return;
-        Loader.load(torch.class);
+        java.util.List<String> classPath = LibtorchClasspath.current();
+        String conflict = LibtorchClasspath.conflict(classPath);
+        if (conflict != null) throw new IllegalStateException(conflict);
+        try {
+            Loader.load(torch.class);
+        } catch (LinkageError e) {
+            throw new IllegalStateException(LibtorchClasspath.cuda(classPath)
+                    ? "this uem.jar was built with -Pgpu (CUDA libtorch) and cannot load here (" + e.getMessage()
+                            + "); on a host without a CUDA 13 driver and runtime, build it with 'mvn package' (no -Pgpu)"
+                    : "libtorch did not load: " + e.getMessage(), e);
+        }
         String env = System.getenv("UEM_TORCH_THREADS");
         int threads = env != null && !env.isBlank() ? Integer.parseInt(env.trim()) : defaultThreads();
         torch.set_num_threads(threads);

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.uem.io.AtomicFiles;
 import dev.uem.model.io.SafetensorsFile;
 import dev.uem.model.io.SafetensorsWriter;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.ArchiveWriter;
 import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.Optimizer;
 import org.bytedeco.pytorch.OutputArchive;
@@ -12,15 +15,19 @@ import org.bytedeco.pytorch.Tensor;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -44,6 +51,10 @@ final class Checkpoints {
         this.dir = runDir.resolve("checkpoints");
     }
 
+    /**
+     * Writes the checkpoint of {@code state}. On any I/O error (a full disk) the half-written {@code .tmp} folder is
+     * removed, the previous checkpoint stays as it was, and the error names the folder and the cause.
+     */
     void save(State state, Map<String, Tensor> parameters, Optimizer optimizer) {
         String name = String.format("%s%07d", PREFIX, state.step());
         Path tmp = dir.resolve(name + ".tmp"), done = dir.resolve(name);
@@ -54,29 +65,109 @@ final class Checkpoints {
             try (PointerScope scope = new PointerScope()) {
                 OutputArchive archive = new OutputArchive();
                 optimizer.save(archive);
-                archive.save_to(tmp.resolve("optimizer.pt").toString());
+                writeArchive(archive, tmp.resolve("optimizer.pt"));
             }
-            fsync(tmp.resolve("optimizer.pt"));
             AtomicFiles.writeString(tmp.resolve("state.json"), JSON.writeValueAsString(state));
             fsync(tmp);
             deleteTree(done); // only when re-saving a step (never in a straight run)
             Files.move(tmp, done, StandardCopyOption.ATOMIC_MOVE);
             fsync(dir);
             for (Path old : complete()) if (!old.equals(done)) deleteTree(old);
-        } catch (IOException e) {
-            throw new UncheckedIOException(dir + ": cannot write checkpoint " + name + ": " + e.getMessage(), e);
+        } catch (IOException | UncheckedIOException e) {
+            deleteQuietly(tmp);
+            IOException cause = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
+            throw new UncheckedIOException(tmp + ": cannot write checkpoint " + name + " (" + cause.getMessage()
+                    + "); the previous checkpoint is unchanged", cause);
+        }
+    }
+
+    /**
+     * Writes a libtorch archive through Java I/O and fsyncs it. Why not {@code save_to(path)}: libtorch's file writer
+     * meets a full disk by throwing from a destructor, which aborts the process (issue #12); here the writer callback
+     * never reports a short write to libtorch, and the first I/O error is thrown afterwards as an {@link IOException}.
+     */
+    static void writeArchive(OutputArchive archive, Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            IOException[] failure = {null};
+            ArchiveWriter writer = new ArchiveWriter() {
+                @Override
+                public long call(Pointer data, long size) {
+                    if (failure[0] == null && size > 0) {
+                        try {
+                            ByteBuffer b = new BytePointer(data).position(0).limit(size).capacity(size).asByteBuffer();
+                            while (b.hasRemaining()) ch.write(b);
+                        } catch (IOException e) {
+                            failure[0] = e;
+                        }
+                    }
+                    return size;
+                }
+            };
+            try {
+                archive.save_to(writer);
+            } finally {
+                writer.close();
+            }
+            if (failure[0] != null) throw failure[0];
+            ch.force(true);
         }
     }
 
     /** The newest complete checkpoint's state, if any (unfinished {@code .tmp} folders are ignored). */
     Optional<State> latest() {
-        List<Path> all = complete();
-        if (all.isEmpty()) return Optional.empty();
-        Path last = all.get(all.size() - 1).resolve("state.json");
-        try {
-            return Optional.of(JSON.readValue(last.toFile(), State.class));
-        } catch (IOException e) {
-            throw new UncheckedIOException(last + ": unreadable checkpoint state: " + e.getMessage(), e);
+        return latest(w -> {});
+    }
+
+    /**
+     * The newest checkpoint whose files are all readable. A damaged newer one (truncated, emptied, a file missing) is
+     * named through {@code warn} and skipped; when checkpoint folders exist but none is usable, resuming is refused
+     * rather than silently starting over. Unfinished {@code .tmp} folders (a kill during a save) are removed first.
+     */
+    Optional<State> latest(Consumer<String> warn) {
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> s = Files.list(dir)) {
+                for (Path tmp : s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()) {
+                    deleteTree(tmp);
+                    warn.accept("removed the unfinished checkpoint " + tmp);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(dir + ": cannot clean unfinished checkpoints: " + e.getMessage(), e);
+            }
+        }
+        List<Path> all = new ArrayList<>(candidates());
+        Collections.reverse(all);
+        for (Path c : all) {
+            String damage = damage(c);
+            if (damage == null) {
+                try {
+                    return Optional.of(JSON.readValue(c.resolve("state.json").toFile(), State.class));
+                } catch (IOException e) {
+                    damage = "state.json unreadable: " + e.getMessage().lines().findFirst().orElse("");
+                }
+            }
+            warn.accept("checkpoint " + c + " is damaged (" + damage + "): skipped");
+        }
+        if (!all.isEmpty())
+            throw new IllegalStateException(dir + ": none of the " + all.size() + " checkpoints is usable (see the warnings above); "
+                    + "start the run afresh with another --out");
+        return Optional.empty();
+    }
+
+    /** What is wrong with a checkpoint folder's files, or null when they look whole. */
+    private static String damage(Path c) {
+        for (String f : new String[] {"state.json", "model.safetensors", "optimizer.pt"}) {
+            Path p = c.resolve(f);
+            try {
+                if (!Files.isRegularFile(p)) return f + " missing";
+                if (Files.size(p) == 0) return f + " empty";
+            } catch (IOException e) {
+                return f + ": " + e.getMessage();
+            }
+        }
+        try (SafetensorsFile f = SafetensorsFile.open(c.resolve("model.safetensors"))) {
+            return null;
+        } catch (RuntimeException e) {
+            return e.getMessage();
         }
     }
 
@@ -92,9 +183,14 @@ final class Checkpoints {
     }
 
     private List<Path> complete() {
+        return candidates().stream().filter(p -> Files.isRegularFile(p.resolve("state.json"))).toList();
+    }
+
+    /** Every {@code step-NNNNNNN} folder, oldest first. */
+    private List<Path> candidates() {
         if (!Files.isDirectory(dir)) return List.of();
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().matches(PREFIX + "\\d+") && Files.isRegularFile(p.resolve("state.json")))
+            return s.filter(p -> p.getFileName().toString().matches(PREFIX + "\\d+") && Files.isDirectory(p))
                     .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
         } catch (IOException e) {
             throw new UncheckedIOException(dir + ": " + e.getMessage(), e);
@@ -104,6 +200,14 @@ final class Checkpoints {
     private static void fsync(Path p) throws IOException {
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
             ch.force(true);
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            deleteTree(p);
+        } catch (IOException ignored) {
+            // the write error is the one worth reporting
         }
     }
 

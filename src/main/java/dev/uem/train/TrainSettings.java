@@ -18,12 +18,17 @@ public record TrainSettings(int steps, int batchSize, int accumulation, double l
         this(steps, batchSize, accumulation, lrUser, lrLm, weightDecay, warmupSteps, clipNorm, evalEvery, checkpointEvery, freezeLm, seed, 0);
     }
 
+    /** Bounds that catch typos (an extra zero) before hours of work or an out-of-memory kill. */
+    public static final int MAX_STEPS = 10_000_000, MAX_BATCH = 4096;
+
     public TrainSettings {
         if (uemWarmup < 0) throw new IllegalArgumentException("uem_warmup must be >= 0, found " + uemWarmup);
-        if (steps <= 0) throw new IllegalArgumentException("steps must be > 0, found " + steps);
-        if (batchSize <= 0) throw new IllegalArgumentException("batch_size must be > 0, found " + batchSize);
-        if (accumulation <= 0) throw new IllegalArgumentException("accumulation must be > 0, found " + accumulation);
-        if (!(lrUser > 0) || lrLm < 0) throw new IllegalArgumentException("learning rates must be positive, found user " + lrUser + ", lm " + lrLm);
+        if (uemWarmup > MAX_STEPS) throw new IllegalArgumentException("uem_warmup must be <= " + MAX_STEPS + ", found " + uemWarmup);
+        if (steps <= 0 || steps > MAX_STEPS) throw new IllegalArgumentException("steps must be in [1, " + MAX_STEPS + "], found " + steps);
+        if (batchSize <= 0 || batchSize > MAX_BATCH) throw new IllegalArgumentException("batch_size must be in [1, " + MAX_BATCH + "], found " + batchSize);
+        if (accumulation <= 0 || accumulation > MAX_BATCH) throw new IllegalArgumentException("accumulation must be in [1, " + MAX_BATCH + "], found " + accumulation);
+        if (!(lrUser > 0 && lrUser < 10)) throw new IllegalArgumentException("lr_user must be in (0, 10), found " + lrUser);
+        if (!(lrLm >= 0 && lrLm < 10)) throw new IllegalArgumentException("lr_lm must be in [0, 10), found " + lrLm);
         if (warmupSteps < 0 || warmupSteps > steps) throw new IllegalArgumentException("warmup_steps must be in [0, steps], found " + warmupSteps);
         if (evalEvery <= 0) throw new IllegalArgumentException("eval_every must be > 0, found " + evalEvery);
         if (checkpointEvery <= 0) throw new IllegalArgumentException("checkpoint_every must be > 0, found " + checkpointEvery);

@@ -1,5 +1,6 @@
 package dev.uem.train;
 
+import dev.uem.data.ReadOptions;
 import dev.uem.io.JsonConfig;
 import dev.uem.model.io.SafetensorsFile;
 import dev.uem.model.t5.T5Config;
@@ -15,6 +16,7 @@ import org.bytedeco.javacpp.PointerScope;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A finished {@code uem train} run folder opened for use: the model rebuilt from {@code config.json}
@@ -31,14 +33,23 @@ public final class TrainedRun implements AutoCloseable {
     /** {@code t5-mini} or the HF checkpoint folder the LM came from (its tokenizer is used). */
     public final String lm;
     public final String encoder;
+    /** The item-embedding cache the run trained with (null in runs from before it was recorded). */
+    public final Path cache;
+    /** The description files and the bad-row policy the dataset was read with. */
+    public final ReadOptions readOptions;
+    /** The seed of the run's user split. */
+    public final long seed;
 
-    private TrainedRun(Path dir, UemLanguageModel model, int history, Path dataset, String lm, String encoder) {
+    private TrainedRun(Path dir, UemLanguageModel model, int history, Path dataset, String lm, String encoder, Path cache, ReadOptions readOptions, long seed) {
         this.dir = dir;
         this.model = model;
         this.history = history;
         this.dataset = dataset;
         this.lm = lm;
         this.encoder = encoder;
+        this.cache = cache;
+        this.readOptions = readOptions;
+        this.seed = seed;
     }
 
     public static TrainedRun open(Path dir) {
@@ -50,10 +61,20 @@ public final class TrainedRun implements AutoCloseable {
             throw new IllegalArgumentException(dir + " is a text-history run; predict and export need a UEM run (uem train --arm uem)");
         T5Config lmConfig = c.get("lm_config", T5Config.class);
         UemConfig uemConfig = c.get("uem_config", UemConfig.class);
-        int headLabels = c.path("head_labels").asInt(0);
+        int history = c.integer("history", 1, uemConfig.maxHistory());  // before any work: a bad value names the key
+        int headLabels = c.path("head_labels").isMissingNode() ? 0 : c.integer("head_labels", 0, 100_000);
+        Path dataset = Path.of(c.text("dataset"));
+        Path cache = c.path("cache").isTextual() ? Path.of(c.text("cache")) : null;
+        List<Path> descriptions = c.path("descriptions").isArray() ? List.of(c.get("descriptions", String[].class)).stream().map(Path::of).toList() : List.of();
+        ReadOptions read = new ReadOptions(c.path("skip_bad_rows").asBoolean(false), descriptions);
         UemLanguageModel model = new UemLanguageModel(T5Model.create(lmConfig, 0), new UserEmbeddingModule(uemConfig),
                 new SoftPrompts(uemConfig.promptLength(), uemConfig.lmWidth()),
                 headLabels > 0 ? new PreferenceHead(uemConfig.hidden(), headLabels) : null, 0);
+        if (c.path("output_tokens").isArray()) {
+            long[] tokens = new long[c.path("output_tokens").size()];
+            for (int i = 0; i < tokens.length; i++) tokens[i] = c.path("output_tokens").get(i).asLong();
+            model.lm.restrictOutput(tokens);
+        }
         if (c.path("decoder_head").asBoolean(false)) model.withDecoderHead(new PreferenceHead(lmConfig.dModel(), headLabels));
         try (PointerScope scope = new PointerScope()) {
             SafetensorsFile.copyInto(params, Modules.namedParameters(model));
@@ -62,8 +83,8 @@ public final class TrainedRun implements AutoCloseable {
             throw e;
         }
         model.eval();
-        return new TrainedRun(dir, model, c.path("history").asInt(Math.max(1, uemConfig.maxHistory())), Path.of(c.text("dataset")),
-                c.text("lm"), c.path("encoder").asText("all-MiniLM-L6-v2"));
+        return new TrainedRun(dir, model, history, dataset, c.text("lm"), c.path("encoder").asText("all-MiniLM-L6-v2"), cache, read,
+                c.path("seed").asLong(0));
     }
 
     /** The tokenizer the run trained with. */

@@ -3,6 +3,7 @@ package dev.uem.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.uem.data.Examples;
 import dev.uem.io.AtomicFiles;
+import dev.uem.io.StopSignal;
 import dev.uem.model.PreferenceModel;
 import dev.uem.model.io.SafetensorsFile;
 import dev.uem.model.io.SafetensorsWriter;
@@ -109,10 +110,13 @@ public final class Trainer {
         Map<String, Tensor> params = Modules.namedParameters(model.module());
         Checkpoints.State st = new Checkpoints.State(0, 0, 0, Double.POSITIVE_INFINITY, 0, Double.NaN);
         if (resume) {
-            var saved = checkpoints.latest();
+            var saved = checkpoints.latest(w -> System.err.println("uem: warning: " + w));
             if (saved.isPresent()) {
                 st = saved.get();
                 checkpoints.load(st, params, opt.adamw());
+                System.err.printf("uem: resuming %s from checkpoint step %d of %d%n", outDir, st.step(), s.totalSteps());
+            } else {
+                System.err.printf("uem: %s has no checkpoint yet: training starts at step 0%n", outDir);
             }
         }
         DataOrder data = new DataOrder(train, st.epoch(), st.cursor());
@@ -176,6 +180,12 @@ public final class Trainer {
                     pb.setExtraMessage(String.format(" %s %.3f lr %.1e %.1f ex/s", warmupStage ? "head loss" : "loss", stepLoss, (s.freezeLm() || warmupStage ? s.lrUser() : s.lrLm()) * f, examples / secs));
                 }
                 if (step >= interruptAfter) throw new Interrupted(step);
+                if (StopSignal.requested()) {
+                    // Ctrl-C or SIGTERM: this step is complete; keep it, so the resume loses nothing
+                    if (!(step % s.checkpointEvery() == 0 || step == s.totalSteps()))
+                        checkpoints.save(new Checkpoints.State(step, data.epoch, data.cursor, best, bestStep, lastLoss), params, opt.adamw());
+                    StopSignal.check("training stopped after step " + step + " of " + s.totalSteps() + " (checkpoint saved)");
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(metrics + ": " + e.getMessage(), e);

@@ -51,4 +51,30 @@ class TrainAndSweepOptionsTest {
         for (String d : new String[] {"a", "c", "d", "e", "f"})
             assertTrue(Files.notExists(tmp.resolve(d)), "nothing is written before the options are valid: " + d);
     }
+
+    @Test
+    void historiesAreBoundedByTheCapAndByTheData() throws Exception {
+        String e = fails("train", "--history", "100000", "--out", tmp.resolve("g").toString());
+        assertTrue(e.contains("history must be in [1, 2048]") && e.contains("100000"), e);
+        e = fails("sweep", "--histories", "5,0", "--out", tmp.resolve("h").toString());
+        assertTrue(e.contains("history must be in") && e.contains("found 0"), e);
+        Path data = Files.createDirectories(tmp.resolve("tiny"));
+        Files.writeString(data.resolve("movies.csv"), "movieId,title,genres\n1,Toy Story (1995),Adventure|Animation\n2,Heat (1995),Action|Crime\n");
+        Files.writeString(data.resolve("ratings.csv"), "userId,movieId,rating,timestamp\n1,1,4.0,100\n1,2,3.0,101\n2,1,5.0,100\n");
+        e = fails("train", "--data", data.toString(), "--history", "30", "--out", tmp.resolve("i").toString());
+        assertTrue(e.contains("history 30") && e.contains("longest user history") && e.contains("2 ratings"), e);
+        for (String d : new String[] {"g", "h", "i"}) assertTrue(Files.notExists(tmp.resolve(d)), "nothing is written: " + d);
+    }
+
+    @Test
+    void runCommandsCheckTheirNumbersBeforeOpeningTheRun() {
+        String e = fails("export-user-embeddings", "--run", tmp.resolve("none").toString(), "--out", tmp.resolve("x.safetensors").toString(),
+                "--batch-size", "0");
+        assertTrue(e.contains("--batch-size") && e.contains("found 0"), e);
+        e = fails("export-user-embeddings", "--run", tmp.resolve("none").toString(), "--out", tmp.resolve("x.safetensors").toString(),
+                "--users", "everyone");
+        assertTrue(e.contains("--users") && e.contains("everyone"), e);
+        e = fails("predict", "--run", tmp.resolve("none").toString(), "--user", "1", "--max-new-tokens", "0");
+        assertTrue(e.contains("--max-new-tokens") && e.contains("found 0"), e);
+    }
 }

@@ -82,6 +82,12 @@ class TrainedRunTest {
         Files.writeString(dir.resolve("config.json"), cfg.replace("\"heads\":4", "\"heads\":5"));
         RuntimeException bad = assertThrows(RuntimeException.class, () -> TrainedRun.open(dir));
         assertTrue(bad.getMessage().contains("heads"), bad.getMessage());
+        Files.writeString(dir.resolve("config.json"), cfg.replace("\"history\":8", "\"history\":-5"));
+        e = assertThrows(IllegalArgumentException.class, () -> TrainedRun.open(dir));
+        assertTrue(e.getMessage().endsWith("config.json: history: expected 1 to 8, found -5"), e.getMessage());
+        Files.writeString(dir.resolve("config.json"), cfg.replace("\"heads\":4", "\"heads\":\"four\""));
+        e = assertThrows(IllegalArgumentException.class, () -> TrainedRun.open(dir));
+        assertTrue(e.getMessage().contains("uem_config.heads: expected an integer, found \"four\""), e.getMessage());
         Files.writeString(dir.resolve("config.json"), cfg.replaceFirst("\\{", "{\"arm\":{\"name\":\"text-5\",\"kind\":\"TEXT\",\"history\":5},"));
         e = assertThrows(IllegalArgumentException.class, () -> TrainedRun.open(dir));
         assertTrue(e.getMessage().contains("text-history run"), e.getMessage());

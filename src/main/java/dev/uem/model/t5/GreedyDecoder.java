@@ -45,7 +45,7 @@ public final class GreedyDecoder {
                     long[] best = Tensors.toLongs(logits.argmax(new LongOptional(1), false));
                     boolean all = true;
                     for (int i = 0; i < b; i++) {
-                        next[i] = done[i] ? cfg.padTokenId() : best[i];
+                        next[i] = done[i] ? cfg.padTokenId() : model.tokenOfColumn(best[i]);
                         seq[i][n + 1] = next[i];
                         done[i] |= next[i] == cfg.eosTokenId();
                         all &= done[i];

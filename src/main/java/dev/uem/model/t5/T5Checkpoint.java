@@ -41,9 +41,14 @@ public final class T5Checkpoint {
 
     /** Loads a folder; {@code withDecoder=false} builds an encoder-only model and ignores decoder weights. */
     public static T5Model load(Path dir, boolean withDecoder) {
+        return load(dir, withDecoder, c -> c);
+    }
+
+    /** The same with the folder's configuration adjusted first (a dropout override; shapes must stay as stored). */
+    public static T5Model load(Path dir, boolean withDecoder, java.util.function.UnaryOperator<T5Config> adjust) {
         Path cfgFile = dir.resolve("config.json");
         if (!Files.isRegularFile(cfgFile)) throw new WeightsException(dir, null, "not a T5 checkpoint folder: no config.json");
-        T5Config cfg = T5Config.load(cfgFile);
+        T5Config cfg = adjust.apply(T5Config.load(cfgFile));
         T5Model model = T5Model.shell(cfg, withDecoder);
         try {
             model.assign(readMatching(dir, model));

@@ -41,6 +41,13 @@ public record T5Config(
         if (v <= 0) throw new IllegalArgumentException(key + " must be > 0, found " + v);
     }
 
+    /** The same configuration with another dropout rate (the {@code --dropout} override). */
+    public T5Config withDropout(double rate) {
+        return new T5Config(vocabSize, dModel, dKv, dFf, numLayers, numDecoderLayers, numHeads, relativeAttentionNumBuckets,
+                relativeAttentionMaxDistance, rate, layerNormEpsilon, initializerFactor, feedForwardProj, denseActFn, isGatedAct,
+                tieWordEmbeddings, padTokenId, eosTokenId, decoderStartTokenId);
+    }
+
     /** The built-in compact T5 for training from scratch: T5 v1.1 layout at d_model 256, 4+4 layers. */
     public static T5Config t5Mini() {
         return new T5Config(32128, 256, 64, 1024, 4, 4, 4, 32, 128, 0.1, 1e-6, 1.0,

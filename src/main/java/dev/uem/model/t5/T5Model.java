@@ -23,6 +23,9 @@ public final class T5Model extends Module {
     final T5Stack encoder;
     final T5Stack decoder;   // null for an encoder-only model
     final LinearImpl lmHead; // null when tied to shared
+    private long[] outputTokens;  // the token ids the LM head scores, ascending; null = the whole vocabulary
+    private Tensor outputIds;     // the same as a tensor [V']
+    private Tensor outputIndex;   // [vocab]: each token's position in outputIds, -100 for tokens outside it
 
     /** Teacher-forced outputs; {@code loss} is null when no labels were given. */
     public record Output(Tensor encoderHidden, Tensor decoderHidden, Tensor logits, Tensor loss) {}
@@ -74,11 +77,53 @@ public final class T5Model extends Module {
         return decoder.forward(embed(decoderInputIds), null, encoderHidden, encoderMask, cache);
     }
 
+    /**
+     * Restricts the LM head to {@code tokens} (the task's output vocabulary): logits, loss and generation then range over
+     * these ids only, in ascending order. The parameters keep their full shape, so checkpoints are unchanged. Why: a T5
+     * trained from scratch spends its first hundreds of steps learning which 40 of 32,128 words the task ever writes;
+     * with the other 32,088 out of the softmax its loss can only fall by reading the user (bench/RESULTS.md, "Quality").
+     */
+    public T5Model restrictOutput(long[] tokens) {
+        requireDecoder();
+        long[] ids = java.util.Arrays.stream(tokens).distinct().sorted().toArray();
+        if (ids.length == 0 || ids[0] < 0 || ids[ids.length - 1] >= config.vocabSize())
+            throw new IllegalArgumentException("output vocabulary: token ids must lie in [0, " + config.vocabSize() + "), found " + java.util.Arrays.toString(ids));
+        if (java.util.Arrays.binarySearch(ids, config.eosTokenId()) < 0)
+            throw new IllegalArgumentException("output vocabulary: must contain the EOS id " + config.eosTokenId());
+        long[] index = new long[config.vocabSize()];
+        java.util.Arrays.fill(index, -100L);
+        for (int i = 0; i < ids.length; i++) index[(int) ids[i]] = i;
+        outputTokens = ids;
+        outputIds = dev.uem.torch.Tensors.longs(ids, ids.length).retainReference();
+        outputIndex = dev.uem.torch.Tensors.longs(index, index.length).retainReference();
+        return this;
+    }
+
+    /** The token ids the LM head scores (ascending), or null when it scores the whole vocabulary. */
+    public long[] outputTokens() {
+        return outputTokens == null ? null : outputTokens.clone();
+    }
+
+    /** The token id of logit column {@code column}. */
+    public long tokenOfColumn(long column) {
+        return outputTokens == null ? column : outputTokens[(int) column];
+    }
+
     /** Vocabulary logits; a tied head rescales by {@code d_model^-0.5} first, as original T5 does. */
     public Tensor logits(Tensor decoderHidden) {
         requireDecoder();
-        if (lmHead != null) return lmHead.forward(decoderHidden);
-        return decoderHidden.mul(new Scalar(Math.pow(config.dModel(), -0.5))).matmul(shared.weight().t());
+        Tensor h = lmHead != null ? decoderHidden : decoderHidden.mul(new Scalar(Math.pow(config.dModel(), -0.5)));
+        Tensor w = lmHead != null ? lmHead.weight() : shared.weight();
+        if (outputIds == null) return lmHead != null ? lmHead.forward(decoderHidden) : h.matmul(w.t());
+        return h.matmul(w.index_select(0, outputIds).t());
+    }
+
+    /** {@code labels} as logit columns: unchanged for the whole vocabulary, else each id's position (-100 stays -100). */
+    public Tensor labelColumns(Tensor labels) {
+        if (outputIndex == null) return labels;
+        Tensor ignored = labels.eq(new Scalar(-100L));
+        Tensor cols = outputIndex.index_select(0, labels.clamp_min(new Scalar(0L)).reshape(-1)).reshape(labels.sizes());
+        return cols.masked_fill(ignored, new Scalar(-100L));
     }
 
     /**
@@ -89,7 +134,7 @@ public final class T5Model extends Module {
         Tensor enc = encode(inputsEmbeds, attentionMask);
         Tensor dec = decode(shiftRight(labels), enc, attentionMask, null);
         Tensor logits = logits(dec);
-        return new Output(enc, dec, logits, loss(logits, labels));
+        return new Output(enc, dec, logits, loss(logits, labelColumns(labels)));
     }
 
     /** Mean cross-entropy of {@code logits [B, T, V]} against {@code labels [B, T]}, ignoring -100. */

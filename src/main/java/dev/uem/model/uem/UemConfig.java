@@ -31,6 +31,11 @@ public record UemConfig(int inputWidth, int hidden, int layers, int heads, int m
         if (!ok) throw new IllegalArgumentException("UEM config: bad " + field + ": " + value);
     }
 
+    /** The same shape with another dropout rate (the {@code --dropout} override). */
+    public UemConfig withDropout(double rate) {
+        return new UemConfig(inputWidth, hidden, layers, heads, mlp, rate, maxHistory, lmWidth, promptLength);
+    }
+
     /** The paper's UEM: 3 layers, 12 heads, hidden 768, MLP 2048, k = 20 soft prompts. */
     public static UemConfig paper(int inputWidth, int lmWidth, int maxHistory) {
         return new UemConfig(inputWidth, 768, 3, 12, 2048, 0.1, maxHistory, lmWidth, 20);

@@ -1,0 +1,30 @@
+package dev.uem.experiment;
+
+import dev.uem.io.StopSignal;
+import dev.uem.testing.FakeEncoder;
+import dev.uem.torch.TorchRuntime;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A child process for {@link StopSignalTest}: a small UEM run (fake sentence encoder, tiny LM) that handles Ctrl-C and
+ * SIGTERM the way {@code uem train} does: {@link StopSignal} installed first, a stop ends with its exit code.
+ * Arguments: run folder, LM folder, cache folder, "resume" or "fresh".
+ */
+public final class StopProbe {
+    public static void main(String[] args) throws Exception {
+        StopSignal.install();
+        TorchRuntime.init();
+        ExperimentConfig c = new ExperimentConfig("data/movielens/ml-latest-small", List.of(), false, args[1], "mini", 60, 4, 1, 5e-3, 5e-3,
+                1, 20, 7, false, 0, "torch", 6, 512, args[2], 1.0, 40, 2, false, ExperimentConfig.OutputVocabulary.TASK, 0.0);
+        try (Experiment ex = Experiment.open(c, () -> new FakeEncoder("fake", true))) {
+            System.out.println("started");
+            ex.run(Arm.uem(3), Path.of(args[0]), args[3].equals("resume"), false);
+        } catch (StopSignal.StopRequested e) {
+            System.err.println("uem train: " + e.getMessage());
+            System.exit(e.exitCode);
+        }
+        System.exit(0);
+    }
+}

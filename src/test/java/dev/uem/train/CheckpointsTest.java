@@ -1,0 +1,111 @@
+package dev.uem.train;
+
+import dev.uem.torch.TorchRuntime;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.AdamW;
+import org.bytedeco.pytorch.AdamWOptions;
+import org.bytedeco.pytorch.OutputArchive;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** Resume picks the newest usable checkpoint and says so; damage is named; a full disk leaves no half checkpoint. */
+class CheckpointsTest {
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void init() {
+        TorchRuntime.init();
+    }
+
+    private static Checkpoints.State state(int step) {
+        return new Checkpoints.State(step, 0, step, 1.0, step, 0.5);
+    }
+
+    @Test
+    void aDamagedNewestCheckpointIsNamedAndSkippedAndUnfinishedOnesAreRemoved() throws Exception {
+        try (PointerScope s = new PointerScope()) {
+            Map<String, Tensor> params = new LinkedHashMap<>();
+            params.put("w", torch.randn(4, 3).requires_grad_(true));
+            AdamW opt = new AdamW(new TensorVector(params.get("w")), new AdamWOptions(1e-3));
+            Checkpoints c = new Checkpoints(tmp);
+            c.save(state(5), params, opt);
+            // keep a copy of step 5 (a save removes older checkpoints), then write step 10
+            Path five = tmp.resolve("checkpoints/step-0000005"), keep = tmp.resolve("keep");
+            copyTree(five, keep);
+            c.save(state(10), params, opt);
+            copyTree(keep, five);
+            Files.createDirectories(tmp.resolve("checkpoints/step-0000015.tmp"));
+
+            List<String> warnings = new ArrayList<>();
+            assertEquals(10, c.latest(warnings::add).orElseThrow().step());
+            assertTrue(warnings.stream().anyMatch(w -> w.contains("step-0000015.tmp") && w.contains("removed")), warnings.toString());
+            assertTrue(Files.notExists(tmp.resolve("checkpoints/step-0000015.tmp")));
+
+            // truncate the newest: it is named with the reason and step 5 is used
+            Path model = tmp.resolve("checkpoints/step-0000010/model.safetensors");
+            try (FileChannel ch = FileChannel.open(model, StandardOpenOption.WRITE)) {
+                ch.truncate(Files.size(model) / 2);
+            }
+            warnings.clear();
+            assertEquals(5, c.latest(warnings::add).orElseThrow().step());
+            assertTrue(warnings.size() == 1 && warnings.get(0).contains("step-0000010") && warnings.get(0).contains("damaged")
+                    && warnings.get(0).contains("truncated"), warnings.toString());
+
+            // an emptied optimizer state too: nothing usable is refused, not a silent start from step 0
+            Files.write(tmp.resolve("checkpoints/step-0000005/optimizer.pt"), new byte[0]);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> c.latest(w -> {}));
+            assertTrue(e.getMessage().contains("none of the 2 checkpoints"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aFullDiskIsAnIoErrorNamingTheFileNotAnAbort() throws Exception {
+        assumeTrue(Files.exists(Path.of("/dev/full")), "needs /dev/full (Linux)");
+        try (PointerScope s = new PointerScope()) {
+            Tensor w = torch.randn(64, 64).requires_grad_(true);
+            AdamW opt = new AdamW(new TensorVector(w), new AdamWOptions(1e-3));
+            w.sum().backward();
+            opt.step();  // AdamW's moments exist only after a step
+            OutputArchive archive = new OutputArchive();
+            opt.save(archive);
+            Path full = tmp.resolve("optimizer.pt");
+            Files.createSymbolicLink(full, Path.of("/dev/full"));  // every write: ENOSPC
+            IOException e = assertThrows(IOException.class, () -> Checkpoints.writeArchive(archive, full));
+            assertTrue(e.getMessage() != null && e.getMessage().toLowerCase().contains("space"), String.valueOf(e.getMessage()));
+            // the same archive still writes where there is room: libtorch was never left in a failed state
+            Checkpoints.writeArchive(archive, tmp.resolve("ok.pt"));
+            assertTrue(Files.size(tmp.resolve("ok.pt")) > 64 * 64 * 4);
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Path q = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(q);
+                else Files.copy(p, q, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+}
