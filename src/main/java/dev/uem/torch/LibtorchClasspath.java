@@ -45,6 +45,11 @@ public final class LibtorchClasspath {
         return natives(entries).stream().anyMatch(n -> n.endsWith("-gpu.jar"));
     }
 
+    /** Whether the host has a loaded NVIDIA kernel driver (what CUDA libtorch needs before it can even load). */
+    public static boolean nvidiaDriverPresent() {
+        return Files.exists(Path.of("/proc/driver/nvidia/version")) || Files.exists(Path.of("/dev/nvidiactl"));
+    }
+
     /** This process's class path entries, with the {@code Class-Path} of every jar on it (as {@code java -jar} uses). */
     public static List<String> current() {
         Set<String> out = new LinkedHashSet<>();

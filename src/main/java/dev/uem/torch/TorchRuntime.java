@@ -26,6 +26,10 @@ public final class TorchRuntime {
         java.util.List<String> classPath = LibtorchClasspath.current();
         String conflict = LibtorchClasspath.conflict(classPath);
         if (conflict != null) throw new IllegalStateException(conflict);
+        if (LibtorchClasspath.cuda(classPath) && !LibtorchClasspath.nvidiaDriverPresent())
+            // loading CUDA libtorch without a driver ends in a native crash inside System.load (no Java error to catch)
+            throw new IllegalStateException("this uem.jar was built with -Pgpu (CUDA libtorch) and this host has no NVIDIA driver "
+                    + "(/proc/driver/nvidia and /dev/nvidiactl absent); for CPU hosts build it with 'mvn -B -q package -DskipTests' (no -Pgpu)");
         try {
             Loader.load(torch.class);
         } catch (LinkageError e) {
