@@ -67,8 +67,9 @@ final class ExperimentOptions {
     boolean decoderHead;
 
     @Option(names = "--output-vocab", defaultValue = "task", paramLabel = "task|full", converter = OutputVocabularyConverter.class,
-            description = "Tokens the LM's head scores: task = the words of the target sentences for every genre plus EOS (a T5 trained from scratch "
-                    + "then learns to choose genres instead of words; bench/RESULTS.md), full = the whole 32k vocabulary (default: ${DEFAULT-VALUE}).")
+            description = "Tokens the LM's head scores: task = the words of the target sentences for every genre plus EOS, and greedy decoding names "
+                    + "each genre at most once, as every target does (a T5 trained from scratch then learns to choose genres instead of words; "
+                    + "bench/RESULTS.md), full = the whole 32k vocabulary, no limit (default: ${DEFAULT-VALUE}).")
     ExperimentConfig.OutputVocabulary outputVocabulary;
 
     @Option(names = "--dropout", paramLabel = "P",

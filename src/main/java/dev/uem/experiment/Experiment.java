@@ -154,9 +154,9 @@ public final class Experiment implements AutoCloseable {
                 : T5Checkpoint.load(Path.of(config.lm()), true, lmDropout);
         cfg.set("lm_config", JSON.valueToTree(t5.config));
         if (config.outputVocabulary() == ExperimentConfig.OutputVocabulary.TASK) {
-            long[] tokens = TargetVocabulary.of(dataset, tokenizer);
-            t5.restrictOutput(tokens);
-            cfg.putPOJO("output_tokens", tokens);  // predict and export restrict the same way
+            TargetVocabulary v = TargetVocabulary.of(dataset, tokenizer);
+            t5.restrictOutput(v.tokens()).limitRepeats(v.genreStarts());
+            cfg.putPOJO("output_tokens", v.tokens()).putPOJO("once_tokens", v.genreStarts());  // predict and export do the same
         }
         PreferenceModel model;
         BatchSource batches;

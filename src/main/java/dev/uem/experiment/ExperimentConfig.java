@@ -32,7 +32,10 @@ public record ExperimentConfig(String dataset, List<String> descriptions, boolea
 
     /** Which tokens the LM's head scores in training and generation. */
     public enum OutputVocabulary {
-        /** The tokens of the task's target sentences for every genre, plus EOS ({@link dev.uem.train.TargetVocabulary}). */
+        /**
+         * The tokens of the task's target sentences for every genre, plus EOS, each genre named at most once when
+         * decoding ({@link dev.uem.train.TargetVocabulary}).
+         */
         TASK,
         /** The tokenizer's whole vocabulary (what runs before this option did). */
         FULL

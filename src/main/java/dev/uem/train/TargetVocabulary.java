@@ -5,31 +5,45 @@ import dev.uem.data.PreferenceLabels;
 import dev.uem.eval.Verbalizer;
 import dev.uem.text.T5Tokenizer;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * The output vocabulary of the task: every token id that a target sentence (TASK.md §4) can contain, for any of the
- * dataset's genres in any list position, plus EOS. A T5 trained from scratch scores only these
- * ({@link dev.uem.model.t5.T5Model#restrictOutput}); it is built from the template and the genre names, never from
- * users, so it is the same for every split and every MovieLens folder with the same genres.
+ * The output grammar of the task's target sentences (TASK.md §4), as token ids: every token a target can contain, for
+ * any of the dataset's genres in any list position, plus EOS ({@link #tokens}); and the first token of each genre's
+ * name ({@link #genreStarts}), since a valid target names each genre at most once (likes and dislikes are disjoint,
+ * a list has no duplicates). A T5 trained from scratch scores only {@link #tokens}
+ * ({@link dev.uem.model.t5.T5Model#restrictOutput}) and names each genre once when decoding
+ * ({@link dev.uem.model.t5.T5Model#limitRepeats}). Built from the template and the genre names, never from users, so
+ * it is the same for every split and every MovieLens folder with the same genres.
  */
-public final class TargetVocabulary {
-    private TargetVocabulary() {}
-
-    public static long[] of(Dataset dataset, T5Tokenizer tokenizer) {
+public record TargetVocabulary(long[] tokens, long[] genreStarts) {
+    public static TargetVocabulary of(Dataset dataset, T5Tokenizer tokenizer) {
         TreeSet<Long> ids = new TreeSet<>();
-        add(ids, tokenizer, new PreferenceLabels(List.of(), List.of()));
+        long[] none = tokenizer.encode(Verbalizer.target(new PreferenceLabels(List.of(), List.of())));
+        for (long id : none) ids.add(id);
+        Map<Long, Integer> starts = new HashMap<>();  // first token of a genre name -> how many genres begin with it
         for (String g : dataset.labelGenres()) {
             // a genre first, inside and last in a list, before " and" and before "." (SentencePiece pieces depend on context)
             add(ids, tokenizer, new PreferenceLabels(List.of(g, g, g), List.of(g, g, g)));
-            add(ids, tokenizer, new PreferenceLabels(List.of(g), List.of(g)));
             add(ids, tokenizer, new PreferenceLabels(List.of(), List.of(g)));
+            long[] alone = add(ids, tokenizer, new PreferenceLabels(List.of(g), List.of()));
+            int i = 0;
+            while (i < Math.min(alone.length, none.length) && alone[i] == none[i]) i++;  // "The user likes" is shared
+            starts.merge(alone[i], 1, Integer::sum);
         }
-        return ids.stream().mapToLong(Long::longValue).toArray();
+        TreeSet<Long> template = new TreeSet<>();
+        for (long id : none) template.add(id);
+        long[] genreStarts = starts.entrySet().stream().filter(e -> e.getValue() == 1 && !template.contains(e.getKey()))
+                .mapToLong(Map.Entry::getKey).sorted().toArray();
+        return new TargetVocabulary(ids.stream().mapToLong(Long::longValue).toArray(), genreStarts);
     }
 
-    private static void add(TreeSet<Long> ids, T5Tokenizer tokenizer, PreferenceLabels labels) {
-        for (long id : tokenizer.encode(Verbalizer.target(labels))) ids.add(id);
+    private static long[] add(TreeSet<Long> ids, T5Tokenizer tokenizer, PreferenceLabels labels) {
+        long[] t = tokenizer.encode(Verbalizer.target(labels));
+        for (long id : t) ids.add(id);
+        return t;
     }
 }

@@ -70,11 +70,8 @@ public final class TrainedRun implements AutoCloseable {
         UemLanguageModel model = new UemLanguageModel(T5Model.create(lmConfig, 0), new UserEmbeddingModule(uemConfig),
                 new SoftPrompts(uemConfig.promptLength(), uemConfig.lmWidth()),
                 headLabels > 0 ? new PreferenceHead(uemConfig.hidden(), headLabels) : null, 0);
-        if (c.path("output_tokens").isArray()) {
-            long[] tokens = new long[c.path("output_tokens").size()];
-            for (int i = 0; i < tokens.length; i++) tokens[i] = c.path("output_tokens").get(i).asLong();
-            model.lm.restrictOutput(tokens);
-        }
+        if (c.path("output_tokens").isArray()) model.lm.restrictOutput(c.get("output_tokens", long[].class));
+        if (c.path("once_tokens").isArray()) model.lm.limitRepeats(c.get("once_tokens", long[].class));
         if (c.path("decoder_head").asBoolean(false)) model.withDecoderHead(new PreferenceHead(lmConfig.dModel(), headLabels));
         try (PointerScope scope = new PointerScope()) {
             SafetensorsFile.copyInto(params, Modules.namedParameters(model));

@@ -77,4 +77,15 @@ class TrainAndSweepOptionsTest {
         e = fails("predict", "--run", tmp.resolve("none").toString(), "--user", "1", "--max-new-tokens", "0");
         assertTrue(e.contains("--max-new-tokens") && e.contains("found 0"), e);
     }
+
+    @Test
+    void aRunRecordsAbsolutePathsSoItWorksFromAnyFolder() {
+        TrainCommand t = new TrainCommand();
+        new CommandLine(t).parseArgs("--cache", "some/cache", "--data", "some/data", "--descriptions", "d.csv");
+        dev.uem.experiment.ExperimentConfig c = t.options.config();
+        for (String p : new String[] {c.cache(), c.dataset(), c.descriptions().get(0)})
+            assertTrue(Path.of(p).isAbsolute(), p);
+        assertTrue(c.cache().endsWith("some/cache") && c.dataset().endsWith("some/data"), c.toString());
+        assertTrue(c.lm().equals("t5-compact"), "a built-in LM stays a name: " + c.lm());
+    }
 }

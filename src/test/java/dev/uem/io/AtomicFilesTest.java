@@ -48,4 +48,17 @@ class AtomicFilesTest {
         assertEquals("old", Files.readString(f));
         assertFalse(Files.exists(dir.resolve("out.txt.tmp")));
     }
+
+    @Test
+    void aRealFullDiskNamesThePathAndTheCause() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/dev/full")), "needs /dev/full (Linux)");
+        Path f = dir.resolve("results.json");
+        AtomicFiles.writeString(f, "old");
+        // the temporary file is where the bytes go: make it the always-full device
+        Files.createSymbolicLink(dir.resolve("results.json.tmp"), Path.of("/dev/full"));
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> AtomicFiles.writeString(f, "x".repeat(1 << 20)));
+        assertTrue(e.getMessage().startsWith(f + ": cannot write: ") && e.getMessage().toLowerCase().contains("space"), e.getMessage());
+        assertEquals("old", Files.readString(f));
+        assertFalse(Files.exists(dir.resolve("results.json.tmp"), java.nio.file.LinkOption.NOFOLLOW_LINKS), "the temporary file is removed");
+    }
 }

@@ -26,6 +26,7 @@ public final class T5Model extends Module {
     private long[] outputTokens;  // the token ids the LM head scores, ascending; null = the whole vocabulary
     private Tensor outputIds;     // the same as a tensor [V']
     private Tensor outputIndex;   // [vocab]: each token's position in outputIds, -100 for tokens outside it
+    private long[] onceTokens;    // token ids greedy decoding emits at most once per sequence; null = no limit
 
     /** Teacher-forced outputs; {@code loss} is null when no labels were given. */
     public record Output(Tensor encoderHidden, Tensor decoderHidden, Tensor logits, Tensor loss) {}
@@ -97,6 +98,31 @@ public final class T5Model extends Module {
         outputIds = dev.uem.torch.Tensors.longs(ids, ids.length).retainReference();
         outputIndex = dev.uem.torch.Tensors.longs(index, index.length).retainReference();
         return this;
+    }
+
+    /**
+     * Tokens that {@link GreedyDecoder} emits at most once per sequence (a grammar rule of the task's sentences: each
+     * genre is named once); null or empty lifts the limit. Training is unaffected.
+     */
+    public T5Model limitRepeats(long[] tokens) {
+        if (tokens != null) for (long t : tokens)
+            if (t < 0 || t >= config.vocabSize() || (outputTokens != null && java.util.Arrays.binarySearch(outputTokens, t) < 0))
+                throw new IllegalArgumentException("limited token " + t + " is not in the LM's output vocabulary");
+        onceTokens = tokens == null || tokens.length == 0 ? null : tokens.clone();
+        return this;
+    }
+
+    /** The tokens emitted at most once per sequence, or null. */
+    public long[] onceTokens() {
+        return onceTokens == null ? null : onceTokens.clone();
+    }
+
+    /** The logit column of token {@code id} (its position in the output vocabulary). */
+    public long columnOfToken(long id) {
+        if (outputTokens == null) return id;
+        int i = java.util.Arrays.binarySearch(outputTokens, id);
+        if (i < 0) throw new IllegalArgumentException("token " + id + " is not in the LM's output vocabulary");
+        return i;
     }
 
     /** The token ids the LM head scores (ascending), or null when it scores the whole vocabulary. */
