@@ -27,7 +27,7 @@ final class ExperimentOptions {
     int accumulation;
     @Option(names = "--lr-user", defaultValue = "5e-3", description = "Learning rate of the UEM and the soft prompts (paper: 5e-3) (default: ${DEFAULT-VALUE}).")
     double lrUser;
-    @Option(names = "--lr-lm", defaultValue = "2e-3", description = "Learning rate of the LM (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr-lm", defaultValue = "1e-3", description = "Learning rate of the LM (default: ${DEFAULT-VALUE}).")
     double lrLm;
     @Option(names = "--warmup", defaultValue = "40", description = "Linear warm-up steps, then linear decay to 0 (default: ${DEFAULT-VALUE}).")
     int warmup;
@@ -61,9 +61,10 @@ final class ExperimentOptions {
             description = "Further seeded windows per training user besides the most recent (TASK.md §5) (default: ${DEFAULT-VALUE}).")
     int trainWindows;
 
-    @Option(names = "--decoder-head", negatable = true, defaultValue = "false", fallbackValue = "true",
-            description = "Also put a preference head on the LM decoder's first state (same targets and weight as the UEM's): it learns only "
-                    + "through cross-attention, so it teaches the decoder to read the user tokens (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--decoder-head", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Also put a preference head on the LM decoder's first state (same targets and weight as the UEM's; off when "
+                    + "--preference-weight is 0): it learns only through cross-attention, so it teaches the decoder to read the user tokens; "
+                    + "--no-decoder-head turns it off (default: ${DEFAULT-VALUE}).")
     boolean decoderHead;
 
     @Option(names = "--output-vocab", defaultValue = "task", paramLabel = "task|full", converter = OutputVocabularyConverter.class,
@@ -74,7 +75,7 @@ final class ExperimentOptions {
 
     @Option(names = "--dropout", paramLabel = "P",
             description = "Dropout rate of the LM and the UEM alike, overriding both models' own (0 makes runs comparable step for step; "
-                    + "default: each model's own, 0.1 for the built-in ones).")
+                    + "default: each model's own: 0 for the built-in t5-compact and the UEM sizes, 0.1 for t5-mini and most checkpoints).")
     Double dropout;
 
     /** Accepts the lower-case names the help shows. */

@@ -170,12 +170,12 @@ public final class Experiment implements AutoCloseable {
             PreferenceHead head = config.preferenceHead() ? new PreferenceHead(uc.hidden(), LabelSpace.of(dataset).size()) : null;
             UemLanguageModel m = new UemLanguageModel(t5, uem, prompts, head, config.preferenceWeight())
                     .useKernels(PromptAssembly.Kernels.valueOf(config.kernels().toUpperCase()));
-            if (config.decoderHead()) m.withDecoderHead(new PreferenceHead(t5.config.dModel(), head.labels));
+            if (config.withDecoderHead()) m.withDecoderHead(new PreferenceHead(t5.config.dModel(), head.labels));
             model = m;
             batches = new BatchBuilder(dataset, it, tokenizer);
             cfg.put("encoder", encoder.id()).put("uem", config.uem()).put("kernels", config.kernels());
             cfg.set("uem_config", JSON.valueToTree(uc));
-            cfg.put("head_labels", head == null ? 0 : head.labels).put("decoder_head", config.decoderHead());
+            cfg.put("head_labels", head == null ? 0 : head.labels).put("decoder_head", config.withDecoderHead());
         } else {
             model = new TextHistoryModel(t5);
             batches = new TextBatchBuilder(dataset, tokenizer, config.textBudget());

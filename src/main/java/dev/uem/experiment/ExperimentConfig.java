@@ -19,7 +19,7 @@ import java.util.List;
  * @param preferenceWeight weight of the UEM preference head's loss beside the LM's (0: no head unless {@code uemWarmup} needs one)
  * @param uemWarmup       steps of the UEM warm-up stage (UEM + head alone) before the joint steps
  * @param trainWindows    further seeded windows per training user (TASK.md §5; default 20)
- * @param decoderHead     also a preference head on the LM decoder's first state (needs the UEM's head)
+ * @param decoderHead     also a preference head on the LM decoder's first state (only with {@code preferenceWeight > 0}: it shares that weight)
  * @param outputVocabulary which tokens the LM head scores: the task's sentences' ({@code TASK}) or all ({@code FULL})
  * @param dropout         dropout rate for the LM and the UEM alike; null keeps each model's own
  */
@@ -51,8 +51,6 @@ public record ExperimentConfig(String dataset, List<String> descriptions, boolea
         if (!(preferenceWeight >= 0)) throw new IllegalArgumentException("preference_weight must be >= 0, found " + preferenceWeight);
         if (dropout != null && !(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), found " + dropout);
         if (uemWarmup < 0) throw new IllegalArgumentException("uem_warmup must be >= 0, found " + uemWarmup);
-        if (decoderHead && !(preferenceWeight > 0))
-            throw new IllegalArgumentException("decoder_head needs preference_weight > 0 (it shares the head's weight), found " + preferenceWeight);
         if (trainWindows < 0 || trainWindows > 1000) throw new IllegalArgumentException("train_windows must be in [0, 1000], found " + trainWindows);
         settings(steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery, checkpointEvery, freezeLm, seed, uemWarmup); // names a bad field
     }
@@ -71,6 +69,11 @@ public record ExperimentConfig(String dataset, List<String> descriptions, boolea
     /** A UEM arm gets a preference head when its loss is weighted in or the warm-up stage trains it. */
     public boolean preferenceHead() {
         return preferenceWeight > 0 || uemWarmup > 0;
+    }
+
+    /** Whether a UEM arm gets the decoder's preference head: asked for, and the head loss weighted in. */
+    public boolean withDecoderHead() {
+        return decoderHead && preferenceWeight > 0;
     }
 
     /** The same experiment with another seed (a sweep's replicate). */

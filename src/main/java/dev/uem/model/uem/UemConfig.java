@@ -41,9 +41,12 @@ public record UemConfig(int inputWidth, int hidden, int layers, int heads, int m
         return new UemConfig(inputWidth, 768, 3, 12, 2048, 0.1, maxHistory, lmWidth, 20);
     }
 
-    /** A CPU-sized UEM for the bundled default (t5-mini, 2 cores): 2 layers, 4 heads, hidden 256, MLP 512, k = 20. */
+    /**
+     * A CPU-sized UEM for the bundled default (t5-compact, 2 cores): 2 layers, 4 heads, hidden 256, MLP 512, k = 20, no
+     * dropout (chosen with the from-scratch LM's, bench/RESULTS.md, "Quality").
+     */
     public static UemConfig mini(int inputWidth, int lmWidth, int maxHistory) {
-        return new UemConfig(inputWidth, 256, 2, 4, 512, 0.1, maxHistory, lmWidth, 20);
+        return new UemConfig(inputWidth, 256, 2, 4, 512, 0.0, maxHistory, lmWidth, 20);
     }
 
     public static UemConfig named(String name, int inputWidth, int lmWidth, int maxHistory) {
