@@ -167,7 +167,7 @@ public final class Experiment implements AutoCloseable {
             torch.manual_seed(config.seed());
             SoftPrompts prompts = new SoftPrompts(uc.promptLength(), uc.lmWidth()).initFromVocab(t5.sharedWeight(), 32000);
             UserEmbeddingModule uem = new UserEmbeddingModule(uc);
-            PreferenceHead head = config.preferenceHead() ? new PreferenceHead(uc.hidden(), LabelSpace.of(dataset).size()) : null;
+            PreferenceHead head = config.preferenceHead() ? new PreferenceHead(uc.lmWidth(), LabelSpace.of(dataset).size()) : null;
             UemLanguageModel m = new UemLanguageModel(t5, uem, prompts, head, config.preferenceWeight())
                     .useKernels(PromptAssembly.Kernels.valueOf(config.kernels().toUpperCase()));
             if (config.withDecoderHead()) m.withDecoderHead(new PreferenceHead(t5.config.dModel(), head.labels));

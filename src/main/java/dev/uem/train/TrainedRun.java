@@ -69,7 +69,7 @@ public final class TrainedRun implements AutoCloseable {
         ReadOptions read = new ReadOptions(c.path("skip_bad_rows").asBoolean(false), descriptions);
         UemLanguageModel model = new UemLanguageModel(T5Model.create(lmConfig, 0), new UserEmbeddingModule(uemConfig),
                 new SoftPrompts(uemConfig.promptLength(), uemConfig.lmWidth()),
-                headLabels > 0 ? new PreferenceHead(uemConfig.hidden(), headLabels) : null, 0);
+                headLabels > 0 ? new PreferenceHead(uemConfig.lmWidth(), headLabels) : null, 0);
         if (c.path("output_tokens").isArray()) model.lm.restrictOutput(c.get("output_tokens", long[].class));
         if (c.path("once_tokens").isArray()) model.lm.limitRepeats(c.get("once_tokens", long[].class));
         if (c.path("decoder_head").asBoolean(false)) model.withDecoderHead(new PreferenceHead(lmConfig.dModel(), headLabels));

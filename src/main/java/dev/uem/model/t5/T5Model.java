@@ -24,8 +24,6 @@ public final class T5Model extends Module {
     final T5Stack decoder;   // null for an encoder-only model
     final LinearImpl lmHead; // null when tied to shared
     private long[] outputTokens;  // the token ids the LM head scores, ascending; null = the whole vocabulary
-    private Tensor outputIds;     // the same as a tensor [V']
-    private Tensor outputIndex;   // [vocab]: each token's position in outputIds, -100 for tokens outside it
     private long[] onceTokens;    // token ids greedy decoding emits at most once per sequence; null = no limit
 
     /** Teacher-forced outputs; {@code loss} is null when no labels were given. */
@@ -91,12 +89,7 @@ public final class T5Model extends Module {
             throw new IllegalArgumentException("output vocabulary: token ids must lie in [0, " + config.vocabSize() + "), found " + java.util.Arrays.toString(ids));
         if (java.util.Arrays.binarySearch(ids, config.eosTokenId()) < 0)
             throw new IllegalArgumentException("output vocabulary: must contain the EOS id " + config.eosTokenId());
-        long[] index = new long[config.vocabSize()];
-        java.util.Arrays.fill(index, -100L);
-        for (int i = 0; i < ids.length; i++) index[(int) ids[i]] = i;
         outputTokens = ids;
-        outputIds = dev.uem.torch.Tensors.longs(ids, ids.length).retainReference();
-        outputIndex = dev.uem.torch.Tensors.longs(index, index.length).retainReference();
         return this;
     }
 
@@ -140,16 +133,23 @@ public final class T5Model extends Module {
         requireDecoder();
         Tensor h = lmHead != null ? decoderHidden : decoderHidden.mul(new Scalar(Math.pow(config.dModel(), -0.5)));
         Tensor w = lmHead != null ? lmHead.weight() : shared.weight();
-        if (outputIds == null) return lmHead != null ? lmHead.forward(decoderHidden) : h.matmul(w.t());
-        return h.matmul(w.index_select(0, outputIds).t());
+        if (outputTokens == null) return lmHead != null ? lmHead.forward(decoderHidden) : h.matmul(w.t());
+        // the ids tensor is made per call in the caller's PointerScope: 40 longs, nothing native kept by the model
+        return h.matmul(w.index_select(0, dev.uem.torch.Tensors.longs(outputTokens, outputTokens.length)).t());
     }
 
-    /** {@code labels} as logit columns: unchanged for the whole vocabulary, else each id's position (-100 stays -100). */
+    /**
+     * {@code labels} as logit columns: unchanged for the whole vocabulary, else each id's position; -100 stays -100, and
+     * so does a token outside the output vocabulary (ignored: a task target never has one, see TargetVocabulary).
+     */
     public Tensor labelColumns(Tensor labels) {
-        if (outputIndex == null) return labels;
-        Tensor ignored = labels.eq(new Scalar(-100L));
-        Tensor cols = outputIndex.index_select(0, labels.clamp_min(new Scalar(0L)).reshape(-1)).reshape(labels.sizes());
-        return cols.masked_fill(ignored, new Scalar(-100L));
+        if (outputTokens == null) return labels;
+        long[] ids = dev.uem.torch.Tensors.toLongs(labels);  // B x T labels: small, mapped on the Java side
+        for (int i = 0; i < ids.length; i++) {
+            int c = ids[i] == -100 ? -1 : java.util.Arrays.binarySearch(outputTokens, ids[i]);
+            ids[i] = c < 0 ? -100 : c;
+        }
+        return dev.uem.torch.Tensors.longs(ids, labels.sizes().vec().get());
     }
 
     /**

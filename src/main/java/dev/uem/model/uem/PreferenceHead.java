@@ -8,8 +8,8 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * An auxiliary readout of the UEM: the mean of the user's real rows (UEM output before the projection to the LM
- * width, which is linear, so nothing the LM sees is hidden from it) through a small MLP to three outputs per label of
+ * An auxiliary readout of the UEM: the mean of the user's real tokens (the UEM's output after the projection to the LM
+ * width: exactly what the LM receives) through a small MLP to three outputs per label of
  * a {@link dev.uem.data.LabelSpace}: logits of the user's whole-history labels, logits of the label rule applied to
  * the shown window, and the window's per-genre statistics (share of items and mean rating per genre,
  * {@link dev.uem.data.LabelSpace#windowStats}). The last two are functions of the input alone: they cannot be learnt
@@ -35,7 +35,7 @@ public final class PreferenceHead extends Module {
     }
 
     /**
-     * @param rows {@code [B, p, h]} UEM hidden rows
+     * @param rows {@code [B, p, e]} user tokens
      * @param mask {@code [B, p]} 1 for real rows
      * @return {@code [B, 3, labels]}: {@link #USER} and {@link #WINDOW} logits, {@link #STATS} the predicted
      *         statistics (per genre: item share, then mean rating)

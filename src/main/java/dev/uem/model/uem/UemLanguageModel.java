@@ -124,12 +124,14 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
     @Override
     public Tensor preferenceProbabilities(Batch b) {
         if (head == null) throw new IllegalStateException("this model has no preference head");
-        return torch.sigmoid(head.forward(uem.hidden(b.rows(), b.userMask()), b.userMask()).narrow(1, 0, 2));
+        return torch.sigmoid(head.forward(uem.project(uem.hidden(b.rows(), b.userMask())), b.userMask()).narrow(1, 0, 2));
     }
 
     private Tensor headLoss(Batch b, Tensor hidden) {
         if (b.preferences() == null) throw new IllegalArgumentException("the batch has no preference targets");
-        return PreferenceHead.loss(head.forward(hidden, b.userMask()), b.preferences(), b.windowPreferences(), b.windowStats());
+        // the head reads the user tokens as the LM receives them (after the projection), so the warm-up stage trains the
+        // projection too and the LM starts joint training from tokens that already carry the preferences (bench/RESULTS.md)
+        return PreferenceHead.loss(head.forward(uem.project(hidden), b.userMask()), b.preferences(), b.windowPreferences(), b.windowStats());
     }
 
     @Override

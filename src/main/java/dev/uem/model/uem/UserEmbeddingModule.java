@@ -84,6 +84,11 @@ public final class UserEmbeddingModule extends Module {
         return finalNorm.forward(h);
     }
 
+    /** The user tokens of {@link #hidden}'s output (the projection to the LM width), {@code [B, p, e]}; padding rows not zeroed. */
+    public Tensor project(Tensor hidden) {
+        return projection.forward(hidden);
+    }
+
     /** The projection to the LM width: weight {@code [e, h]}. */
     public Tensor projectionWeight() {
         return projection.weight();
