@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
         description = "Train the UEM with soft prompts and a T5 jointly on the training users (or, with --arm text, the same T5 "
                 + "reading the history as text), keep the best validation checkpoint, and evaluate on the test users (greedy "
                 + "decoding, verbalizer, weighted P/R/F1) next to the counting baselines.%n%n"
-                + "With no arguments: the bundled ml-latest-small, MiniLM item embeddings, t5-mini from scratch, UEM with history 50. "
+                + "With no arguments: the bundled ml-latest-small, MiniLM item embeddings, t5-compact from scratch, UEM with history 50 (1,000 UEM warm-up + 400 joint steps). "
                 + "Writes under runs/<timestamp>/ (or --out): config.json, metrics.jsonl, checkpoints/, best.safetensors, "
                 + "predictions.jsonl, per_label.csv, results.json. An interrupted run continues exactly with --resume DIR.%n")
 final class TrainCommand implements Callable<Integer> {
