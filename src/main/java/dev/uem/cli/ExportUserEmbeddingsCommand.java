@@ -1,9 +1,9 @@
 package dev.uem.cli;
 
-import dev.uem.io.StopSignal;
 import dev.uem.data.Dataset;
 import dev.uem.data.HistoryFile;
 import dev.uem.data.UserSplit;
+import dev.uem.io.StopSignal;
 import dev.uem.model.io.SafetensorsWriter;
 import dev.uem.torch.Tensors;
 import dev.uem.torch.TorchRuntime;

@@ -1,7 +1,7 @@
 package dev.uem.embed;
 
-import dev.uem.io.StopSignal;
 import dev.uem.io.AtomicFiles;
+import dev.uem.io.StopSignal;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;

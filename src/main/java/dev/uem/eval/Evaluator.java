@@ -1,12 +1,12 @@
 package dev.uem.eval;
 
-import dev.uem.io.StopSignal;
 import dev.uem.data.Dataset;
 import dev.uem.data.Examples;
 import dev.uem.data.LabelSpace;
 import dev.uem.data.PreferenceLabels;
-import dev.uem.model.t5.GreedyDecoder;
+import dev.uem.io.StopSignal;
 import dev.uem.model.PreferenceModel;
+import dev.uem.model.t5.GreedyDecoder;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.Tensors;
 import dev.uem.train.BatchSource;
