@@ -58,7 +58,7 @@ final class ExperimentOptions {
                     + "alone, the LM is not run (cheap); 0 skips it (default: ${DEFAULT-VALUE}).")
     int uemWarmup;
     @Option(names = "--train-windows", defaultValue = "20", paramLabel = "N",
-            description = "Further seeded windows per training user besides the most recent (TASK.md §5) (default: ${DEFAULT-VALUE}).")
+            description = "Further seeded windows per training user besides the most recent (docs/TASK.md §5) (default: ${DEFAULT-VALUE}).")
     int trainWindows;
 
     @Option(names = "--decoder-head", negatable = true, defaultValue = "true", fallbackValue = "true",

@@ -7,7 +7,7 @@ import dev.uem.io.StopSignal;
 import dev.uem.model.io.SafetensorsWriter;
 import dev.uem.torch.Tensors;
 import dev.uem.torch.TorchRuntime;
-import dev.uem.train.Batch;
+import dev.uem.model.Batch;
 import dev.uem.train.BatchBuilder;
 import dev.uem.train.TrainedRun;
 import me.tongfei.progressbar.ProgressBar;

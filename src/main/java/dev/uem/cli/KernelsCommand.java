@@ -1,7 +1,7 @@
 package dev.uem.cli;
 
-import dev.uem.kernels.KernelBench;
-import dev.uem.kernels.KernelCheck;
+import dev.uem.kernels.harness.KernelBench;
+import dev.uem.kernels.harness.KernelCheck;
 import dev.uem.kernels.NativeKernels;
 import dev.uem.torch.TorchRuntime;
 import me.tongfei.progressbar.ProgressBar;

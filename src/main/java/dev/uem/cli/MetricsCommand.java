@@ -16,7 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code uem metrics}: TASK.md §7's scores for a file of truths and predictions. */
+/** {@code uem metrics}: docs/TASK.md §7's scores for a file of truths and predictions. */
 @Command(name = "metrics", mixinStandardHelpOptions = true,
         description = {"Score predictions: reads JSON lines {\"true\": [labels], \"pred\": [labels]} (labels like likes:Drama,",
                 "dislikes:Horror; optional \"parseable\": false) and prints one JSON object with weighted precision, recall, f1",

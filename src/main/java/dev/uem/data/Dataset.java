@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A MovieLens dataset in memory: its movies, its genre names and every user's history (TASK.md §1-2).
+ * A MovieLens dataset in memory: its movies, its genre names and every user's history (docs/TASK.md §1-2).
  *
  * <p>Ratings are stored per user as packed longs {@code timestamp << 24 | movieId << 4 | 2*rating}, sorted, so a
- * history is already in TASK.md's order (timestamp ascending, ties by movie id) and ml-25m's 25M ratings take
+ * history is already in docs/TASK.md's order (timestamp ascending, ties by movie id) and ml-25m's 25M ratings take
  * 200 MB instead of 25M objects.
  */
 public final class Dataset {

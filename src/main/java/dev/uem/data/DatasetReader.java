@@ -17,7 +17,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Reads any MovieLens layout of TASK.md §1, detected from the folder's files:
+ * Reads any MovieLens layout of docs/TASK.md §1, detected from the folder's files:
  * <ul>
  *   <li>{@code ratings.csv + movies.csv} (ml-latest-small, ml-latest, ml-20m, ml-25m, ml-32m): UTF-8 CSV;</li>
  *   <li>{@code u.data + u.item + u.genre} (ml-100k): tab- and '|'-separated, Latin-1, genre flags;</li>

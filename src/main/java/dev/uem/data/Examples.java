@@ -7,7 +7,7 @@ import java.util.Random;
 import java.util.Set;
 
 /**
- * Examples are (user, window) pairs (TASK.md §5): {@code p} consecutive history entries in chronological order,
+ * Examples are (user, window) pairs (docs/TASK.md §5): {@code p} consecutive history entries in chronological order,
  * always including the most recent {@code p}; training users get up to {@code trainWindows} more at seeded
  * random offsets, evaluation users up to {@code evalWindows} in total. Duplicate windows are dropped.
  */

@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * The dataset's label strings in a fixed order, {@code likes:G} for every label genre then {@code dislikes:G}
- * (TASK.md §7), as multi-hot vectors: the targets of the UEM's preference head and the way its scores are read back.
+ * (docs/TASK.md §7), as multi-hot vectors: the targets of the UEM's preference head and the way its scores are read back.
  */
 public final class LabelSpace {
     private final List<String> labels = new ArrayList<>();

@@ -7,12 +7,24 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A user's liked and disliked genres from the whole history (TASK.md §3): a genre is eligible with at least 3
+ * A user's liked and disliked genres from the whole history (docs/TASK.md §3): a genre is eligible with at least 3
  * rated movies; liked if its mean rating is above 3.5, disliked below 3.0; at most 3 of each, strongest first.
  */
 public record PreferenceLabels(List<String> likes, List<String> dislikes) {
     public static final int MIN_COUNT = 3, MAX_LABELS = 3;
     public static final double LIKE_ABOVE = 3.5, DISLIKE_BELOW = 3.0;
+
+    /**
+     * The target sentence (docs/TASK.md §4): {@code The user likes {L} and doesn't like {D}.}, each list in label order joined
+     * by {@code ", "}, or {@code none} when empty. {@link dev.uem.eval.Verbalizer} reads such sentences back.
+     */
+    public String targetSentence() {
+        return "The user likes " + list(likes) + " and doesn't like " + list(dislikes) + ".";
+    }
+
+    private static String list(List<String> genres) {
+        return genres.isEmpty() ? "none" : String.join(", ", genres);
+    }
 
     /** Labels as metric strings {@code likes:G} and {@code dislikes:G}. */
     public List<String> asLabels() {
@@ -22,7 +34,7 @@ public record PreferenceLabels(List<String> likes, List<String> dislikes) {
         return out;
     }
 
-    /** The labels of a user's whole history (TASK.md §3): what every example of that user is trained and scored on. */
+    /** The labels of a user's whole history (docs/TASK.md §3): what every example of that user is trained and scored on. */
     public static PreferenceLabels of(Dataset d, int user) {
         return of(d, d.history(user));
     }

@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * Collects ratings as they stream from a file (columnar, primitive arrays) and turns them into per-user sorted
- * histories, checking TASK.md §1's rules: known movie, rating on the dataset's scale, no duplicate (user, movie).
+ * histories, checking docs/TASK.md §1's rules: known movie, rating on the dataset's scale, no duplicate (user, movie).
  */
 final class RatingsBuilder {
     /** Re-reads the ratings file to find the line of a duplicate, which the sorted arrays no longer know. */

@@ -3,7 +3,7 @@ package dev.uem.data;
 import java.util.Arrays;
 import java.util.Random;
 
-/** Users split, seeded, into train / validation / test (TASK.md §5); no user is in two splits. */
+/** Users split, seeded, into train / validation / test (docs/TASK.md §5); no user is in two splits. */
 public record UserSplit(int[] train, int[] validation, int[] test) {
     public enum Part { TRAIN, VALIDATION, TEST }
 

@@ -12,7 +12,7 @@ import java.util.Set;
 
 /**
  * The UEM's input rows: for a history entry, the sentence embeddings of its three texts (title and genres,
- * rating, description) side by side, {@code 3s} wide (TASK.md §6). Only the unique texts of rated movies and
+ * rating, description) side by side, {@code 3s} wide (docs/TASK.md §6). Only the unique texts of rated movies and
  * the rating values in use are embedded (the rating texts are at most 10 strings).
  */
 public final class ItemEmbeddings {

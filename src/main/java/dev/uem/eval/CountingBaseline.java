@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The paper's counting baseline (TASK.md §6): predict as liked the 3 most frequent genres of the history
+ * The paper's counting baseline (docs/TASK.md §6): predict as liked the 3 most frequent genres of the history
  * (ties by name), and no dislikes. Computed over the whole history or over the shown window only.
  */
 public final class CountingBaseline {

@@ -9,7 +9,7 @@ import dev.uem.model.PreferenceModel;
 import dev.uem.model.t5.GreedyDecoder;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.Tensors;
-import dev.uem.train.BatchSource;
+import dev.uem.model.BatchSource;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -112,7 +112,7 @@ public final class Evaluator {
         return m.report();
     }
 
-    /** The {@code window-oracle} reference: the label rule (TASK.md §3) applied to the shown window: the ceiling of reading it. */
+    /** The {@code window-oracle} reference: the label rule (docs/TASK.md §3) applied to the shown window: the ceiling of reading it. */
     public static MultiLabelMetrics.Report windowOracle(Dataset d, List<Examples.Window> windows) {
         MultiLabelMetrics m = new MultiLabelMetrics();
         for (Examples.Window w : windows)

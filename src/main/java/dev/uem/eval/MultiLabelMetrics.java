@@ -12,7 +12,7 @@ import java.util.function.Predicate;
 
 /**
  * Multi-label precision, recall and F1 exactly as scikit-learn's {@code precision_recall_fscore_support} with
- * {@code zero_division=0} on binarised label sets (TASK.md §7). The label universe is every label that occurs
+ * {@code zero_division=0} on binarised label sets (docs/TASK.md §7). The label universe is every label that occurs
  * in a truth or a prediction, as {@code MultiLabelBinarizer} fitted on both would give.
  */
 public final class MultiLabelMetrics {

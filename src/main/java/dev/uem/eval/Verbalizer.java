@@ -1,6 +1,5 @@
 package dev.uem.eval;
 
-import dev.uem.data.PreferenceLabels;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,7 +10,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Labels to the target sentence and generated text back to labels (TASK.md §4):
+ * Labels to the target sentence and generated text back to labels (docs/TASK.md §4):
  * {@code The user likes War, Crime, Drama and doesn't like Horror.} Parsing never throws; text without
  * "likes" or "doesn't like" gives an empty prediction and counts as unparseable.
  */
@@ -43,14 +42,6 @@ public final class Verbalizer {
 
     private static String key(String s) {
         return s.toLowerCase(Locale.ROOT).trim();
-    }
-
-    public static String target(PreferenceLabels labels) {
-        return "The user likes " + list(labels.likes()) + " and doesn't like " + list(labels.dislikes()) + ".";
-    }
-
-    private static String list(List<String> genres) {
-        return genres.isEmpty() ? "none" : String.join(", ", genres);
     }
 
     public Parsed parse(String text) {

@@ -47,7 +47,7 @@ public record Arm(String name, Kind kind, int history) {
         return new Arm(PRIOR, Kind.REFERENCE, -1);
     }
 
-    /** The label rule (TASK.md §3) applied to the shown window of p items. */
+    /** The label rule (docs/TASK.md §3) applied to the shown window of p items. */
     public static Arm windowOracle(int p) {
         return new Arm("window-oracle-" + p, Kind.REFERENCE, p);
     }

@@ -30,7 +30,7 @@ import dev.uem.model.uem.UemLanguageModel;
 import dev.uem.model.uem.UserEmbeddingModule;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.train.BatchBuilder;
-import dev.uem.train.BatchSource;
+import dev.uem.model.BatchSource;
 import dev.uem.train.TargetVocabulary;
 import dev.uem.train.TextBatchBuilder;
 import dev.uem.train.TrainSettings;
@@ -83,7 +83,7 @@ public final class Experiment implements AutoCloseable {
         return new Experiment(c, d, T5Tokenizer.forCheckpoint(c.builtInLm() ? null : Path.of(c.lm())), encoders);
     }
 
-    /** The examples of one part of the split with history length p (TASK.md §5). */
+    /** The examples of one part of the split with history length p (docs/TASK.md §5). */
     public List<Examples.Window> windows(int p, UserSplit.Part part) {
         return Examples.windows(dataset, split.users(part), p, part == UserSplit.Part.TRAIN, config.trainWindows(), Examples.EVAL_WINDOWS, config.seed());
     }

@@ -13,12 +13,12 @@ import java.util.List;
  * @param skipBadRows     skip and count bad rows instead of stopping
  * @param lm              a built-in T5 trained from scratch ({@code t5-compact}, {@code t5-mini}) or an HF checkpoint folder
  * @param uem             named UEM size ({@code mini} or {@code paper})
- * @param textBudget      token budget of the text-history arm (TASK.md §6)
+ * @param textBudget      token budget of the text-history arm (docs/TASK.md §6)
  * @param kernels         prompt assembly: {@code native} or {@code torch}
  * @param cache           item-embedding cache folder
  * @param preferenceWeight weight of the UEM preference head's loss beside the LM's (0: no head unless {@code uemWarmup} needs one)
  * @param uemWarmup       steps of the UEM warm-up stage (UEM + head alone) before the joint steps
- * @param trainWindows    further seeded windows per training user (TASK.md §5; default 20)
+ * @param trainWindows    further seeded windows per training user (docs/TASK.md §5; default 20)
  * @param decoderHead     also a preference head on the LM decoder's first state (only with {@code preferenceWeight > 0}: it shares that weight)
  * @param outputVocabulary which tokens the LM head scores: the task's sentences' ({@code TASK}) or all ({@code FULL})
  * @param dropout         dropout rate for the LM and the UEM alike; null keeps each model's own

@@ -2,7 +2,7 @@ package dev.uem.model;
 
 import dev.uem.model.t5.GreedyDecoder;
 import dev.uem.model.t5.T5Model;
-import dev.uem.train.Batch;
+import dev.uem.model.Batch;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;

@@ -2,13 +2,13 @@ package dev.uem.model;
 
 import dev.uem.model.t5.GreedyDecoder;
 import dev.uem.model.t5.T5Model;
-import dev.uem.train.Batch;
+import dev.uem.model.Batch;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 
 /**
- * The text-history baseline (TASK.md §6): the same T5 reads the instruction and the history written out as text
+ * The text-history baseline (docs/TASK.md §6): the same T5 reads the instruction and the history written out as text
  * ({@link dev.uem.train.TextBatchBuilder}); no UEM, no soft prompts, so every parameter is the LM's.
  */
 public final class TextHistoryModel implements PreferenceModel {

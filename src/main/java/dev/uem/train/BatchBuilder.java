@@ -6,6 +6,8 @@ import dev.uem.data.ItemTexts;
 import dev.uem.data.LabelSpace;
 import dev.uem.data.PreferenceLabels;
 import dev.uem.embed.ItemEmbeddings;
+import dev.uem.model.Batch;
+import dev.uem.model.BatchSource;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.Tensors;
 

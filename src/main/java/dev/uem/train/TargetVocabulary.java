@@ -2,7 +2,6 @@ package dev.uem.train;
 
 import dev.uem.data.Dataset;
 import dev.uem.data.PreferenceLabels;
-import dev.uem.eval.Verbalizer;
 import dev.uem.text.T5Tokenizer;
 
 import java.util.HashMap;
@@ -11,7 +10,7 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * The output grammar of the task's target sentences (TASK.md §4), as token ids: every token a target can contain, for
+ * The output grammar of the task's target sentences (docs/TASK.md §4, {@link PreferenceLabels#targetSentence}), as token ids: every token a target can contain, for
  * any of the dataset's genres in any list position, plus EOS ({@link #tokens}); and the first token of each genre's
  * name ({@link #genreStarts}), since a valid target names each genre at most once (likes and dislikes are disjoint,
  * a list has no duplicates). A T5 trained from scratch scores only {@link #tokens}
@@ -22,7 +21,7 @@ import java.util.TreeSet;
 public record TargetVocabulary(long[] tokens, long[] genreStarts) {
     public static TargetVocabulary of(Dataset dataset, T5Tokenizer tokenizer) {
         TreeSet<Long> ids = new TreeSet<>();
-        long[] none = tokenizer.encode(Verbalizer.target(new PreferenceLabels(List.of(), List.of())));
+        long[] none = tokenizer.encode(new PreferenceLabels(List.of(), List.of()).targetSentence());
         for (long id : none) ids.add(id);
         Map<Long, Integer> starts = new HashMap<>();  // first token of a genre name -> how many genres begin with it
         for (String g : dataset.labelGenres()) {
@@ -42,7 +41,7 @@ public record TargetVocabulary(long[] tokens, long[] genreStarts) {
     }
 
     private static long[] add(TreeSet<Long> ids, T5Tokenizer tokenizer, PreferenceLabels labels) {
-        long[] t = tokenizer.encode(Verbalizer.target(labels));
+        long[] t = tokenizer.encode(labels.targetSentence());
         for (long id : t) ids.add(id);
         return t;
     }

@@ -4,6 +4,8 @@ import dev.uem.data.Dataset;
 import dev.uem.data.Examples;
 import dev.uem.data.ItemTexts;
 import dev.uem.data.Movie;
+import dev.uem.model.Batch;
+import dev.uem.model.BatchSource;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.Tensors;
 
@@ -14,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The text-history arm's {@link Batch}es (TASK.md §6): {@code {instruction} History: } followed by the window's items
+ * The text-history arm's {@link Batch}es (docs/TASK.md §6): {@code {instruction} History: } followed by the window's items
  * as {@code {text1}. {text2}. {text3}} joined by {@code " | "}, keeping the most recent items that fit whole in the
  * token budget (EOS included), in chronological order.
  */

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.uem.data.Examples;
 import dev.uem.io.AtomicFiles;
 import dev.uem.io.StopSignal;
+import dev.uem.model.Batch;
+import dev.uem.model.BatchSource;
 import dev.uem.model.PreferenceModel;
 import dev.uem.model.io.SafetensorsFile;
 import dev.uem.model.io.SafetensorsWriter;

@@ -61,6 +61,6 @@ class PreferenceLabelsTest {
         PreferenceLabels l = PreferenceLabels.of(dataset("Drama:5 5"), 1);
         assertEquals(List.of(), l.likes());
         assertEquals(List.of(), l.dislikes());
-        assertEquals("The user likes none and doesn't like none.", dev.uem.eval.Verbalizer.target(l));
+        assertEquals("The user likes none and doesn't like none.", l.targetSentence());
     }
 }

@@ -21,7 +21,7 @@ class VerbalizerTest {
     @Test
     void targetSentenceAndItsParse() {
         PreferenceLabels l = new PreferenceLabels(List.of("War", "Crime", "Drama"), List.of("Horror"));
-        String t = Verbalizer.target(l);
+        String t = l.targetSentence();
         assertEquals("The user likes War, Crime, Drama and doesn't like Horror.", t);
         assertEquals(List.of("likes:War", "likes:Crime", "likes:Drama", "dislikes:Horror"), v.parse(t).labels());
     }
@@ -32,7 +32,7 @@ class VerbalizerTest {
         Verbalizer vb = new Verbalizer(d.genres());
         for (int u : d.userIds()) {
             PreferenceLabels l = PreferenceLabels.of(d, u);
-            Verbalizer.Parsed p = vb.parse(Verbalizer.target(l));
+            Verbalizer.Parsed p = vb.parse(l.targetSentence());
             assertTrue(p.parseable());
             assertEquals(l.asLabels(), p.labels(), "user " + u);
         }

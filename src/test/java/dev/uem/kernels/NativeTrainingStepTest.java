@@ -1,5 +1,7 @@
 package dev.uem.kernels;
 
+import dev.uem.kernels.harness.KernelCheck;
+import dev.uem.model.Batch;
 import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
 import dev.uem.model.uem.PromptAssembly;
@@ -10,7 +12,6 @@ import dev.uem.model.uem.UserEmbeddingModule;
 import dev.uem.torch.Modules;
 import dev.uem.torch.Tensors;
 import dev.uem.torch.TorchRuntime;
-import dev.uem.train.Batch;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AdamW;
 import org.bytedeco.pytorch.AdamWOptions;

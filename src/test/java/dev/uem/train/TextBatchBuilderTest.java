@@ -5,6 +5,7 @@ import dev.uem.data.DatasetReader;
 import dev.uem.data.Examples;
 import dev.uem.data.ItemTexts;
 import dev.uem.data.ReadOptions;
+import dev.uem.model.Batch;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.TorchRuntime;
 import org.bytedeco.javacpp.PointerScope;

@@ -8,7 +8,7 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * Builds the encoder input {@code [P_e; UEM(U); X_e]} and its single attention mask (TASK.md §6): the k prompts
+ * Builds the encoder input {@code [P_e; UEM(U); X_e]} and its single attention mask (docs/TASK.md §6): the k prompts
  * (always attended), the p user tokens (the UEM's hidden rows projected to the LM width, padded rows zero and
  * masked), the embedded instruction tokens (padding masked).
  *

@@ -1,8 +1,9 @@
-package dev.uem.kernels;
+package dev.uem.kernels.harness;
 
+import dev.uem.kernels.NativeKernels;
 import dev.uem.model.uem.PromptAssembly;
-import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorArrayRefOptional;
 import org.bytedeco.pytorch.global.torch;

@@ -1,5 +1,6 @@
-package dev.uem.kernels;
+package dev.uem.kernels.harness;
 
+import dev.uem.kernels.NativeKernels;
 import dev.uem.model.uem.PromptAssembly;
 import dev.uem.torch.Tensors;
 import org.bytedeco.javacpp.PointerScope;

@@ -1,4 +1,4 @@
-package dev.uem.train;
+package dev.uem.model;
 
 import dev.uem.data.Examples;
 

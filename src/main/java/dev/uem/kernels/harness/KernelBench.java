@@ -1,4 +1,4 @@
-package dev.uem.kernels;
+package dev.uem.kernels.harness;
 
 
 import java.util.Arrays;

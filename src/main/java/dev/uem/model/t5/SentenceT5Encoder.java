@@ -1,6 +1,6 @@
-package dev.uem.embed;
+package dev.uem.model.t5;
 
-import dev.uem.model.t5.SentenceT5;
+import dev.uem.embed.SentenceEncoder;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.Tensors;
 import dev.uem.torch.TorchRuntime;
