@@ -17,20 +17,17 @@ import dev.uem.eval.MultiLabelMetrics;
 import dev.uem.eval.ReportJson;
 import dev.uem.eval.Verbalizer;
 import dev.uem.io.AtomicFiles;
+import dev.uem.model.BatchSource;
 import dev.uem.model.PreferenceModel;
 import dev.uem.model.TextHistoryModel;
 import dev.uem.model.t5.T5Checkpoint;
 import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
-import dev.uem.model.uem.PreferenceHead;
 import dev.uem.model.uem.PromptAssembly;
-import dev.uem.model.uem.SoftPrompts;
 import dev.uem.model.uem.UemConfig;
-import dev.uem.model.uem.UemLanguageModel;
-import dev.uem.model.uem.UserEmbeddingModule;
+import dev.uem.model.uem.UemModelSpec;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.train.BatchBuilder;
-import dev.uem.model.BatchSource;
 import dev.uem.train.TargetVocabulary;
 import dev.uem.train.TextBatchBuilder;
 import dev.uem.train.TrainSettings;
@@ -153,30 +150,23 @@ public final class Experiment implements AutoCloseable {
         T5Model t5 = config.builtInLm() ? T5Model.create(lmDropout.apply(T5Config.named(config.lm())), config.seed())
                 : T5Checkpoint.load(Path.of(config.lm()), true, lmDropout);
         cfg.set("lm_config", JSON.valueToTree(t5.config));
-        if (config.outputVocabulary() == ExperimentConfig.OutputVocabulary.TASK) {
-            TargetVocabulary v = TargetVocabulary.of(dataset, tokenizer);
-            t5.restrictOutput(v.tokens()).limitRepeats(v.genreStarts());
-            cfg.putPOJO("output_tokens", v.tokens()).putPOJO("once_tokens", v.genreStarts());  // predict and export do the same
-        }
+        TargetVocabulary grammar = config.outputVocabulary() == ExperimentConfig.OutputVocabulary.TASK ? TargetVocabulary.of(dataset, tokenizer) : null;
         PreferenceModel model;
         BatchSource batches;
         if (arm.kind() == Arm.Kind.UEM) {
             ItemEmbeddings it = items();
             UemConfig named = UemConfig.named(config.uem(), it.rowWidth(), t5.config.dModel(), arm.history());
             UemConfig uc = config.dropout() == null ? named : named.withDropout(config.dropout());
+            UemModelSpec spec = new UemModelSpec(t5.config, uc, config.preferenceHead() ? LabelSpace.of(dataset).size() : 0,
+                    config.preferenceWeight(), config.withDecoderHead(), grammar == null ? null : grammar.tokens(),
+                    grammar == null ? null : grammar.genreStarts());
             torch.manual_seed(config.seed());
-            SoftPrompts prompts = new SoftPrompts(uc.promptLength(), uc.lmWidth()).initFromVocab(t5.sharedWeight(), 32000);
-            UserEmbeddingModule uem = new UserEmbeddingModule(uc);
-            PreferenceHead head = config.preferenceHead() ? new PreferenceHead(uc.lmWidth(), LabelSpace.of(dataset).size()) : null;
-            UemLanguageModel m = new UemLanguageModel(t5, uem, prompts, head, config.preferenceWeight())
-                    .useKernels(PromptAssembly.Kernels.valueOf(config.kernels().toUpperCase()));
-            if (config.withDecoderHead()) m.withDecoderHead(new PreferenceHead(t5.config.dModel(), head.labels));
-            model = m;
+            model = spec.build(t5).useKernels(PromptAssembly.Kernels.valueOf(config.kernels().toUpperCase()));
             batches = new BatchBuilder(dataset, it, tokenizer);
             cfg.put("encoder", encoder.id()).put("uem", config.uem()).put("kernels", config.kernels());
-            cfg.set("uem_config", JSON.valueToTree(uc));
-            cfg.put("head_labels", head == null ? 0 : head.labels).put("decoder_head", config.withDecoderHead());
+            cfg.set("model", JSON.valueToTree(spec));  // TrainedRun rebuilds exactly this model from it
         } else {
+            if (grammar != null) t5.restrictOutput(grammar.tokens()).limitRepeats(grammar.genreStarts());
             model = new TextHistoryModel(t5);
             batches = new TextBatchBuilder(dataset, tokenizer, config.textBudget());
             cfg.put("text_budget", config.textBudget());

@@ -5,11 +5,9 @@ import dev.uem.io.JsonConfig;
 import dev.uem.model.io.SafetensorsFile;
 import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
-import dev.uem.model.uem.PreferenceHead;
-import dev.uem.model.uem.SoftPrompts;
 import dev.uem.model.uem.UemConfig;
 import dev.uem.model.uem.UemLanguageModel;
-import dev.uem.model.uem.UserEmbeddingModule;
+import dev.uem.model.uem.UemModelSpec;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.Modules;
 import org.bytedeco.javacpp.PointerScope;
@@ -59,20 +57,14 @@ public final class TrainedRun implements AutoCloseable {
         JsonConfig c = JsonConfig.read(configFile);
         if (c.path("arm").path("kind").asText("UEM").equals("TEXT"))
             throw new IllegalArgumentException(dir + " is a text-history run; predict and export need a UEM run (uem train --arm uem)");
-        T5Config lmConfig = c.get("lm_config", T5Config.class);
-        UemConfig uemConfig = c.get("uem_config", UemConfig.class);
+        UemModelSpec spec = c.path("model").isObject() ? c.get("model", UemModelSpec.class) : legacySpec(c);
+        UemConfig uemConfig = spec.uemConfig();
         int history = c.integer("history", 1, uemConfig.maxHistory());  // before any work: a bad value names the key
-        int headLabels = c.path("head_labels").isMissingNode() ? 0 : c.integer("head_labels", 0, 100_000);
         Path dataset = Path.of(c.text("dataset"));
         Path cache = c.path("cache").isTextual() ? Path.of(c.text("cache")) : null;
         List<Path> descriptions = c.path("descriptions").isArray() ? List.of(c.get("descriptions", String[].class)).stream().map(Path::of).toList() : List.of();
         ReadOptions read = new ReadOptions(c.path("skip_bad_rows").asBoolean(false), descriptions);
-        UemLanguageModel model = new UemLanguageModel(T5Model.create(lmConfig, 0), new UserEmbeddingModule(uemConfig),
-                new SoftPrompts(uemConfig.promptLength(), uemConfig.lmWidth()),
-                headLabels > 0 ? new PreferenceHead(uemConfig.lmWidth(), headLabels) : null, 0);
-        if (c.path("output_tokens").isArray()) model.lm.restrictOutput(c.get("output_tokens", long[].class));
-        if (c.path("once_tokens").isArray()) model.lm.limitRepeats(c.get("once_tokens", long[].class));
-        if (c.path("decoder_head").asBoolean(false)) model.withDecoderHead(new PreferenceHead(lmConfig.dModel(), headLabels));
+        UemLanguageModel model = spec.forInference().build(T5Model.create(spec.lmConfig(), 0));
         try (PointerScope scope = new PointerScope()) {
             SafetensorsFile.copyInto(params, Modules.namedParameters(model));
         } catch (RuntimeException e) {
@@ -82,6 +74,16 @@ public final class TrainedRun implements AutoCloseable {
         model.eval();
         return new TrainedRun(dir, model, history, dataset, c.text("lm"), c.path("encoder").asText("all-MiniLM-L6-v2"), cache, read,
                 c.path("seed").asLong(0));
+    }
+
+    /** A run folder written before config.json had the {@code model} key: the same facts under separate keys. */
+    private static UemModelSpec legacySpec(JsonConfig c) {
+        T5Config lm = c.get("lm_config", T5Config.class);
+        UemConfig uem = c.get("uem_config", UemConfig.class);
+        int labels = c.path("head_labels").isMissingNode() ? 0 : c.integer("head_labels", 0, 100_000);
+        return new UemModelSpec(lm, uem, labels, 0, c.path("decoder_head").asBoolean(false),
+                c.path("output_tokens").isArray() ? c.get("output_tokens", long[].class) : null,
+                c.path("once_tokens").isArray() ? c.get("once_tokens", long[].class) : null);
     }
 
     /** The tokenizer the run trained with. */

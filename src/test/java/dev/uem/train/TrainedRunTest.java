@@ -8,6 +8,7 @@ import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
 import dev.uem.model.uem.SoftPrompts;
 import dev.uem.model.uem.UemConfig;
+import dev.uem.model.uem.UemModelSpec;
 import dev.uem.model.uem.UemLanguageModel;
 import dev.uem.model.uem.UserEmbeddingModule;
 import dev.uem.torch.Modules;
@@ -64,6 +65,34 @@ class TrainedRunTest {
                 assertEquals(8, r.history);
                 assertEquals("t5-mini", r.lm);
                 assertTrue(!r.model.is_training(), "eval mode");
+            }
+        }
+    }
+
+    @Test
+    void aRunWrittenWithItsModelSpecOpensIntoTheSameModel() throws Exception {
+        T5Config c = new T5Config(300, 32, 8, 64, 1, 1, 4, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0);
+        UemModelSpec spec = new UemModelSpec(c, new UemConfig(24, 32, 1, 4, 64, 0.0, 8, 32, 4), 6, 1.0, true,
+                new long[] {1, 5, 6, 7, 9}, new long[] {5, 6});
+        try (PointerScope s = new PointerScope()) {
+            torch.manual_seed(4);
+            UemLanguageModel m = spec.build(T5Model.create(c, 4));
+            ObjectMapper json = new ObjectMapper();
+            ObjectNode cfg = json.createObjectNode().put("dataset", "/data/ml").put("lm", "t5-mini").put("history", 8).put("seed", 7)
+                    .put("cache", "/somewhere/cache");
+            cfg.set("model", json.valueToTree(spec));
+            AtomicFiles.writeString(dir.resolve("config.json"), json.writeValueAsString(cfg));
+            Map<String, Tensor> saved = Modules.namedParameters(m);
+            SafetensorsWriter.write(dir.resolve("best.safetensors"), saved);
+            try (TrainedRun r = TrainedRun.open(dir)) {
+                Map<String, Tensor> loaded = Modules.namedParameters(r.model);
+                assertEquals(saved.keySet(), loaded.keySet());  // both heads included
+                for (String k : saved.keySet()) assertTrue(torch.equal(saved.get(k), loaded.get(k)), k);
+                assertTrue(java.util.Arrays.equals(new long[] {1, 5, 6, 7, 9}, r.model.lm.outputTokens()));
+                assertTrue(java.util.Arrays.equals(new long[] {5, 6}, r.model.lm.onceTokens()));
+                assertEquals(7, r.seed);
+                assertEquals(Path.of("/somewhere/cache"), r.cache);
+                assertTrue(r.model.hasPreferenceHead());
             }
         }
     }
