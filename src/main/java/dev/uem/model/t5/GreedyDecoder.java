@@ -12,7 +12,9 @@ import java.util.List;
 /**
  * Batched greedy decoding with a KV cache, as HF {@code generate(do_sample=False, num_beams=1)}: start from
  * {@code decoder_start_token_id}, take the first argmax of the last position's logits, give rows that already
- * emitted EOS the pad id, stop when every row has finished or after {@code maxNewTokens}.
+ * emitted EOS the pad id, stop when every row has finished or after {@code maxNewTokens}. Tokens the model limits to one
+ * use ({@link T5Model#limitRepeats}) get -inf logits in a row once that row has emitted them (like HF's bad-words
+ * processing, per row).
  */
 public final class GreedyDecoder {
     /** Generated ids {@code [B][1+n]} (starting with the start token) and, if kept, per-step logits {@code [n][B][V]}. */
