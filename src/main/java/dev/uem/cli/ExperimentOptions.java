@@ -43,7 +43,7 @@ final class ExperimentOptions {
     long seed;
     @Option(names = "--kernels", paramLabel = "native|torch",
             description = "Prompt assembly: fused native kernels or libtorch ops (same results; default: native when its library loads).")
-    String kernels;
+    PromptAssembly.Kernels kernels;
     @Option(names = "--max-new-tokens", defaultValue = "32", description = "Generation length limit (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
     @Option(names = "--text-budget", defaultValue = "" + TextBatchBuilder.DEFAULT_BUDGET, description = "Token budget of the text-history arm (default: ${DEFAULT-VALUE}).")
@@ -67,7 +67,7 @@ final class ExperimentOptions {
                     + "--no-decoder-head turns it off (default: ${DEFAULT-VALUE}).")
     boolean decoderHead;
 
-    @Option(names = "--output-vocab", defaultValue = "task", paramLabel = "task|full", converter = OutputVocabularyConverter.class,
+    @Option(names = "--output-vocab", defaultValue = "task", paramLabel = "task|full",
             description = "Tokens the LM's head scores: task = the words of the target sentences for every genre plus EOS, and greedy decoding names "
                     + "each genre at most once, as every target does (a T5 trained from scratch then learns to choose genres instead of words; "
                     + "bench/RESULTS.md), full = the whole 32k vocabulary, no limit (default: ${DEFAULT-VALUE}).")
@@ -78,25 +78,15 @@ final class ExperimentOptions {
                     + "default: each model's own: 0 for the built-in t5-compact and the UEM sizes, 0.1 for t5-mini and most checkpoints).")
     Double dropout;
 
-    /** Accepts the lower-case names the help shows. */
-    static final class OutputVocabularyConverter implements picocli.CommandLine.ITypeConverter<ExperimentConfig.OutputVocabulary> {
-        @Override public ExperimentConfig.OutputVocabulary convert(String s) {
-            for (ExperimentConfig.OutputVocabulary v : ExperimentConfig.OutputVocabulary.values())
-                if (v.name().equalsIgnoreCase(s)) return v;
-            throw new picocli.CommandLine.TypeConversionException("expected task or full, found '" + s + "'");
-        }
-    }
-
     private static String absolute(Path p) {
         return p.toAbsolutePath().normalize().toString();
     }
 
     ExperimentConfig config() {
-        String k = kernels != null ? kernels : PromptAssembly.Kernels.best().name().toLowerCase();
         // absolute paths: a run's config.json must work from any working directory (resume, predict, export)
         String lmPath = ExperimentConfig.isBuiltInLm(lm) ? lm : Path.of(lm).toAbsolutePath().normalize().toString();
         return new ExperimentConfig(absolute(data.dir()), data.descriptions.stream().map(ExperimentOptions::absolute).toList(), data.skipBadRows, lmPath, uem,
-                steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery, checkpointEvery, freezeLm, seed, k, maxNewTokens, textBudget,
+                steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery, checkpointEvery, freezeLm, seed, kernels, maxNewTokens, textBudget,
                 absolute(cache), preferenceWeight, uemWarmup, trainWindows, decoderHead, outputVocabulary, dropout);
     }
 }

@@ -27,6 +27,7 @@ public final class Main implements Runnable {
     /** The configured command line, shared by main and the tests. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);  // --kernels native, --output-vocab task: the help shows lower case
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof StopSignal.StopRequested stop) {
                 cmd.getErr().println("uem " + cmd.getCommandName() + ": " + stop.getMessage());

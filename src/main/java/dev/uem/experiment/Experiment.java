@@ -161,9 +161,9 @@ public final class Experiment implements AutoCloseable {
                     config.preferenceWeight(), config.withDecoderHead(), grammar == null ? null : grammar.tokens(),
                     grammar == null ? null : grammar.genreStarts());
             torch.manual_seed(config.seed());
-            model = spec.build(t5).useKernels(PromptAssembly.Kernels.valueOf(config.kernels().toUpperCase()));
+            model = spec.build(t5).useKernels(config.kernels());
             batches = new BatchBuilder(dataset, it, tokenizer);
-            cfg.put("encoder", encoder.id()).put("uem", config.uem()).put("kernels", config.kernels());
+            cfg.put("encoder", encoder.id()).put("uem", config.uem()).put("kernels", config.kernels().name().toLowerCase());
             cfg.set("model", JSON.valueToTree(spec));  // TrainedRun rebuilds exactly this model from it
         } else {
             if (grammar != null) t5.restrictOutput(grammar.tokens()).limitRepeats(grammar.genreStarts());

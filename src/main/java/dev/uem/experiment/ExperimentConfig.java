@@ -1,5 +1,6 @@
 package dev.uem.experiment;
 
+import dev.uem.model.uem.PromptAssembly;
 import dev.uem.train.TrainSettings;
 
 import java.util.List;
@@ -14,7 +15,7 @@ import java.util.List;
  * @param lm              a built-in T5 trained from scratch ({@code t5-compact}, {@code t5-mini}) or an HF checkpoint folder
  * @param uem             named UEM size ({@code mini} or {@code paper})
  * @param textBudget      token budget of the text-history arm (docs/TASK.md §6)
- * @param kernels         prompt assembly: {@code native} or {@code torch}
+ * @param kernels         prompt assembly: the native kernels or libtorch ops (null: the native ones when they load)
  * @param cache           item-embedding cache folder
  * @param preferenceWeight weight of the UEM preference head's loss beside the LM's (0: no head unless {@code uemWarmup} needs one)
  * @param uemWarmup       steps of the UEM warm-up stage (UEM + head alone) before the joint steps
@@ -25,7 +26,7 @@ import java.util.List;
  */
 public record ExperimentConfig(String dataset, List<String> descriptions, boolean skipBadRows, String lm, String uem,
                                int steps, int batchSize, int accumulation, double lrUser, double lrLm, int warmup,
-                               int evalEvery, int checkpointEvery, boolean freezeLm, long seed, String kernels,
+                               int evalEvery, int checkpointEvery, boolean freezeLm, long seed, PromptAssembly.Kernels kernels,
                                int maxNewTokens, int textBudget, String cache, double preferenceWeight, int uemWarmup,
                                int trainWindows, boolean decoderHead, OutputVocabulary outputVocabulary, Double dropout) {
     public static final double WEIGHT_DECAY = 0.01, CLIP_NORM = 1.0;
@@ -44,8 +45,7 @@ public record ExperimentConfig(String dataset, List<String> descriptions, boolea
     public ExperimentConfig {
         if (outputVocabulary == null) outputVocabulary = OutputVocabulary.FULL; // a config.json from before the option
         descriptions = descriptions == null ? List.of() : List.copyOf(descriptions);
-        if (!kernels.equals("native") && !kernels.equals("torch"))
-            throw new IllegalArgumentException("kernels: expected native or torch, found '" + kernels + "'");
+        if (kernels == null) kernels = PromptAssembly.Kernels.best();
         if (maxNewTokens <= 0 || maxNewTokens > 512) throw new IllegalArgumentException("max_new_tokens must be in [1, 512], found " + maxNewTokens);
         if (textBudget < 8 || textBudget > 8192) throw new IllegalArgumentException("text_budget must be in [8, 8192] tokens, found " + textBudget);
         if (!(preferenceWeight >= 0)) throw new IllegalArgumentException("preference_weight must be >= 0, found " + preferenceWeight);

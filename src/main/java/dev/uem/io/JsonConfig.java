@@ -25,6 +25,7 @@ public final class JsonConfig {
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)  // "native" in configs written before it was a type
             .build();
     private final Path file;
     private final JsonNode root;

@@ -81,7 +81,7 @@ class TrainAndSweepOptionsTest {
     @Test
     void aRunRecordsAbsolutePathsSoItWorksFromAnyFolder() {
         TrainCommand t = new TrainCommand();
-        new CommandLine(t).parseArgs("--cache", "some/cache", "--data", "some/data", "--descriptions", "d.csv");
+        new CommandLine(t).setCaseInsensitiveEnumValuesAllowed(true).parseArgs("--cache", "some/cache", "--data", "some/data", "--descriptions", "d.csv");
         dev.uem.experiment.ExperimentConfig c = t.options.config();
         for (String p : new String[] {c.cache(), c.dataset(), c.descriptions().get(0)})
             assertTrue(Path.of(p).isAbsolute(), p);

@@ -3,6 +3,7 @@ package dev.uem.experiment;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.eval.MultiLabelMetrics;
+import dev.uem.model.uem.PromptAssembly;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,41 +22,46 @@ class ResultsAndConfigTest {
     @TempDir
     Path tmp;
 
-    private static ExperimentConfig config(int steps, int batch, String kernels, int budget) {
+    private static ExperimentConfig config(int steps, int batch, PromptAssembly.Kernels kernels, int budget) {
         return new ExperimentConfig("data", List.of(), false, "t5-mini", "mini", steps, batch, 1, 5e-3, 2e-3, 40, 100, 50, false, 0,
                 kernels, 32, budget, "cache", 1.0, 0, 20, false, ExperimentConfig.OutputVocabulary.TASK, null);
     }
 
     @Test
-    void badFieldsAreNamed() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> config(0, 16, "native", 512)).getMessage().contains("steps"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> config(10, 0, "native", 512)).getMessage().contains("batch_size"));
-        IllegalArgumentException k = assertThrows(IllegalArgumentException.class, () -> config(10, 16, "cuda", 512));
-        assertTrue(k.getMessage().contains("kernels") && k.getMessage().contains("cuda"), k.getMessage());
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> config(10, 16, "torch", 4)).getMessage().contains("text_budget"));
-        ExperimentConfig ok = config(10, 16, "torch", 512);
+    void badFieldsAreNamed() throws Exception {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> config(0, 16, PromptAssembly.Kernels.NATIVE, 512)).getMessage().contains("steps"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> config(10, 0, PromptAssembly.Kernels.NATIVE, 512)).getMessage().contains("batch_size"));
+        // a config.json without kernels (or null) takes the best available, as the command line does
+        assertEquals(PromptAssembly.Kernels.best(), config(10, 16, null, 512).kernels());
+        // configs written when kernels was a string ("torch") still read
+        Path f = tmp.resolve("config.json");
+        String json = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(java.util.Map.of("experiment", config(10, 16, PromptAssembly.Kernels.TORCH, 512)));
+        java.nio.file.Files.writeString(f, json.replace("\"TORCH\"", "\"torch\""));
+        assertEquals(PromptAssembly.Kernels.TORCH, dev.uem.io.JsonConfig.read(f).get("experiment", ExperimentConfig.class).kernels());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> config(10, 16, PromptAssembly.Kernels.TORCH, 4)).getMessage().contains("text_budget"));
+        ExperimentConfig ok = config(10, 16, PromptAssembly.Kernels.TORCH, 512);
         IllegalArgumentException w = assertThrows(IllegalArgumentException.class, () -> new ExperimentConfig("data", List.of(), false, "t5-mini", "mini",
-                10, 16, 1, 5e-3, 2e-3, 40, 100, 50, false, 0, "torch", 32, 512, "cache", -0.5, 0, 20, false, null, null));
+                10, 16, 1, 5e-3, 2e-3, 40, 100, 50, false, 0, PromptAssembly.Kernels.TORCH, 32, 512, "cache", -0.5, 0, 20, false, null, null));
         assertTrue(w.getMessage().contains("preference_weight") && w.getMessage().contains("-0.5"), w.getMessage());
         w = assertThrows(IllegalArgumentException.class, () -> new ExperimentConfig("data", List.of(), false, "t5-mini", "mini",
-                10, 16, 1, 5e-3, 2e-3, 40, 100, 50, false, 0, "torch", 32, 512, "cache", 1.0, -3, 20, false, null, null));
+                10, 16, 1, 5e-3, 2e-3, 40, 100, 50, false, 0, PromptAssembly.Kernels.TORCH, 32, 512, "cache", 1.0, -3, 20, false, null, null));
         assertTrue(w.getMessage().contains("uem_warmup") && w.getMessage().contains("-3"), w.getMessage());
         w = assertThrows(IllegalArgumentException.class, () -> new ExperimentConfig("data", List.of(), false, "t5-mini", "mini",
-                10, 16, 1, 5e-3, 2e-3, 40, 100, 50, false, 0, "torch", 32, 512, "cache", 1.0, 0, -1, false, null, null));
+                10, 16, 1, 5e-3, 2e-3, 40, 100, 50, false, 0, PromptAssembly.Kernels.TORCH, 32, 512, "cache", 1.0, 0, -1, false, null, null));
         assertTrue(w.getMessage().contains("train_windows") && w.getMessage().contains("-1"), w.getMessage());
         assertTrue(ok.preferenceHead() && !ok.withSeed(3).equals(ok) && ok.withSeed(3).seed() == 3);
         assertEquals(ExperimentConfig.OutputVocabulary.TASK, ok.withSeed(3).outputVocabulary());
         // a config.json written before --output-vocab existed trained on the whole vocabulary
         assertEquals(ExperimentConfig.OutputVocabulary.FULL, new ExperimentConfig("data", List.of(), false, "t5-mini", "mini",
-                10, 16, 1, 5e-3, 2e-3, 40, 100, 50, false, 0, "torch", 32, 512, "cache", 1.0, 0, 1, false, null, null).outputVocabulary());
+                10, 16, 1, 5e-3, 2e-3, 40, 100, 50, false, 0, PromptAssembly.Kernels.TORCH, 32, 512, "cache", 1.0, 0, 1, false, null, null).outputVocabulary());
         // warm-up longer than a short run is clipped rather than refused
-        assertEquals(10, config(10, 16, "torch", 512).settings().warmupSteps());
+        assertEquals(10, config(10, 16, PromptAssembly.Kernels.TORCH, 512).settings().warmupSteps());
     }
 
     @Test
     void configSurvivesItsJsonRoundTripForResume() throws Exception {
         ObjectMapper json = new ObjectMapper();
-        ExperimentConfig c = config(123, 8, "torch", 300);
+        ExperimentConfig c = config(123, 8, PromptAssembly.Kernels.TORCH, 300);
         assertEquals(c, json.treeToValue(json.valueToTree(c), ExperimentConfig.class));
         Arm a = Arm.uem(50);
         assertEquals(a, json.treeToValue(json.valueToTree(a), Arm.class));

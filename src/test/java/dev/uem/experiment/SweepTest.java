@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.model.t5.T5Checkpoint;
 import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
+import dev.uem.model.uem.PromptAssembly;
 import dev.uem.testing.FakeEncoder;
 import dev.uem.torch.TorchRuntime;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,7 +42,7 @@ class SweepTest {
     void runsEveryArmWritesTheFilesAndResumesArmByArm() throws Exception {
         Path lm = tinyLm();
         ExperimentConfig c = new ExperimentConfig("data/movielens/ml-latest-small", List.of(), false, lm.toString(), "mini", 3, 4, 1, 5e-3, 5e-3,
-                1, 2, 2, false, 0, "torch", 6, 512, tmp.resolve("cache").toString(), 1.0, 2, 20, true,
+                1, 2, 2, false, 0, PromptAssembly.Kernels.TORCH, 6, 512, tmp.resolve("cache").toString(), 1.0, 2, 20, true,
                 ExperimentConfig.OutputVocabulary.TASK, null);
         List<Arm> arms = List.of(Arm.text(2), Arm.uem(2), Arm.uem(3));
         Path dir = tmp.resolve("sweep");
@@ -79,7 +80,7 @@ class SweepTest {
     void severalSeedsAreRunInTheirOwnFoldersAndAveraged() throws Exception {
         Path lm = tinyLm();
         ExperimentConfig c = new ExperimentConfig("data/movielens/ml-latest-small", List.of(), false, lm.toString(), "mini", 2, 4, 1, 5e-3, 5e-3,
-                1, 2, 2, false, 5, "torch", 6, 512, tmp.resolve("cache").toString(), 1.0, 1, 2, false,
+                1, 2, 2, false, 5, PromptAssembly.Kernels.TORCH, 6, 512, tmp.resolve("cache").toString(), 1.0, 1, 2, false,
                 ExperimentConfig.OutputVocabulary.FULL, 0.0);
         Path dir = tmp.resolve("seeds");
         List<ObjectNode> lines = Sweep.run(seed -> Experiment.open(c.withSeed(seed), () -> new FakeEncoder("fake")), 5, 2, List.of(Arm.uem(2)), dir, false,
