@@ -78,15 +78,9 @@ final class ExperimentOptions {
                     + "default: each model's own: 0 for the built-in t5-compact and the UEM sizes, 0.1 for t5-mini and most checkpoints).")
     Double dropout;
 
-    private static String absolute(Path p) {
-        return p.toAbsolutePath().normalize().toString();
-    }
-
     ExperimentConfig config() {
-        // absolute paths: a run's config.json must work from any working directory (resume, predict, export)
-        String lmPath = ExperimentConfig.isBuiltInLm(lm) ? lm : Path.of(lm).toAbsolutePath().normalize().toString();
-        return new ExperimentConfig(absolute(data.dir()), data.descriptions.stream().map(ExperimentOptions::absolute).toList(), data.skipBadRows, lmPath, uem,
+        return new ExperimentConfig(data.dir().toString(), data.descriptions.stream().map(Path::toString).toList(), data.skipBadRows, lm, uem,
                 steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery, checkpointEvery, freezeLm, seed, kernels, maxNewTokens, textBudget,
-                absolute(cache), preferenceWeight, uemWarmup, trainWindows, decoderHead, outputVocabulary, dropout);
+                cache.toString(), preferenceWeight, uemWarmup, trainWindows, decoderHead, outputVocabulary, dropout);
     }
 }

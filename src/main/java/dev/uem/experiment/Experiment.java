@@ -140,9 +140,8 @@ public final class Experiment implements AutoCloseable {
                 test = windows(arm.history(), UserSplit.Part.TEST);
         ObjectNode cfg = JSON.createObjectNode();
         cfg.set("arm", JSON.valueToTree(arm));
-        cfg.set("descriptions", JSON.valueToTree(config.descriptions().stream().map(d -> Path.of(d).toAbsolutePath().normalize().toString()).toList()));
-        cfg.put("dataset", Path.of(config.dataset()).toAbsolutePath().normalize().toString())
-                .put("cache", Path.of(config.cache()).toAbsolutePath().normalize().toString()).put("skip_bad_rows", config.skipBadRows())
+        cfg.set("descriptions", JSON.valueToTree(config.descriptions()));
+        cfg.put("dataset", config.dataset()).put("cache", config.cache()).put("skip_bad_rows", config.skipBadRows())
                 .put("lm", config.lm()).put("history", arm.history()).put("seed", config.seed())
                 .put("train_examples", train.size()).put("validation_examples", val.size()).put("test_examples", test.size());
         torch.manual_seed(config.seed());

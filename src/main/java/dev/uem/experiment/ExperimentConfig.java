@@ -44,7 +44,11 @@ public record ExperimentConfig(String dataset, List<String> descriptions, boolea
 
     public ExperimentConfig {
         if (outputVocabulary == null) outputVocabulary = OutputVocabulary.FULL; // a config.json from before the option
-        descriptions = descriptions == null ? List.of() : List.copyOf(descriptions);
+        // absolute paths: a run's config.json must work from any working directory (resume, predict, export)
+        dataset = absolute(dataset);
+        descriptions = descriptions == null ? List.of() : descriptions.stream().map(ExperimentConfig::absolute).toList();
+        cache = absolute(cache);
+        if (!isBuiltInLm(lm)) lm = absolute(lm);
         if (kernels == null) kernels = PromptAssembly.Kernels.best();
         if (maxNewTokens <= 0 || maxNewTokens > 512) throw new IllegalArgumentException("max_new_tokens must be in [1, 512], found " + maxNewTokens);
         if (textBudget < 8 || textBudget > 8192) throw new IllegalArgumentException("text_budget must be in [8, 8192] tokens, found " + textBudget);
@@ -53,6 +57,10 @@ public record ExperimentConfig(String dataset, List<String> descriptions, boolea
         if (uemWarmup < 0) throw new IllegalArgumentException("uem_warmup must be >= 0, found " + uemWarmup);
         if (trainWindows < 0 || trainWindows > 1000) throw new IllegalArgumentException("train_windows must be in [0, 1000], found " + trainWindows);
         settings(steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery, checkpointEvery, freezeLm, seed, uemWarmup); // names a bad field
+    }
+
+    private static String absolute(String path) {
+        return java.nio.file.Path.of(path).toAbsolutePath().normalize().toString();
     }
 
     public TrainSettings settings() {
