@@ -175,19 +175,16 @@ public final class Trainer {
                 log.write(json.writeValueAsString(row));
                 log.write('\n');
                 log.flush();
-                if (step % s.checkpointEvery() == 0 || step == s.totalSteps())
+                // Ctrl-C or SIGTERM: this step is complete; keep it (one checkpoint), so the resume loses nothing
+                boolean stopping = StopSignal.requested();
+                if (step % s.checkpointEvery() == 0 || step == s.totalSteps() || stopping)
                     checkpoints.save(new Checkpoints.State(step, data.epoch, data.cursor, best, bestStep, lastLoss), params, opt.adamw());
                 if (pb != null) {
                     pb.stepTo(step);
                     pb.setExtraMessage(String.format(" %s %.3f lr %.1e %.1f ex/s", warmupStage ? "head loss" : "loss", stepLoss, (s.freezeLm() || warmupStage ? s.lrUser() : s.lrLm()) * f, examples / secs));
                 }
                 if (step >= interruptAfter) throw new Interrupted(step);
-                if (StopSignal.requested()) {
-                    // Ctrl-C or SIGTERM: this step is complete; keep it, so the resume loses nothing
-                    if (!(step % s.checkpointEvery() == 0 || step == s.totalSteps()))
-                        checkpoints.save(new Checkpoints.State(step, data.epoch, data.cursor, best, bestStep, lastLoss), params, opt.adamw());
-                    StopSignal.check("training stopped after step " + step + " of " + s.totalSteps() + " (checkpoint saved)");
-                }
+                if (stopping) StopSignal.check("training stopped after step " + step + " of " + s.totalSteps() + " (checkpoint saved)");
             }
         } catch (IOException e) {
             throw new UncheckedIOException(metrics + ": " + e.getMessage(), e);
