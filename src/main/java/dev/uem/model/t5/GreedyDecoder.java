@@ -32,12 +32,11 @@ public final class GreedyDecoder {
         long[][] seq = new long[b][maxNewTokens + 1];
         boolean[] done = new boolean[b];
         List<float[][]> steps = new ArrayList<>();
-        // tokens limited to one use per sequence: their logit columns, and which each row has used
+        // tokens limited to one use per sequence: once a row emits one, its logit column is -inf in that row
+        java.util.Map<Long, Long> onceColumn = new java.util.HashMap<>();  // token id -> logit column
         long[] once = model.onceTokens();
-        java.util.Map<Long, Integer> onceIndex = new java.util.HashMap<>();
-        if (once != null) for (int k = 0; k < once.length; k++) onceIndex.put(once[k], k);
-        boolean[][] used = once == null ? null : new boolean[b][once.length];
-        boolean anyUsed = false;
+        if (once != null) for (long t : once) onceColumn.put(t, model.columnOfToken(t));
+        float[] blocked = null;  // [B, V] additive mask, made when the first limited token is emitted
         int n = 0;
         try (PointerScope outer = new PointerScope(); InferenceMode im = new InferenceMode();
              KvCache cache = new KvCache(cfg, b, maxNewTokens)) {
@@ -50,16 +49,17 @@ public final class GreedyDecoder {
                     Tensor ids = Tensors.longs(next, b, 1);
                     Tensor logits = model.logits(model.decode(ids, memory, attentionMask, cache)).select(1, 0); // [B, V]
                     if (keepStepLogits) steps.add(toRows(logits, b));
-                    if (anyUsed) logits = logits.add(usedMask(used, once, b, logits.size(1)));
+                    long v = logits.size(1);
+                    if (blocked != null) logits = logits.add(Tensors.floats(blocked, b, v));
                     long[] best = Tensors.toLongs(logits.argmax(new LongOptional(1), false));
                     boolean all = true;
                     for (int i = 0; i < b; i++) {
                         next[i] = done[i] ? cfg.padTokenId() : model.tokenOfColumn(best[i]);
                         seq[i][n + 1] = next[i];
-                        Integer k = once == null ? null : onceIndex.get(next[i]);
-                        if (k != null && !done[i]) {
-                            used[i][k] = true;
-                            anyUsed = true;
+                        Long column = onceColumn.get(next[i]);
+                        if (column != null && !done[i]) {
+                            if (blocked == null) blocked = new float[(int) (b * v)];
+                            blocked[(int) (i * v + column)] = Float.NEGATIVE_INFINITY;
                         }
                         done[i] |= next[i] == cfg.eosTokenId();
                         all &= done[i];
@@ -72,15 +72,6 @@ public final class GreedyDecoder {
         long[][] out = new long[b][];
         for (int i = 0; i < b; i++) out[i] = java.util.Arrays.copyOf(seq[i], n + 1);
         return new Result(out, steps);
-    }
-
-    /** {@code [B, V]}: -inf at the columns of limited tokens a row has already emitted, 0 elsewhere. */
-    private Tensor usedMask(boolean[][] used, long[] once, int b, long v) {
-        float[] mask = new float[(int) (b * v)];
-        for (int i = 0; i < b; i++)
-            for (int k = 0; k < once.length; k++)
-                if (used[i][k]) mask[(int) (i * v + model.columnOfToken(once[k]))] = Float.NEGATIVE_INFINITY;
-        return Tensors.floats(mask, b, v);
     }
 
     private static float[][] toRows(Tensor logits, int b) {
