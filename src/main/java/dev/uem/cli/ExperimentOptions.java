@@ -2,6 +2,7 @@ package dev.uem.cli;
 
 import dev.uem.experiment.ExperimentConfig;
 import dev.uem.model.uem.PromptAssembly;
+import dev.uem.torch.Precision;
 import dev.uem.train.TextBatchBuilder;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -78,9 +79,14 @@ final class ExperimentOptions {
                     + "default: each model's own: 0 for the built-in t5-compact and the UEM sizes, 0.1 for t5-mini and most checkpoints).")
     Double dropout;
 
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16",
+            description = "Arithmetic of the forward passes: fp32, or bf16 = libtorch autocast (matrix products in bfloat16, norms, softmax "
+                    + "and losses in float32; weights, gradients and AdamW state stay float32, so checkpoints are the same) (default: ${DEFAULT-VALUE}).")
+    Precision precision;
+
     ExperimentConfig config() {
         return new ExperimentConfig(data.dir().toString(), data.descriptions.stream().map(Path::toString).toList(), data.skipBadRows, lm, uem,
                 steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery, checkpointEvery, freezeLm, seed, kernels, maxNewTokens, textBudget,
-                cache.toString(), preferenceWeight, uemWarmup, trainWindows, decoderHead, outputVocabulary, dropout);
+                cache.toString(), preferenceWeight, uemWarmup, trainWindows, decoderHead, outputVocabulary, dropout, precision);
     }
 }

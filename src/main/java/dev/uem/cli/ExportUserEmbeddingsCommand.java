@@ -69,7 +69,7 @@ final class ExportUserEmbeddingsCommand implements Callable<Integer> {
                     List<List<Dataset.Entry>> hs = new ArrayList<>();
                     for (int u : chunk) hs.add(HistoryFile.latest(d.history(u), r.history));
                     try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-                        Batch b = batches.forHistories(hs);
+                        Batch b = batches.forHistories(hs).to(r.device);
                         Tensor soft = r.model.uem.forward(b.rows(), b.userMask());       // [B, p, e]
                         for (int j = 0; j < chunk.length; j++) {
                             int len = hs.get(j).size();

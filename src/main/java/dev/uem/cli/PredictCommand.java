@@ -54,7 +54,7 @@ final class PredictCommand implements Callable<Integer> {
             }
             String text;
             try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-                GreedyDecoder.Result out = r.model.generate(new BatchBuilder(d, o.items(), o.tokenizer()).forHistories(List.of(history)), maxNewTokens);
+                GreedyDecoder.Result out = r.model.generate(new BatchBuilder(d, o.items(), o.tokenizer()).forHistories(List.of(history)).to(r.device), maxNewTokens);
                 text = o.tokenizer().decode(out.sequences()[0]);
             }
             Verbalizer.Parsed parsed = new Verbalizer(d.genres()).parse(text);

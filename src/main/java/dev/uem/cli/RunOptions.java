@@ -13,6 +13,8 @@ import java.nio.file.Path;
 
 /** Options of the commands that use a finished {@code uem train} run (predict, export-user-embeddings). */
 final class RunOptions {
+    @picocli.CommandLine.Mixin
+    DeviceOption device;
     @Option(names = "--run", required = true, paramLabel = "DIR", description = "A uem train run folder (config.json + best.safetensors).")
     Path run;
     @Option(names = "--data", paramLabel = "DIR", description = "MovieLens folder (default: the one the run trained on, with its description files).")
@@ -30,7 +32,7 @@ final class RunOptions {
     }
 
     Opened open() {
-        TrainedRun r = TrainedRun.open(run);
+        TrainedRun r = TrainedRun.open(run, device.resolve());
         T5Tokenizer tok = null;
         MiniLmEncoder enc = null;
         try {

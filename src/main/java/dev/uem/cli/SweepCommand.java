@@ -10,6 +10,7 @@ import dev.uem.experiment.Sweep;
 import dev.uem.io.AtomicFiles;
 import dev.uem.io.JsonConfig;
 import dev.uem.io.StopSignal;
+import dev.uem.torch.ComputeDevice;
 import dev.uem.torch.TorchRuntime;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,6 +36,8 @@ import java.util.concurrent.Callable;
                 + "f1_vs_history.png (F1 against history length) under --out.%n")
 final class SweepCommand implements Callable<Integer> {
     @Mixin
+    DeviceOption device;
+    @Mixin
     ExperimentOptions options;
     @Spec
     CommandSpec spec;
@@ -55,6 +58,7 @@ final class SweepCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         TorchRuntime.init();
+        ComputeDevice onDevice = device.resolve();  // before any folder is made: a missing CUDA device writes nothing
         ObjectMapper json = new ObjectMapper();
         ExperimentConfig cfg;
         List<Arm> arms = new ArrayList<>();
@@ -84,7 +88,7 @@ final class SweepCommand implements Callable<Integer> {
         System.out.println("sweep folder " + dir);
         List<ObjectNode> lines;
         try {
-            lines = Sweep.run(seed -> Experiment.open(base.withSeed(seed)), cfg.seed(), seeds, arms, dir, true, System.out);
+            lines = Sweep.run(seed -> Experiment.open(base.withSeed(seed)).on(onDevice), cfg.seed(), seeds, arms, dir, true, System.out);
         } catch (StopSignal.StopRequested e) {
             throw new StopSignal.StopRequested(e.getMessage() + "; continue with: uem sweep --resume " + dir, e.exitCode);
         }

@@ -8,6 +8,7 @@ import dev.uem.experiment.ExperimentConfig;
 import dev.uem.experiment.Results;
 import dev.uem.io.JsonConfig;
 import dev.uem.io.StopSignal;
+import dev.uem.torch.ComputeDevice;
 import dev.uem.torch.TorchRuntime;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,6 +35,8 @@ import java.util.concurrent.Callable;
                 + "predictions.jsonl, per_label.csv, results.json. An interrupted run continues exactly with --resume DIR.%n")
 final class TrainCommand implements Callable<Integer> {
     @Mixin
+    DeviceOption device;
+    @Mixin
     ExperimentOptions options;
     @Spec
     CommandSpec spec;
@@ -50,6 +53,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         TorchRuntime.init();
+        ComputeDevice onDevice = device.resolve();  // before any folder is made: a missing CUDA device writes nothing
         ExperimentConfig cfg;
         Arm arm;
         Path dir;
@@ -71,7 +75,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         long t0 = System.nanoTime();
         System.out.println("run folder " + dir);
-        try (Experiment ex = Experiment.open(cfg)) {
+        try (Experiment ex = Experiment.open(cfg).on(onDevice)) {
             List<ObjectNode> arms;
             try {
                 arms = new ArrayList<>(ex.run(arm, dir, resume != null, true));

@@ -32,6 +32,8 @@ import dev.uem.train.TargetVocabulary;
 import dev.uem.train.TextBatchBuilder;
 import dev.uem.train.TrainSettings;
 import dev.uem.train.Trainer;
+import dev.uem.torch.ComputeDevice;
+import dev.uem.torch.Precision;
 import org.bytedeco.pytorch.global.torch;
 
 import java.io.IOException;
@@ -58,6 +60,7 @@ public final class Experiment implements AutoCloseable {
     private final Supplier<SentenceEncoder> encoders;
     private SentenceEncoder encoder;
     private ItemEmbeddings items;
+    private ComputeDevice device = ComputeDevice.CPU;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private Experiment(ExperimentConfig config, Dataset dataset, T5Tokenizer tokenizer, Supplier<SentenceEncoder> encoders) {
@@ -78,6 +81,15 @@ public final class Experiment implements AutoCloseable {
     static Experiment open(ExperimentConfig c, Supplier<SentenceEncoder> encoders) {
         Dataset d = DatasetReader.read(Path.of(c.dataset()), new ReadOptions(c.skipBadRows(), c.descriptions().stream().map(Path::of).toList()));
         return new Experiment(c, d, T5Tokenizer.forCheckpoint(c.builtInLm() ? null : Path.of(c.lm())), encoders);
+    }
+
+    /**
+     * Where the arms' models train and evaluate (the CPU unless set): parameters and AdamW state live there, each batch
+     * moves there once per step. Item embeddings are computed and cached on the CPU either way.
+     */
+    public Experiment on(ComputeDevice d) {
+        this.device = d;
+        return this;
     }
 
     /** The examples of one part of the split with history length p (docs/TASK.md §5). */
@@ -176,9 +188,15 @@ public final class Experiment implements AutoCloseable {
         cfg.set("experiment", JSON.valueToTree(config));
         AtomicFiles.writeString(dir.resolve("config.json"), JSON.writeValueAsString(cfg));
         try (model) {
-            Trainer.Outcome o = new Trainer(model, batches, settings, dir).resume(resume).train(train, val, progress);
+            model.module().to(device.torch(), false);   // before the optimiser exists: AdamW's state is made next to its parameters
+            batches = batches.on(device);
+            Trainer.Outcome o = new Trainer(model, batches, settings, dir).precision(config.precision(), device).resume(resume)
+                    .train(train, val, progress);
             long tEval = System.nanoTime();
-            List<Evaluator.Prediction> preds = Evaluator.predict(model, batches, tokenizer, verbalizer, dataset, test, 32, config.maxNewTokens());
+            List<Evaluator.Prediction> preds, valPreds;
+            try (Precision.Scope autocast = config.precision().autocast(device)) {  // the weights stay fixed from here: one region
+                preds = Evaluator.predict(model, batches, tokenizer, verbalizer, dataset, test, 32, config.maxNewTokens());
+            }
             double evalSecs = (System.nanoTime() - tEval) / 1e9;
             MultiLabelMetrics.Report report = Evaluator.score(preds);
             Results.writePredictions(dir.resolve("predictions.jsonl"), preds);
@@ -186,7 +204,9 @@ public final class Experiment implements AutoCloseable {
             ObjectNode line = armJson(arm, report);
             line.put("distinct_outputs", preds.stream().map(Evaluator.Prediction::text).distinct().count());
             // the same on the validation users: what settings are chosen on (the test numbers above are only reported)
-            List<Evaluator.Prediction> valPreds = Evaluator.predict(model, batches, tokenizer, verbalizer, dataset, val, 32, config.maxNewTokens());
+            try (Precision.Scope autocast = config.precision().autocast(device)) {
+                valPreds = Evaluator.predict(model, batches, tokenizer, verbalizer, dataset, val, 32, config.maxNewTokens());
+            }
             line.put("validation_f1", Evaluator.score(valPreds).weighted().f1())
                     .put("validation_distinct_outputs", valPreds.stream().map(Evaluator.Prediction::text).distinct().count());
             line.putObject("training").put("steps", o.steps()).put("last_loss", o.lastLoss()).put("best_validation_loss", o.bestValidationLoss())
@@ -195,7 +215,10 @@ public final class Experiment implements AutoCloseable {
                     .put("seconds", (System.nanoTime() - t0) / 1e9);
             List<ObjectNode> lines = new ArrayList<>(List.of(line));
             if (model.hasPreferenceHead()) {
-                ObjectNode head = headReadout(arm, model, batches, val, test);
+                ObjectNode head;
+                try (Precision.Scope autocast = config.precision().autocast(device)) {
+                    head = headReadout(arm, model, batches, val, test);
+                }
                 AtomicFiles.writeString(dir.resolve("head.json"), JSON.writeValueAsString(head));
                 lines.add(head);
             }

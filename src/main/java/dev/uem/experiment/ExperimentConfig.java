@@ -1,6 +1,7 @@
 package dev.uem.experiment;
 
 import dev.uem.model.uem.PromptAssembly;
+import dev.uem.torch.Precision;
 import dev.uem.train.TrainSettings;
 
 import java.util.List;
@@ -23,12 +24,14 @@ import java.util.List;
  * @param decoderHead     also a preference head on the LM decoder's first state (only with {@code preferenceWeight > 0}: it shares that weight)
  * @param outputVocabulary which tokens the LM head scores: the task's sentences' ({@code TASK}) or all ({@code FULL})
  * @param dropout         dropout rate for the LM and the UEM alike; null keeps each model's own
+ * @param precision       arithmetic of the forward passes: float32, or bfloat16 autocast with float32 master weights
  */
 public record ExperimentConfig(String dataset, List<String> descriptions, boolean skipBadRows, String lm, String uem,
                                int steps, int batchSize, int accumulation, double lrUser, double lrLm, int warmup,
                                int evalEvery, int checkpointEvery, boolean freezeLm, long seed, PromptAssembly.Kernels kernels,
                                int maxNewTokens, int textBudget, String cache, double preferenceWeight, int uemWarmup,
-                               int trainWindows, boolean decoderHead, OutputVocabulary outputVocabulary, Double dropout) {
+                               int trainWindows, boolean decoderHead, OutputVocabulary outputVocabulary, Double dropout,
+                               Precision precision) {
     public static final double WEIGHT_DECAY = 0.01, CLIP_NORM = 1.0;
 
     /** Which tokens the LM's head scores in training and generation. */
@@ -44,6 +47,7 @@ public record ExperimentConfig(String dataset, List<String> descriptions, boolea
 
     public ExperimentConfig {
         if (outputVocabulary == null) outputVocabulary = OutputVocabulary.FULL; // a config.json from before the option
+        if (precision == null) precision = Precision.FP32;                      // likewise
         // absolute paths: a run's config.json must work from any working directory (resume, predict, export)
         dataset = absolute(dataset);
         descriptions = descriptions == null ? List.of() : descriptions.stream().map(ExperimentConfig::absolute).toList();
@@ -88,7 +92,7 @@ public record ExperimentConfig(String dataset, List<String> descriptions, boolea
     public ExperimentConfig withSeed(long s) {
         return new ExperimentConfig(dataset, descriptions, skipBadRows, lm, uem, steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery,
                 checkpointEvery, freezeLm, s, kernels, maxNewTokens, textBudget, cache, preferenceWeight, uemWarmup, trainWindows, decoderHead,
-                outputVocabulary, dropout);
+                outputVocabulary, dropout, precision);
     }
 
     public boolean builtInLm() {

@@ -1,5 +1,6 @@
 package dev.uem.model;
 
+import dev.uem.torch.ComputeDevice;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -18,5 +19,11 @@ public record Batch(Tensor rows, Tensor userMask, Tensor textIds, Tensor textMas
     /** A batch without preference targets. */
     public Batch(Tensor rows, Tensor userMask, Tensor textIds, Tensor textMask, Tensor labels) {
         this(rows, userMask, textIds, textMask, labels, null, null, null);
+    }
+
+    /** The same batch on {@code device}: one copy per tensor, made where a step begins (a no-op on the device it is on). */
+    public Batch to(ComputeDevice device) {
+        return new Batch(device.move(rows), device.move(userMask), device.move(textIds), device.move(textMask), device.move(labels),
+                device.move(preferences), device.move(windowPreferences), device.move(windowStats));
     }
 }

@@ -1,6 +1,7 @@
 package dev.uem.model;
 
 import dev.uem.data.Examples;
+import dev.uem.torch.ComputeDevice;
 
 import java.util.List;
 
@@ -8,4 +9,14 @@ import java.util.List;
 public interface BatchSource {
     /** The windows with their users' target sentences; tensors are created in the caller's PointerScope. */
     Batch build(List<Examples.Window> windows);
+
+    /**
+     * This source with every batch moved to {@code device} as it is built (once per step; the trainer and the
+     * evaluator stay device-blind). The CPU needs no move: the source itself.
+     */
+    default BatchSource on(ComputeDevice device) {
+        if (!device.isCuda()) return this;
+        BatchSource host = this;
+        return windows -> host.build(windows).to(device);
+    }
 }

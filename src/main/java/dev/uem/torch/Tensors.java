@@ -40,17 +40,25 @@ public final class Tensors {
         return Tensor.create(flat, r, c);
     }
 
-    /** Row-major copy of a tensor's values as float32 (any dtype, any layout). */
+    /**
+     * {@code t} on the device of {@code like} (the same tensor when it is there already): how model code makes a tensor
+     * from Java values next to its inputs, as HF's T5 does with {@code device=x.device}.
+     */
+    public static Tensor onDeviceOf(Tensor like, Tensor t) {
+        return t.to(like.device(), t.scalar_type());
+    }
+
+    /** Row-major copy of a tensor's values as float32 (any dtype, any layout, any device). */
     public static float[] toFloats(Tensor t) {
-        Tensor f = t.detach().to(torch.ScalarType.Float).contiguous();
+        Tensor f = t.detach().cpu().to(torch.ScalarType.Float).contiguous();
         float[] out = new float[(int) f.numel()];
         if (out.length > 0) f.data_ptr_float().get(out);
         return out;
     }
 
-    /** Row-major copy of an integer tensor's values as int64. */
+    /** Row-major copy of an integer tensor's values as int64 (any device). */
     public static long[] toLongs(Tensor t) {
-        Tensor l = t.detach().to(torch.ScalarType.Long).contiguous();
+        Tensor l = t.detach().cpu().to(torch.ScalarType.Long).contiguous();
         long[] out = new long[(int) l.numel()];
         if (out.length > 0) l.data_ptr_long().get(out);
         return out;

@@ -177,7 +177,9 @@ final class Checkpoints {
         try (PointerScope scope = new PointerScope()) {
             SafetensorsFile.copyInto(d.resolve("model.safetensors"), parameters);
             InputArchive archive = new InputArchive();
-            archive.load_from(d.resolve("optimizer.pt").toString());
+            // AdamW's moments go where the parameters are now, whichever device wrote them (a CUDA run resumes on a CPU)
+            Tensor first = parameters.values().iterator().next();
+            archive.load_from(d.resolve("optimizer.pt").toString(), new org.bytedeco.pytorch.DeviceOptional(first.device()));
             optimizer.load(archive);
         }
     }

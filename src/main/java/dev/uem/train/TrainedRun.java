@@ -9,6 +9,7 @@ import dev.uem.model.uem.UemConfig;
 import dev.uem.model.uem.UemLanguageModel;
 import dev.uem.model.uem.UemModelSpec;
 import dev.uem.text.T5Tokenizer;
+import dev.uem.torch.ComputeDevice;
 import dev.uem.torch.Modules;
 import org.bytedeco.javacpp.PointerScope;
 
@@ -37,8 +38,12 @@ public final class TrainedRun implements AutoCloseable {
     public final ReadOptions readOptions;
     /** The seed of the run's user split. */
     public final long seed;
+    /** Where the model was opened (its batches must be moved there). */
+    public final ComputeDevice device;
 
-    private TrainedRun(Path dir, UemLanguageModel model, int history, Path dataset, String lm, String encoder, Path cache, ReadOptions readOptions, long seed) {
+    private TrainedRun(Path dir, UemLanguageModel model, int history, Path dataset, String lm, String encoder, Path cache, ReadOptions readOptions,
+                       long seed, ComputeDevice device) {
+        this.device = device;
         this.dir = dir;
         this.model = model;
         this.history = history;
@@ -50,7 +55,13 @@ public final class TrainedRun implements AutoCloseable {
         this.seed = seed;
     }
 
+    /** The run on the CPU. */
     public static TrainedRun open(Path dir) {
+        return open(dir, ComputeDevice.CPU);
+    }
+
+    /** The run with its model on {@code device} ({@code best.safetensors} is device-independent). */
+    public static TrainedRun open(Path dir, ComputeDevice device) {
         Path configFile = dir.resolve("config.json"), params = dir.resolve("best.safetensors");
         if (!Files.isRegularFile(configFile)) throw new IllegalArgumentException(configFile + ": not found (is " + dir + " a uem train run folder?)");
         if (!Files.isRegularFile(params)) throw new IllegalArgumentException(params + ": not found (the run never reached a validation step)");
@@ -72,8 +83,9 @@ public final class TrainedRun implements AutoCloseable {
             throw e;
         }
         model.eval();
+        model.to(device.torch(), false);
         return new TrainedRun(dir, model, history, dataset, c.text("lm"), c.path("encoder").asText("all-MiniLM-L6-v2"), cache, read,
-                c.path("seed").asLong(0));
+                c.path("seed").asLong(0), device);
     }
 
     /** A run folder written before config.json had the {@code model} key: the same facts under separate keys. */

@@ -9,7 +9,9 @@ import dev.uem.model.BatchSource;
 import dev.uem.model.PreferenceModel;
 import dev.uem.model.io.SafetensorsFile;
 import dev.uem.model.io.SafetensorsWriter;
+import dev.uem.torch.ComputeDevice;
 import dev.uem.torch.Modules;
+import dev.uem.torch.Precision;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -80,6 +82,8 @@ public final class Trainer {
     private final Path outDir;
     private final Checkpoints checkpoints;
     private boolean resume;
+    private Precision precision = Precision.FP32;
+    private ComputeDevice device = ComputeDevice.CPU;
     private int interruptAfter = Integer.MAX_VALUE;
 
     public Trainer(PreferenceModel model, BatchSource batches, TrainSettings settings, Path outDir) {
@@ -88,6 +92,17 @@ public final class Trainer {
         this.s = settings;
         this.outDir = outDir;
         this.checkpoints = new Checkpoints(outDir);
+    }
+
+    /**
+     * The forward passes' arithmetic on the model's device: with {@link Precision#BF16} each step's forward pass runs in
+     * its own autocast region (autocast caches bfloat16 copies of the weights, stale after the optimiser step), the
+     * backward pass and AdamW outside it.
+     */
+    public Trainer precision(Precision p, ComputeDevice d) {
+        this.precision = p;
+        this.device = d;
+        return this;
     }
 
     /** Continue from the newest checkpoint in the run folder, if there is one (else start afresh). */
@@ -142,7 +157,10 @@ public final class Trainer {
                     for (int micro = 0; micro < s.accumulation(); micro++) {
                         List<Examples.Window> w = data.next(s.batchSize());
                         Batch batch = batches.build(w);
-                        Tensor loss = warmupStage ? model.warmupLoss(batch) : model.loss(batch);
+                        Tensor loss;
+                        try (Precision.Scope autocast = precision.autocast(device)) {
+                            loss = warmupStage ? model.warmupLoss(batch) : model.loss(batch);
+                        }
                         double v = loss.item_double();
                         if (!Double.isFinite(v)) throw diverged("loss is " + v, step, bestStep);
                         model.backward(loss.div(new Scalar((double) s.accumulation())));
@@ -308,7 +326,8 @@ public final class Trainer {
         int n = 0;
         for (int i = 0; i < validation.size(); i += s.batchSize()) {
             List<Examples.Window> w = validation.subList(i, Math.min(validation.size(), i + s.batchSize()));
-            try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard();
+                 Precision.Scope autocast = precision.autocast(device)) {
                 sum += model.loss(batches.build(w)).item_double() * w.size();
                 n += w.size();
             }

@@ -9,6 +9,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,6 +33,22 @@ class TrainAndSweepOptionsTest {
         assertTrue(e.contains("--steps") && e.contains("config.json"), e);
         e = fails("sweep", "--resume", tmp.resolve("nothing").toString());
         assertTrue(e.contains("not found"), e);
+    }
+
+    @Test
+    void cudaOnAHostWithoutOneFailsBeforeWritingAnything() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(org.bytedeco.pytorch.global.torch.cuda_is_available(), "this host has CUDA");
+        for (String command : new String[] {"train", "sweep"}) {
+            Path out = tmp.resolve("cuda-" + command);
+            String e = fails(command, "--device", "cuda", "--out", out.toString());
+            assertEquals(1, e.strip().lines().count(), "one line: " + e);
+            assertTrue(e.startsWith("uem " + command + ": --device cuda: libtorch sees no CUDA device here"), e);
+            assertTrue(Files.notExists(out), "nothing written");
+        }
+        String e = fails("predict", "--device", "cuda:1", "--run", tmp.resolve("none").toString(), "--user", "1");
+        assertTrue(e.contains("--device cuda") && e.contains("no CUDA device"), e);
+        e = fails("train", "--device", "tpu");
+        assertTrue(e.contains("expected cpu, cuda, cuda:N or auto") && e.contains("'tpu'"), e);
     }
 
     @Test

@@ -33,7 +33,7 @@ public final class SafetensorsWriter {
         header.putObject("__metadata__").put("format", "pt");
         long offset = 0;
         for (Map.Entry<String, Tensor> e : sorted.entrySet()) {
-            Tensor t = e.getValue().detach();
+            Tensor t = e.getValue().detach().cpu();   // files are device-independent: written from host memory
             boolean isLong = t.scalar_type().value == torch.ScalarType.Long.value; // JavaCPP returns fresh enum objects: compare values
             Tensor c = (isLong ? t : t.to(torch.ScalarType.Float)).contiguous();
             long bytes = c.numel() * (isLong ? 8 : 4);

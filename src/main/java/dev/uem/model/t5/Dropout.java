@@ -25,7 +25,7 @@ final class Dropout {
         long draws = (n + 2) / 3;
         int dropped = (int) Math.round(p * 65536);
         // lanes 0..2 of each int64 are uniform 16-bit values; lane 3 holds the always-zero sign bit, so skip it
-        Tensor lanes = torch.empty(new long[] {draws}, Tensors.LONG, new org.bytedeco.pytorch.MemoryFormatOptional())
+        Tensor lanes = torch.empty(new long[] {draws}, Tensors.LONG.device(new org.bytedeco.pytorch.DeviceOptional(x.device())), new org.bytedeco.pytorch.MemoryFormatOptional())
                 .random_().view(torch.ScalarType.Short).view(draws, 4).narrow(1, 0, 3);
         Tensor keep = lanes.ge(new Scalar(Short.MIN_VALUE + dropped)).reshape(-1).narrow(0, 0, n).view(x.shape());
         Tensor scaled = keep.to(x.scalar_type()).mul_(new Scalar(65536.0 / (65536 - dropped)));

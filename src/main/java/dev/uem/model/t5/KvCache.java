@@ -19,9 +19,9 @@ public final class KvCache implements AutoCloseable {
         final Tensor selfKey, selfValue; // [B, H, maxLen, dKv]
         Tensor crossKey, crossValue;     // [B, H, S, dKv] once computed
 
-        Layer(long batch, long heads, long maxLen, long dKv) {
-            selfKey = torch.zeros(batch, heads, maxLen, dKv);
-            selfValue = torch.zeros(batch, heads, maxLen, dKv);
+        Layer(Tensor like, long batch, long heads, long maxLen, long dKv) {
+            selfKey = like.new_zeros(batch, heads, maxLen, dKv);
+            selfValue = like.new_zeros(batch, heads, maxLen, dKv);
         }
     }
 
@@ -29,9 +29,10 @@ public final class KvCache implements AutoCloseable {
     private final int maxLength;
     private int length;
 
-    KvCache(T5Config cfg, long batch, int maxLength) {
+    /** Buffers of {@code like}'s dtype on its device (the encoder output the decoder reads). */
+    KvCache(T5Config cfg, long batch, int maxLength, Tensor like) {
         this.maxLength = maxLength;
-        for (int i = 0; i < cfg.numDecoderLayers(); i++) layers.add(new Layer(batch, cfg.numHeads(), maxLength, cfg.dKv()));
+        for (int i = 0; i < cfg.numDecoderLayers(); i++) layers.add(new Layer(like, batch, cfg.numHeads(), maxLength, cfg.dKv()));
     }
 
     Layer layer(int i) {

@@ -46,7 +46,7 @@ final class T5Attention extends Module {
     Tensor positionBias(int qStart, int qLen, int kLen) {
         long[] buckets = RelativePositionBuckets.table(qStart, qLen, kLen, !isDecoder,
                 cfg.relativeAttentionNumBuckets(), cfg.relativeAttentionMaxDistance());
-        Tensor ids = Tensor.create(buckets, qLen, kLen);
+        Tensor ids = dev.uem.torch.Tensors.onDeviceOf(relativeAttentionBias.weight(), Tensor.create(buckets, qLen, kLen));
         return relativeAttentionBias.forward(ids).permute(2, 0, 1).unsqueeze(0); // [q,k,H] -> [1,H,q,k]
     }
 

@@ -135,7 +135,7 @@ public final class T5Model extends Module {
         Tensor w = lmHead != null ? lmHead.weight() : shared.weight();
         if (outputTokens == null) return lmHead != null ? lmHead.forward(decoderHidden) : h.matmul(w.t());
         // the ids tensor is made per call in the caller's PointerScope: 40 longs, nothing native kept by the model
-        return h.matmul(w.index_select(0, dev.uem.torch.Tensors.longs(outputTokens, outputTokens.length)).t());
+        return h.matmul(w.index_select(0, dev.uem.torch.Tensors.onDeviceOf(w, dev.uem.torch.Tensors.longs(outputTokens, outputTokens.length))).t());
     }
 
     /**
@@ -149,7 +149,7 @@ public final class T5Model extends Module {
             int c = ids[i] == -100 ? -1 : java.util.Arrays.binarySearch(outputTokens, ids[i]);
             ids[i] = c < 0 ? -100 : c;
         }
-        return dev.uem.torch.Tensors.longs(ids, labels.sizes().vec().get());
+        return dev.uem.torch.Tensors.onDeviceOf(labels, dev.uem.torch.Tensors.longs(ids, labels.sizes().vec().get()));
     }
 
     /**
@@ -163,15 +163,15 @@ public final class T5Model extends Module {
         return new Output(enc, dec, logits, loss(logits, labelColumns(labels)));
     }
 
-    /** Mean cross-entropy of {@code logits [B, T, V]} against {@code labels [B, T]}, ignoring -100. */
+    /** Mean cross-entropy of {@code logits [B, T, V]} against {@code labels [B, T]}, ignoring -100; in float32 under bf16 autocast too. */
     public static Tensor loss(Tensor logits, Tensor labels) {
-        return torch.cross_entropy(logits.reshape(-1, logits.size(-1)), labels.reshape(-1));
+        return torch.cross_entropy(logits.reshape(-1, logits.size(-1)).to(torch.ScalarType.Float), labels.reshape(-1));
     }
 
     /** {@code [start, labels[:, :-1]]} with -100 replaced by the pad id. */
     public Tensor shiftRight(Tensor labels) {
         long b = labels.size(0);
-        Tensor start = torch.full(new long[] {b, 1}, new Scalar((long) config.decoderStartTokenId()), dev.uem.torch.Tensors.LONG);
+        Tensor start = dev.uem.torch.Tensors.onDeviceOf(labels, torch.full(new long[] {b, 1}, new Scalar((long) config.decoderStartTokenId()), dev.uem.torch.Tensors.LONG));
         Tensor shifted = torch.cat(new org.bytedeco.pytorch.TensorVector(start, labels.narrow(1, 0, labels.size(1) - 1)), 1);
         return shifted.masked_fill(shifted.eq(new Scalar(-100L)), new Scalar((long) config.padTokenId()));
     }

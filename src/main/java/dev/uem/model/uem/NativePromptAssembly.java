@@ -35,6 +35,9 @@ final class NativePromptAssembly extends PromptAssembly {
     }
 
     @Override public Assembled assemble(Inputs in) {
+        // under bf16 autocast the UEM's rows may come out in another dtype than the (float32) weights: the kernels take one
+        if (in.hidden().scalar_type().value != in.weight().scalar_type().value)
+            in = new Inputs(in.prompts(), in.hidden().to(in.weight().scalar_type()), in.userMask(), in.weight(), in.bias(), in.table(), in.ids(), in.idsMask());
         Tensor userMask = in.userMask().to(torch.ScalarType.Long), idsMask = in.idsMask().to(torch.ScalarType.Long);
         NativeKernels.Output o = NativeKernels.forward(in.prompts(), in.hidden(), userMask, in.weight(), in.bias(), in.table(),
                 in.ids(), idsMask);

@@ -54,6 +54,7 @@ public final class PreferenceHead extends Module {
      * @param stats {@code [B, 3G]} from {@link dev.uem.data.LabelSpace#windowStats}, {@code G = labels / 2}
      */
     public static Tensor loss(Tensor output, Tensor userTargets, Tensor windowTargets, Tensor stats) {
+        output = output.to(torch.ScalarType.Float);  // the losses in float32, also under bf16 autocast (a no-op otherwise)
         long g = output.size(2) / 2;
         Tensor predicted = output.select(1, STATS);
         Tensor share = predicted.narrow(1, 0, g).sub(stats.narrow(1, 0, g)).pow(new Scalar(2)).mean();

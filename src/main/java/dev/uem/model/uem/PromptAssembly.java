@@ -63,7 +63,7 @@ public abstract class PromptAssembly {
         Tensor user = torch.linear(in.hidden(), in.weight(), new TensorOptional(in.bias())).mul(keep);
         Tensor tokens = torch.embedding(in.table(), in.ids());
         Tensor embeds = torch.cat(new TensorVector(in.prompts().unsqueeze(0).expand(b, k, in.prompts().size(1)), user, tokens), 1);
-        Tensor mask = torch.cat(new TensorVector(torch.ones(new long[] {b, k}, Tensors.LONG),
+        Tensor mask = torch.cat(new TensorVector(in.userMask().new_ones(b, k).to(torch.ScalarType.Long),
                 in.userMask().to(torch.ScalarType.Long), in.idsMask().to(torch.ScalarType.Long)), 1);
         return new Assembled(embeds, mask);
     }

@@ -75,7 +75,7 @@ public final class UserEmbeddingModule extends Module {
         // The label rule averages ratings per genre: a product of what the first part says (genres) and what the
         // second says (stars) is one layer here instead of something the MLPs must approximate (bench/RESULTS.md, "Quality").
         Tensor interaction = interactionItem.forward(x.narrow(2, 0, s)).mul(interactionRating.forward(x.narrow(2, s, s)));
-        Tensor h = input.forward(x).add(interaction).add(positions.forward(torch.arange(new Scalar(p), dev.uem.torch.Tensors.LONG)));
+        Tensor h = input.forward(x).add(interaction).add(positions.forward(dev.uem.torch.Tensors.onDeviceOf(rows, torch.arange(new Scalar(p), dev.uem.torch.Tensors.LONG))));
         Tensor keep = mask.to(torch.ScalarType.Float).unsqueeze(-1);                     // [B, p, 1]
         // additive key mask [B, 1, 1, p]: padding keys get -inf-like scores; real queries always see >= 0 real keys
         Tensor keyBias = keep.squeeze(-1).neg().add(new Scalar(1.0)).mul(new Scalar(-1e9)).unsqueeze(1).unsqueeze(1);
@@ -127,7 +127,8 @@ public final class UserEmbeddingModule extends Module {
             Tensor qkvOut = qkv.forward(norm1.forward(x)).view(b, p, 3, heads, hd).permute(2, 0, 3, 1, 4); // [3, B, H, p, hd]
             Tensor q = qkvOut.select(0, 0), k = qkvOut.select(0, 1), v = qkvOut.select(0, 2);
             Tensor scores = q.matmul(k.transpose(-2, -1)).mul(new Scalar(1.0 / Math.sqrt(hd))).add(keyBias);
-            Tensor attn = drop(torch.softmax(scores, -1));
+            // softmax in float32 whatever the scores' dtype (bf16 autocast), as the T5's attention does
+            Tensor attn = drop(torch.softmax(scores, -1, new org.bytedeco.pytorch.ScalarTypeOptional(torch.ScalarType.Float)).type_as(scores));
             Tensor ctx = attn.matmul(v).transpose(1, 2).reshape(b, p, d);
             x = x.add(drop(out.forward(ctx)));
             return x.add(drop(fc2.forward(drop(torch.gelu(fc1.forward(norm2.forward(x)))))));
