@@ -38,15 +38,15 @@ final class ExperimentOptions {
     int checkpointEvery;
     @Option(names = "--freeze-lm", description = "Train only the UEM and the soft prompts (PEFT style) instead of fine-tuning jointly.")
     boolean freezeLm;
-    @Option(names = "--cache", defaultValue = "cache", paramLabel = "DIR", description = "Item-embedding cache folder (default: ${DEFAULT-VALUE}).")
-    Path cache;
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of split, windows, initialisation, data order and dropout (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    CacheOption cache;
+    @Mixin
+    SeedOption seed;
     @Option(names = "--kernels", paramLabel = "native|torch",
             description = "Prompt assembly: fused native kernels or libtorch ops (same results; default: native when its library loads).")
     PromptAssembly.Kernels kernels;
-    @Option(names = "--max-new-tokens", defaultValue = "32", description = "Generation length limit (default: ${DEFAULT-VALUE}).")
-    int maxNewTokens;
+    @Mixin
+    GenerationOption generation;
     @Option(names = "--text-budget", defaultValue = "" + TextBatchBuilder.DEFAULT_BUDGET, description = "Token budget of the text-history arm (default: ${DEFAULT-VALUE}).")
     int textBudget;
 
@@ -86,7 +86,7 @@ final class ExperimentOptions {
 
     ExperimentConfig config() {
         return new ExperimentConfig(data.dir().toString(), data.descriptions.stream().map(Path::toString).toList(), data.skipBadRows, lm, uem,
-                steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery, checkpointEvery, freezeLm, seed, kernels, maxNewTokens, textBudget,
-                cache.toString(), preferenceWeight, uemWarmup, trainWindows, decoderHead, outputVocabulary, dropout, precision);
+                steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery, checkpointEvery, freezeLm, seed.seed, kernels, generation.maxNewTokens, textBudget,
+                cache.cache.toString(), preferenceWeight, uemWarmup, trainWindows, decoderHead, outputVocabulary, dropout, precision);
     }
 }

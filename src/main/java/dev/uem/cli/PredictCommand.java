@@ -36,12 +36,12 @@ final class PredictCommand implements Callable<Integer> {
         @Option(names = "--history", required = true, paramLabel = "FILE", description = "A new user's ratings as CSV.") Path history;
     }
 
-    @Option(names = "--max-new-tokens", defaultValue = "32", description = "Generation length limit (default: ${DEFAULT-VALUE}).")
-    int maxNewTokens;
+    @Mixin
+    GenerationOption generation;
 
     @Override
     public Integer call() {
-        if (maxNewTokens < 1 || maxNewTokens > 512) throw new IllegalArgumentException("--max-new-tokens: expected 1 to 512, found " + maxNewTokens);
+        int maxNewTokens = generation.checked();
         TorchRuntime.init();
         try (RunOptions.Opened o = runOptions.open()) {
             TrainedRun r = o.run();

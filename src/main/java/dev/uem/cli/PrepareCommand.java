@@ -35,8 +35,8 @@ final class PrepareCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/prepare/summary.json", paramLabel = "FILE", description = "Summary JSON (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--cache", defaultValue = "cache", paramLabel = "DIR", description = "Embedding cache folder (default: ${DEFAULT-VALUE}).")
-    Path cache;
+    @picocli.CommandLine.Mixin
+    CacheOption cache;
 
     @Option(names = "--encoder", defaultValue = "minilm", paramLabel = "minilm|DIR",
             description = "Sentence encoder: minilm (all-MiniLM-L6-v2, bundled) or a Sentence-T5 checkpoint folder (default: ${DEFAULT-VALUE}).")
@@ -45,8 +45,8 @@ final class PrepareCommand implements Callable<Integer> {
     @Option(names = "--history", defaultValue = "50", description = "History length p of the examples counted (default: ${DEFAULT-VALUE}).")
     int history;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Split and window seed (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @picocli.CommandLine.Mixin
+    SeedOption seed;
 
     @Option(names = "--no-embeddings", description = "Summarise only; do not build the embedding cache.")
     boolean noEmbeddings;
@@ -56,12 +56,12 @@ final class PrepareCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Dataset d = data.read();
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        ObjectNode s = summary(json, d, history, seed);
+        ObjectNode s = summary(json, d, history, seed.seed);
         s.put("read_seconds", (System.nanoTime() - t0) / 1e9);
         if (!noEmbeddings) {
             long t1 = System.nanoTime();
             try (SentenceEncoder enc = encoder.equals("minilm") ? new MiniLmEncoder() : new SentenceT5Encoder(Path.of(encoder))) {
-                ItemEmbeddings items = ItemEmbeddings.open(d, enc, cache, true);
+                ItemEmbeddings items = ItemEmbeddings.open(d, enc, cache.cache, true);
                 double secs = (System.nanoTime() - t1) / 1e9;
                 ObjectNode e = s.putObject("embeddings");
                 e.put("encoder", enc.id()).put("dimension", enc.dimension()).put("row_width", items.rowWidth())

@@ -50,10 +50,8 @@ final class SweepCommand implements Callable<Integer> {
             description = "Replicates: every arm runs with seeds --seed … --seed+N-1 (split, windows, initialisation, data order), "
                     + "results are mean ± std over them, the plot shows the spread (default: ${DEFAULT-VALUE}).")
     int seeds;
-    @Option(names = "--out", paramLabel = "DIR", description = "Sweep folder (default: runs/sweep-<timestamp>).")
-    Path out;
-    @Option(names = "--resume", paramLabel = "DIR", description = "Finish the sweep in DIR with the options it was started with.")
-    Path resume;
+    @Mixin
+    RunFolderOptions folder;
 
     @Override
     public Integer call() throws IOException {
@@ -63,18 +61,18 @@ final class SweepCommand implements Callable<Integer> {
         ExperimentConfig cfg;
         List<Arm> arms = new ArrayList<>();
         Path dir;
-        if (resume != null) {
-            JsonConfig saved = ResumeFolder.open(resume, spec.commandLine().getParseResult());
+        if (folder.resuming()) {
+            JsonConfig saved = ResumeFolder.open(folder.resume, spec.commandLine().getParseResult());
             cfg = ResumeFolder.experiment(saved);
             arms.addAll(List.of(saved.get("arms", Arm[].class)));
             seeds = saved.path("seeds").asInt(1);
-            dir = resume;
+            dir = folder.resume;
         } else {
             cfg = options.config();
             if (seeds < 1 || seeds > 100) throw new IllegalArgumentException("--seeds: expected 1 to 100, found " + seeds);
             for (int p : textHistories) if (p > 0) arms.add(Arm.text(p));
             for (int p : histories) arms.add(Arm.uem(p));
-            dir = out != null ? out : Path.of("runs", "sweep-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+            dir = folder.outOr("sweep-");
             if (Files.isRegularFile(dir.resolve("config.json")))
                 throw new IllegalArgumentException(dir + " already holds a sweep; finish it with --resume " + dir + " or choose another --out");
             ObjectNode c = json.createObjectNode();

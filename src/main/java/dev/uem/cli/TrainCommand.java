@@ -45,10 +45,8 @@ final class TrainCommand implements Callable<Integer> {
     String armKind;
     @Option(names = "--history", defaultValue = "50", description = "History length p (default: ${DEFAULT-VALUE}).")
     int history;
-    @Option(names = "--out", paramLabel = "DIR", description = "Run folder (default: runs/<timestamp>).")
-    Path out;
-    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run in DIR from its newest checkpoint, with the options it was started with.")
-    Path resume;
+    @Mixin
+    RunFolderOptions folder;
 
     @Override
     public Integer call() throws IOException {
@@ -57,11 +55,11 @@ final class TrainCommand implements Callable<Integer> {
         ExperimentConfig cfg;
         Arm arm;
         Path dir;
-        if (resume != null) {
-            JsonConfig saved = ResumeFolder.open(resume, spec.commandLine().getParseResult());
+        if (folder.resuming()) {
+            JsonConfig saved = ResumeFolder.open(folder.resume, spec.commandLine().getParseResult());
             cfg = ResumeFolder.experiment(saved);
             arm = saved.get("arm", Arm.class);
-            dir = resume;
+            dir = folder.resume;
         } else {
             cfg = options.config(); // validates every option before any work
             arm = switch (armKind) {
@@ -69,7 +67,7 @@ final class TrainCommand implements Callable<Integer> {
                 case "text" -> Arm.text(history);
                 default -> throw new IllegalArgumentException("--arm: expected uem or text, found '" + armKind + "'");
             };
-            dir = out != null ? out : Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+            dir = folder.outOr("");
             if (Files.isDirectory(dir.resolve("checkpoints")))
                 throw new IllegalArgumentException(dir + " already holds a run; continue it with --resume " + dir + " or choose another --out");
         }
@@ -78,7 +76,7 @@ final class TrainCommand implements Callable<Integer> {
         try (Experiment ex = Experiment.open(cfg).on(onDevice)) {
             List<ObjectNode> arms;
             try {
-                arms = new ArrayList<>(ex.run(arm, dir, resume != null, true));
+                arms = new ArrayList<>(ex.run(arm, dir, folder.resuming(), true));
             } catch (StopSignal.StopRequested e) {
                 throw new StopSignal.StopRequested(e.getMessage() + "; continue with: uem train --resume " + dir, e.exitCode);
             }
