@@ -9,6 +9,9 @@ import dev.uem.experiment.Results;
 import dev.uem.io.JsonConfig;
 import dev.uem.io.StopSignal;
 import dev.uem.torch.ComputeDevice;
+import dev.uem.train.DataParallel;
+import dev.uem.train.WorkerEnv;
+import java.time.Duration;
 import dev.uem.torch.TorchRuntime;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,11 +50,24 @@ final class TrainCommand implements Callable<Integer> {
     int history;
     @Mixin
     RunFolderOptions folder;
+    @Option(names = "--nproc", defaultValue = "1", paramLabel = "N",
+            description = "Data-parallel training on N local worker processes (Gloo on 127.0.0.1): each step's batch is --batch-size x N "
+                    + "windows, each worker computes its slice and gradients are averaged; rank 0 writes the run. For several hosts, "
+                    + "start the workers yourself with torchrun's variables (WORLD_SIZE, RANK, LOCAL_RANK, MASTER_ADDR, MASTER_PORT; "
+                    + "README) (default: ${DEFAULT-VALUE}).")
+    int nproc;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, InterruptedException {
+        WorkerEnv worker = WorkerEnv.from(System.getenv());   // a bad worker environment is one line before any work
+        if (nproc < 1 || nproc > 256) throw new IllegalArgumentException("--nproc: expected 1 to 256, found " + nproc);
+        if (nproc > 1 && worker.distributed())
+            throw new IllegalArgumentException("--nproc starts the workers itself; this process already is rank " + worker.rank() + " of " + worker.worldSize()
+                    + " (WORLD_SIZE is set): drop --nproc");
         TorchRuntime.init();
         ComputeDevice onDevice = device.resolve();  // before any folder is made: a missing CUDA device writes nothing
+        if (worker.distributed() && onDevice.isCuda())
+            throw new IllegalArgumentException("data-parallel training runs on CPUs (Gloo) for now; NCCL for --device cuda is not wired yet");
         ExperimentConfig cfg;
         Arm arm;
         Path dir;
@@ -71,14 +87,20 @@ final class TrainCommand implements Callable<Integer> {
             if (Files.isDirectory(dir.resolve("checkpoints")))
                 throw new IllegalArgumentException(dir + " already holds a run; continue it with --resume " + dir + " or choose another --out");
         }
+        if (nproc > 1) return LocalWorkers.run(nproc, workerArgs(dir), System.out, System.err);
         long t0 = System.nanoTime();
-        System.out.println("run folder " + dir);
-        try (Experiment ex = Experiment.open(cfg).on(onDevice)) {
+        if (worker.leader()) System.out.println("run folder " + dir);
+        try (DataParallel group = DataParallel.join(worker, Duration.ofMinutes(10));
+             Experiment ex = Experiment.open(cfg).on(onDevice).parallel(group)) {
             List<ObjectNode> arms;
             try {
                 arms = new ArrayList<>(ex.run(arm, dir, folder.resuming(), true));
             } catch (StopSignal.StopRequested e) {
                 throw new StopSignal.StopRequested(e.getMessage() + "; continue with: uem train --resume " + dir, e.exitCode);
+            }
+            if (!group.leader()) {
+                System.out.printf("rank %d of %d: training done; rank 0 evaluates and writes %s%n", group.rank(), group.worldSize(), dir);
+                return 0;
             }
             ObjectNode line = arms.get(0);
             arms.addAll(ex.baselines(arm.history()));
@@ -90,5 +112,18 @@ final class TrainCommand implements Callable<Integer> {
                     t.get("eval_examples_per_s").asDouble(), t.get("peak_rss_mib").asDouble(), dir, (System.nanoTime() - t0) / 1e9);
         }
         return 0;
+    }
+
+    /** The command line for the workers (as given, "train" included): without {@code --nproc}, with the run folder chosen here. */
+    private List<String> workerArgs(Path dir) {
+        List<String> args = new ArrayList<>();
+        List<String> original = spec.commandLine().getParseResult().originalArgs();
+        for (int i = 0; i < original.size(); i++) {
+            String a = original.get(i);
+            if (a.equals("--nproc")) i++;
+            else if (!a.startsWith("--nproc=")) args.add(a);
+        }
+        if (!folder.resuming() && folder.out == null) args.addAll(List.of("--out", dir.toString()));  // one folder for all ranks
+        return args;
     }
 }

@@ -31,6 +31,7 @@ import dev.uem.train.BatchBuilder;
 import dev.uem.train.TargetVocabulary;
 import dev.uem.train.TextBatchBuilder;
 import dev.uem.train.TrainSettings;
+import dev.uem.train.DataParallel;
 import dev.uem.train.Trainer;
 import dev.uem.torch.ComputeDevice;
 import dev.uem.torch.Precision;
@@ -61,6 +62,7 @@ public final class Experiment implements AutoCloseable {
     private SentenceEncoder encoder;
     private ItemEmbeddings items;
     private ComputeDevice device = ComputeDevice.CPU;
+    private DataParallel group = DataParallel.single();
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private Experiment(ExperimentConfig config, Dataset dataset, T5Tokenizer tokenizer, Supplier<SentenceEncoder> encoders) {
@@ -89,6 +91,15 @@ public final class Experiment implements AutoCloseable {
      */
     public Experiment on(ComputeDevice d) {
         this.device = d;
+        return this;
+    }
+
+    /**
+     * Trains as one rank of a data-parallel group ({@link Trainer#parallel}): only rank 0 writes the arm's files and
+     * evaluates; the other ranks' {@link #run} returns nothing once training ends.
+     */
+    public Experiment parallel(DataParallel dp) {
+        this.group = dp;
         return this;
     }
 
@@ -186,12 +197,13 @@ public final class Experiment implements AutoCloseable {
         TrainSettings settings = model.hasPreferenceHead() ? config.settings() : config.settings().withUemWarmup(0);
         cfg.set("settings", JSON.valueToTree(settings));
         cfg.set("experiment", JSON.valueToTree(config));
-        AtomicFiles.writeString(dir.resolve("config.json"), JSON.writeValueAsString(cfg));
+        if (group.leader()) AtomicFiles.writeString(dir.resolve("config.json"), JSON.writeValueAsString(cfg));
         try (model) {
             model.module().to(device.torch(), false);   // before the optimiser exists: AdamW's state is made next to its parameters
             batches = batches.on(device);
-            Trainer.Outcome o = new Trainer(model, batches, settings, dir).precision(config.precision(), device).resume(resume)
+            Trainer.Outcome o = new Trainer(model, batches, settings, dir).precision(config.precision(), device).parallel(group).resume(resume)
                     .train(train, val, progress);
+            if (!group.leader()) return List.of();  // evaluation and the arm's files are rank 0's
             long tEval = System.nanoTime();
             List<Evaluator.Prediction> preds, valPreds;
             try (Precision.Scope autocast = config.precision().autocast(device)) {  // the weights stay fixed from here: one region

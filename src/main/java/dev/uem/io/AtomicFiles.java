@@ -27,7 +27,9 @@ public final class AtomicFiles {
     private AtomicFiles() {}
 
     public static void write(Path file, Body body) {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        // one temporary name per process: two processes writing the same file (data-parallel workers filling one
+        // embedding cache) each finish their own and the last rename wins, instead of tearing each other's
+        Path tmp = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);

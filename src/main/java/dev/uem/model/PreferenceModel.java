@@ -21,8 +21,25 @@ public interface PreferenceModel extends AutoCloseable {
     /** Parameters trained beside the LM (UEM and soft prompts; none for the text arm): the first optimiser group. */
     TensorVector userParameters();
 
-    /** Teacher-forced mean cross-entropy of the target sentence. */
-    Tensor loss(Batch b);
+    /**
+     * The training loss in its two parts: the LM's teacher-forced cross-entropy, a mean over the batch's target tokens,
+     * and the rest (auxiliary losses, means over examples; null when there are none). Data-parallel training needs
+     * them apart: the token mean is re-weighted by each rank's share of the global batch's tokens.
+     */
+    record Loss(Tensor lm, Tensor auxiliary) {
+        /** Their sum: the objective of one process. */
+        public Tensor total() {
+            return auxiliary == null ? lm : lm.add(auxiliary);
+        }
+    }
+
+    /** The loss of {@code b}, in parts. */
+    Loss losses(Batch b);
+
+    /** Teacher-forced mean cross-entropy of the target sentence, plus any auxiliary loss. */
+    default Tensor loss(Batch b) {
+        return losses(b).total();
+    }
 
     /** Back-propagates a loss from {@link #loss}; an arm may route gradients through native kernels. */
     void backward(Tensor loss);

@@ -30,8 +30,8 @@ public final class TextHistoryModel implements PreferenceModel {
         return new TensorVector();
     }
 
-    @Override public Tensor loss(Batch b) {
-        return lm.forward(lm.embed(b.textIds()), b.textMask(), b.labels()).loss();
+    @Override public Loss losses(Batch b) {
+        return new Loss(lm.forward(lm.embed(b.textIds()), b.textMask(), b.labels()).loss(), null);
     }
 
     @Override public void backward(Tensor loss) {

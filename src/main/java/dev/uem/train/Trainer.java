@@ -84,6 +84,7 @@ public final class Trainer {
     private boolean resume;
     private Precision precision = Precision.FP32;
     private ComputeDevice device = ComputeDevice.CPU;
+    private DataParallel group = DataParallel.single();
     private int interruptAfter = Integer.MAX_VALUE;
 
     public Trainer(PreferenceModel model, BatchSource batches, TrainSettings settings, Path outDir) {
@@ -105,6 +106,16 @@ public final class Trainer {
         return this;
     }
 
+    /**
+     * Trains as one rank of a data-parallel group: each step's global batch is {@code batchSize x worldSize} windows,
+     * this rank takes its slice, gradients are averaged over the ranks before clipping, and only rank 0 writes
+     * metrics, checkpoints and {@code best.safetensors}. Resuming reads the run folder on every rank (it must be shared).
+     */
+    public Trainer parallel(DataParallel dp) {
+        this.group = dp;
+        return this;
+    }
+
     /** Continue from the newest checkpoint in the run folder, if there is one (else start afresh). */
     public Trainer resume(boolean resume) {
         this.resume = resume;
@@ -120,19 +131,25 @@ public final class Trainer {
     public Outcome train(List<Examples.Window> train, List<Examples.Window> validation, boolean showProgress) {
         if (s.uemWarmup() > 0 && !model.hasPreferenceHead())
             throw new IllegalArgumentException("uem_warmup " + s.uemWarmup() + " needs a model with a preference head");
-        if (train.size() < s.batchSize())
-            throw new IllegalArgumentException("batch_size " + s.batchSize() + " is larger than the " + train.size() + " training examples");
+        if (train.size() < s.batchSize() * group.worldSize())
+            throw new IllegalArgumentException("batch_size " + s.batchSize() + (group.worldSize() > 1 ? " x " + group.worldSize() + " ranks" : "")
+                    + " is larger than the " + train.size() + " training examples");
         if (s.freezeLm()) for (Tensor p : model.lm().parameters().get()) p.requires_grad_(false);
         Optimiser opt = optimizer();
         Map<String, Tensor> params = Modules.namedParameters(model.module());
         Checkpoints.State st = new Checkpoints.State(0, 0, 0, Double.POSITIVE_INFINITY, 0, Double.NaN);
+        boolean leader = group.leader();
+        // every rank starts from rank 0's parameters (the same seed gives the same ones; this makes it certain)
+        group.broadcastFromLeader(new ArrayList<>(params.values()));
         if (resume) {
-            var saved = checkpoints.latest(w -> System.err.println("uem: warning: " + w));
+            if (!leader) group.barrier();  // rank 0 first removes unfinished checkpoint folders
+            var saved = checkpoints.latest(w -> { if (leader) System.err.println("uem: warning: " + w); });
+            if (leader) group.barrier();
             if (saved.isPresent()) {
                 st = saved.get();
                 checkpoints.load(st, params, opt.adamw());
-                System.err.printf("uem: resuming %s from checkpoint step %d of %d%n", outDir, st.step(), s.totalSteps());
-            } else {
+                if (leader) System.err.printf("uem: resuming %s from checkpoint step %d of %d%n", outDir, st.step(), s.totalSteps());
+            } else if (leader) {
                 System.err.printf("uem: %s has no checkpoint yet: training starts at step 0%n", outDir);
             }
         }
@@ -141,10 +158,13 @@ public final class Trainer {
         int bestStep = st.bestStep();
         long examples = 0, t0 = System.nanoTime();
         Path metrics = outDir.resolve("metrics.jsonl");
-        keepMetricsUpTo(metrics, st.step());
+        if (leader) keepMetricsUpTo(metrics, st.step());
         ObjectMapper json = new ObjectMapper();
-        try (BufferedWriter log = Files.newBufferedWriter(metrics, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-             ProgressBar pb = showProgress ? new ProgressBarBuilder().setTaskName("train").setInitialMax(s.totalSteps())
+        int world = group.worldSize(), rank = group.rank(), b = s.batchSize();
+        List<Tensor> trainable = new ArrayList<>();  // own references (params), not views into a temporary vector
+        for (Tensor p : params.values()) if (p.requires_grad()) trainable.add(p);
+        try (BufferedWriter log = leader ? Files.newBufferedWriter(metrics, StandardOpenOption.CREATE, StandardOpenOption.APPEND) : null;
+             ProgressBar pb = showProgress && leader ? new ProgressBarBuilder().setTaskName("train").setInitialMax(s.totalSteps())
                      .startsFrom(st.step(), Duration.ZERO).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).build() : null) {
             for (int step = st.step() + 1; step <= s.totalSteps(); step++) {
                 boolean warmupStage = s.inUemWarmup(step);
@@ -155,11 +175,12 @@ public final class Trainer {
                 double stepLoss = 0;
                 try (PointerScope scope = new PointerScope()) {
                     for (int micro = 0; micro < s.accumulation(); micro++) {
-                        List<Examples.Window> w = data.next(s.batchSize());
+                        // the global batch is drawn in the same order on every rank; each takes its own slice
+                        List<Examples.Window> w = data.next(b * world).subList(rank * b, (rank + 1) * b);
                         Batch batch = batches.build(w);
                         Tensor loss;
                         try (Precision.Scope autocast = precision.autocast(device)) {
-                            loss = warmupStage ? model.warmupLoss(batch) : model.loss(batch);
+                            loss = warmupStage ? model.warmupLoss(batch) : world == 1 ? model.loss(batch) : tokenWeighted(model.losses(batch), batch);
                         }
                         double v = loss.item_double();
                         if (!Double.isFinite(v)) throw diverged("loss is " + v, step, bestStep);
@@ -167,10 +188,18 @@ public final class Trainer {
                         stepLoss += v / s.accumulation();
                         examples += w.size();
                     }
+                    group.averageGradients(trainable);
                     double norm = torch.clip_grad_norm_(trainable(), s.clipNorm());
                     if (!Double.isFinite(norm)) throw diverged("gradient norm is " + norm, step, bestStep);
                     opt.adamw().step();
                     opt.adamw().zero_grad();
+                }
+                // the step's loss over the whole global batch, and whether any rank was asked to stop (all stop together)
+                boolean stopping = StopSignal.requested();
+                if (world > 1) {
+                    double[] sums = group.sum(stepLoss, stopping ? 1 : 0);
+                    stepLoss = sums[0] / world;
+                    stopping = sums[1] > 0;
                 }
                 lastLoss = stepLoss;
                 double secs = (System.nanoTime() - t0) / 1e9;
@@ -180,41 +209,59 @@ public final class Trainer {
                 row.put(warmupStage ? "head_loss" : "loss", stepLoss);
                 row.put("lr_user", opt.hasUser() ? s.lrUser() * f : 0);
                 row.put("lr_lm", s.freezeLm() || warmupStage ? 0 : s.lrLm() * f);
-                row.put("examples_per_s", examples / secs);
+                row.put("examples_per_s", examples * world / secs);
+                if (world > 1) row.put("allreduce_s", group.allReduceSeconds());
                 if (!warmupStage && ((step - s.uemWarmup()) % s.evalEvery() == 0 || step == s.totalSteps())) {
                     double val = validationLoss(validation);
                     row.put("validation_loss", val);
                     if (val < best) {
                         best = val;
                         bestStep = step;
-                        SafetensorsWriter.write(outDir.resolve("best.safetensors"), params);
+                        if (leader) SafetensorsWriter.write(outDir.resolve("best.safetensors"), params);
                     }
                 }
-                log.write(json.writeValueAsString(row));
-                log.write('\n');
-                log.flush();
+                if (log != null) {
+                    log.write(json.writeValueAsString(row));
+                    log.write('\n');
+                    log.flush();
+                }
                 // Ctrl-C or SIGTERM: this step is complete; keep it (one checkpoint), so the resume loses nothing
-                boolean stopping = StopSignal.requested();
-                if (step % s.checkpointEvery() == 0 || step == s.totalSteps() || stopping)
+                if (leader && (step % s.checkpointEvery() == 0 || step == s.totalSteps() || stopping))
                     checkpoints.save(new Checkpoints.State(step, data.epoch, data.cursor, best, bestStep, lastLoss), params, opt.adamw());
                 if (pb != null) {
                     pb.stepTo(step);
-                    pb.setExtraMessage(String.format(" %s %.3f lr %.1e %.1f ex/s", warmupStage ? "head loss" : "loss", stepLoss, (s.freezeLm() || warmupStage ? s.lrUser() : s.lrLm()) * f, examples / secs));
+                    pb.setExtraMessage(String.format(" %s %.3f lr %.1e %.1f ex/s", warmupStage ? "head loss" : "loss", stepLoss, (s.freezeLm() || warmupStage ? s.lrUser() : s.lrLm()) * f, examples * world / secs));
                 }
                 if (step >= interruptAfter) throw new Interrupted(step);
-                if (stopping) StopSignal.check("training stopped after step " + step + " of " + s.totalSteps() + " (checkpoint saved)");
+                if (stopping) {
+                    String what = "training stopped after step " + step + " of " + s.totalSteps() + " (checkpoint saved)";
+                    StopSignal.check(what);
+                    throw new StopSignal.StopRequested(what + ": another rank was stopped", 130);  // this rank got no signal itself
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(metrics + ": " + e.getMessage(), e);
         }
-        restore(outDir.resolve("best.safetensors"));
-        return new Outcome(s.totalSteps(), lastLoss, best, bestStep, examples / ((System.nanoTime() - t0) / 1e9));
+        if (leader) restore(outDir.resolve("best.safetensors"));  // the other ranks' work ends here; rank 0 evaluates
+        return new Outcome(s.totalSteps(), lastLoss, best, bestStep, examples * world / ((System.nanoTime() - t0) / 1e9));
     }
 
     private DivergedException diverged(String what, int step, int bestStep) {
         return new DivergedException(what + " at step " + step + "; stopped before the optimiser step. The last checkpoint ("
                 + outDir.resolve("checkpoints") + ") and the best parameters so far (step " + bestStep + ", "
                 + outDir.resolve("best.safetensors") + ") are untouched; lower the learning rates or resume from there");
+    }
+
+    /**
+     * This rank's share of the global batch's LM loss: its token mean times its share of the global batch's target tokens
+     * (times the world size, since gradients are averaged), so the ranks' mean is the token mean over the whole global
+     * batch, exactly what one process with the whole batch computes; the auxiliary losses are means over equal slices.
+     */
+    private Tensor tokenWeighted(PreferenceModel.Loss parts, Batch batch) {
+        double tokens = batch.labels().ne(new Scalar(-100L)).sum().item_double();
+        double all = group.sum(tokens)[0];
+        Tensor lm = parts.lm().mul(new Scalar(tokens * group.worldSize() / all));
+        return parts.auxiliary() == null ? lm : lm.add(parts.auxiliary());
     }
 
     /** A deterministic 64-bit mix of the run seed and a counter (SplitMix64's finaliser). */
@@ -324,8 +371,10 @@ public final class Trainer {
         model.module().eval();
         double sum = 0;
         int n = 0;
-        for (int i = 0; i < validation.size(); i += s.batchSize()) {
-            List<Examples.Window> w = validation.subList(i, Math.min(validation.size(), i + s.batchSize()));
+        // each rank scores its contiguous share of the windows; the sums are gathered below
+        int world = group.worldSize(), from = validation.size() * group.rank() / world, to = validation.size() * (group.rank() + 1) / world;
+        for (int i = from; i < to; i += s.batchSize()) {
+            List<Examples.Window> w = validation.subList(i, Math.min(to, i + s.batchSize()));
             try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard();
                  Precision.Scope autocast = precision.autocast(device)) {
                 sum += model.loss(batches.build(w)).item_double() * w.size();
@@ -333,6 +382,11 @@ public final class Trainer {
             }
         }
         model.module().train(true);
+        if (world > 1) {
+            double[] all = group.sum(sum, n);
+            sum = all[0];
+            n = (int) Math.round(all[1]);
+        }
         return n == 0 ? Double.NaN : sum / n;
     }
 

@@ -23,7 +23,9 @@ class AtomicFilesTest {
         AtomicFiles.writeString(f, "one");
         AtomicFiles.writeString(f, "two");
         assertEquals("two", Files.readString(f));
-        assertFalse(Files.exists(dir.resolve("a/b/out.txt.tmp")));
+        try (var files = Files.list(dir.resolve("a/b"))) {
+            assertFalse(files.anyMatch(p -> p.toString().endsWith(".tmp")), "no temporary file left");
+        }
     }
 
     @Test
@@ -46,7 +48,9 @@ class AtomicFilesTest {
             throw new IllegalStateException("encoder failed");
         }));
         assertEquals("old", Files.readString(f));
-        assertFalse(Files.exists(dir.resolve("out.txt.tmp")));
+        try (var files = Files.list(dir)) {
+            assertFalse(files.anyMatch(p -> p.toString().endsWith(".tmp")), "no temporary file left");
+        }
     }
 
     @Test
@@ -55,10 +59,11 @@ class AtomicFilesTest {
         Path f = dir.resolve("results.json");
         AtomicFiles.writeString(f, "old");
         // the temporary file is where the bytes go: make it the always-full device
-        Files.createSymbolicLink(dir.resolve("results.json.tmp"), Path.of("/dev/full"));
+        Path tmpName = dir.resolve("results.json." + ProcessHandle.current().pid() + ".tmp");  // this process's temporary name
+        Files.createSymbolicLink(tmpName, Path.of("/dev/full"));
         UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> AtomicFiles.writeString(f, "x".repeat(1 << 20)));
         assertTrue(e.getMessage().startsWith(f + ": cannot write: ") && e.getMessage().toLowerCase().contains("space"), e.getMessage());
         assertEquals("old", Files.readString(f));
-        assertFalse(Files.exists(dir.resolve("results.json.tmp"), java.nio.file.LinkOption.NOFOLLOW_LINKS), "the temporary file is removed");
+        assertFalse(Files.exists(tmpName, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the temporary file is removed");
     }
 }

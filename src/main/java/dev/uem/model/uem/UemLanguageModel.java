@@ -91,21 +91,21 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
         assembly.backward(loss);
     }
 
-    /** Teacher-forced mean cross-entropy of the target sentence, plus the weighted preference-head loss when there is one. */
+    /** Teacher-forced mean cross-entropy of the target sentence, and the weighted preference-head loss when there is one. */
     @Override
-    public Tensor loss(Batch b) {
+    public Loss losses(Batch b) {
         Tensor hidden = uem.hidden(b.rows(), b.userMask());
         PromptAssembly.Assembled a = assemble(b, hidden);
         T5Model.Output o = lm.forward(a.inputsEmbeds(), a.attentionMask(), b.labels());
         Tensor loss = o.loss();
-        if (head == null || headWeight == 0) return loss;
+        if (head == null || headWeight == 0) return new Loss(loss, null);
         Tensor aux = headLoss(b, hidden);
         if (decoderHead != null) {
             Tensor first = o.decoderHidden().narrow(1, 0, 1);                       // [B, 1, d]
             Tensor one = torch.ones_like(first.select(2, 0));                         // [B, 1]
             aux = aux.add(PreferenceHead.loss(decoderHead.forward(first, one), b.preferences(), b.windowPreferences(), b.windowStats()));
         }
-        return loss.add(aux.mul(new Scalar(headWeight)));
+        return new Loss(loss, aux.mul(new Scalar(headWeight)));
     }
 
     /** The UEM warm-up stage's objective: the preference head's loss alone; the LM is not run. */
