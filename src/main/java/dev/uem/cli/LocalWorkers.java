@@ -58,14 +58,15 @@ final class LocalWorkers {
         boolean forwarded = false;
         while (failed < 0) {
             if (!forwarded && dev.uem.io.StopSignal.requested()) {  // Ctrl-C or SIGTERM to the launcher: every worker stops cleanly
-                for (Process p : workers) p.destroy();
+                for (Process p : workers) p.toHandle().destroy();  // SIGTERM; Process.destroy would also close its output pipe
                 forwarded = true;
             }
             boolean alive = false;
             for (int r = 0; r < n && failed < 0; r++) {
                 Process p = workers.get(r);
                 alive |= p.isAlive();
-                if (!p.isAlive() && p.exitValue() != 0) {
+                // 130/143: the worker stopped cleanly on Ctrl-C/SIGTERM; the others are stopping at the same step, so let them finish
+                if (!p.isAlive() && p.exitValue() != 0 && p.exitValue() != 130 && p.exitValue() != 143) {
                     failed = r;
                     code = p.exitValue();
                 }
@@ -74,14 +75,16 @@ final class LocalWorkers {
             if (failed < 0) workers.get(0).waitFor(200, TimeUnit.MILLISECONDS);
         }
         if (failed >= 0) {
-            for (Process p : workers) if (p.isAlive()) p.destroy();
+            for (Process p : workers) if (p.isAlive()) p.toHandle().destroy();
             for (Process p : workers) if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
         }
+        for (Process p : workers) p.waitFor();
         for (Thread t : pumps) t.join(5000);
         if (failed >= 0) {
             err.printf("uem train: rank %d exited with %d%s; the other ranks were stopped%n", failed, code, code == 137 ? " (killed)" : "");
-            return code == 130 || code == 143 ? code : 1;
+            return 1;
         }
+        for (Process p : workers) if (p.exitValue() != 0) return p.exitValue();  // a clean stop (130/143)
         return 0;
     }
 

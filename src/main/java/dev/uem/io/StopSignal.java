@@ -9,11 +9,13 @@ import sun.misc.Signal;
  * freeing native memory under it crashed the JVM (SIGSEGV in {@code getAccelerator}, issue #12). With this handler the
  * long loops (training steps, embedding chunks, evaluation batches) call {@link #check} between units of work, the
  * current unit finishes, nothing half-written stays behind, and the command exits with 128 + the signal's number
- * (130 for SIGINT, 143 for SIGTERM). A second signal ends the process at once ({@link Runtime#halt}: no shutdown
+ * (130 for SIGINT, 143 for SIGTERM). A second signal, more than a second after the first (sooner it is the same stop
+ * delivered twice, as to {@code --nproc} workers), ends the process at once ({@link Runtime#halt}: no shutdown
  * hooks touch native memory); only temporary files can be left then, and the next {@code --resume} removes them.
  */
 public final class StopSignal {
     private static volatile Signal received;
+    private static volatile long receivedAt;
     private static volatile boolean installed;
 
     private StopSignal() {}
@@ -33,7 +35,13 @@ public final class StopSignal {
         if (installed) return;
         for (String name : new String[] {"INT", "TERM"}) {
             Signal.handle(new Signal(name), s -> {
-                if (received != null) Runtime.getRuntime().halt(128 + s.getNumber());
+                if (received != null) {
+                    // within a second it is the same stop arriving twice (the terminal's Ctrl-C reaches a --nproc launcher
+                    // and its workers, and the launcher forwards it too); later it is a person asking again: halt
+                    if (System.nanoTime() - receivedAt > 1_000_000_000L) Runtime.getRuntime().halt(128 + s.getNumber());
+                    return;
+                }
+                receivedAt = System.nanoTime();
                 received = s;
                 System.err.println("\nuem: SIG" + s.getName() + " received: stopping after the current step (send it again to stop at once)");
             });
