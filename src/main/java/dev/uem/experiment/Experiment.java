@@ -203,22 +203,19 @@ public final class Experiment implements AutoCloseable {
             batches = batches.on(device);
             Trainer.Outcome o = new Trainer(model, batches, settings, dir).precision(config.precision(), device).parallel(group).resume(resume)
                     .train(train, val, progress);
-            if (!group.leader()) return List.of();  // evaluation and the arm's files are rank 0's
+            // rank 0 restored the best parameters; every rank evaluates its share of the windows with them
+            group.broadcastFromLeader(new ArrayList<>(dev.uem.torch.Modules.namedParameters(model.module()).values()));
             long tEval = System.nanoTime();
-            List<Evaluator.Prediction> preds, valPreds;
-            try (Precision.Scope autocast = config.precision().autocast(device)) {  // the weights stay fixed from here: one region
-                preds = Evaluator.predict(model, batches, tokenizer, verbalizer, dataset, test, 32, config.maxNewTokens());
-            }
+            List<Evaluator.Prediction> preds = predictSharded(model, batches, test, "test");
             double evalSecs = (System.nanoTime() - tEval) / 1e9;
+            List<Evaluator.Prediction> valPreds = predictSharded(model, batches, val, "validation");
+            if (!group.leader()) return List.of();  // the arm's files are rank 0's
             MultiLabelMetrics.Report report = Evaluator.score(preds);
             Results.writePredictions(dir.resolve("predictions.jsonl"), preds);
             AtomicFiles.writeString(dir.resolve("per_label.csv"), ReportJson.perLabelCsv(report));
             ObjectNode line = armJson(arm, report);
             line.put("distinct_outputs", preds.stream().map(Evaluator.Prediction::text).distinct().count());
             // the same on the validation users: what settings are chosen on (the test numbers above are only reported)
-            try (Precision.Scope autocast = config.precision().autocast(device)) {
-                valPreds = Evaluator.predict(model, batches, tokenizer, verbalizer, dataset, val, 32, config.maxNewTokens());
-            }
             line.put("validation_f1", Evaluator.score(valPreds).weighted().f1())
                     .put("validation_distinct_outputs", valPreds.stream().map(Evaluator.Prediction::text).distinct().count());
             line.putObject("training").put("steps", o.steps()).put("last_loss", o.lastLoss()).put("best_validation_loss", o.bestValidationLoss())
@@ -237,6 +234,25 @@ public final class Experiment implements AutoCloseable {
             AtomicFiles.writeString(dir.resolve("arm.json"), JSON.writeValueAsString(line));  // last: marks the arm complete
             return lines;
         }
+    }
+
+    /**
+     * Greedy predictions for {@code windows}: each rank decodes its contiguous share, rank 0 gathers them in order (the
+     * other ranks get an empty list). One process decodes them all.
+     */
+    private List<Evaluator.Prediction> predictSharded(PreferenceModel model, BatchSource batches, List<Examples.Window> windows, String part)
+            throws IOException {
+        int world = group.worldSize(), rank = group.rank();
+        List<Examples.Window> mine = windows.subList(windows.size() * rank / world, windows.size() * (rank + 1) / world);
+        List<Evaluator.Prediction> own;
+        try (Precision.Scope autocast = config.precision().autocast(device)) {  // the weights stay fixed from here: one region
+            own = Evaluator.predict(model, batches, tokenizer, verbalizer, dataset, mine, 32, config.maxNewTokens());
+        }
+        if (world == 1) return own;
+        List<Evaluator.Prediction> all = new ArrayList<>();
+        for (String shard : group.gather(part, JSON.writeValueAsString(own)))
+            all.addAll(List.of(JSON.readValue(shard, Evaluator.Prediction[].class)));
+        return all;
     }
 
     /** The {@code uem-head-p} line: the head's readout on the test windows at the threshold best on the validation windows. */

@@ -175,6 +175,23 @@ public final class DataParallel implements AutoCloseable {
         }
     }
 
+    /**
+     * Gathers one text from every rank on rank 0 through the rendezvous store: rank 0 gets them in rank order, the
+     * others an empty list. {@code key} must be new for each gathering.
+     */
+    public List<String> gather(String key, String text) {
+        if (store == null) return List.of(text);
+        try {
+            store.set("uem/gather/" + key + "/" + env.rank(), text);
+            if (!leader()) return List.of();
+            List<String> all = new ArrayList<>();
+            for (int r = 0; r < env.worldSize(); r++) all.add(store.get_to_str("uem/gather/" + key + "/" + r));  // waits for the key
+            return all;
+        } catch (RuntimeException e) {
+            throw lost("gathering " + key, e);
+        }
+    }
+
     /** Waits until every rank gets here. */
     public void barrier() {
         if (group == null) return;

@@ -121,6 +121,13 @@ class DataParallelTest {
             }
             assertTrue(worst < 1e-4, "largest parameter difference after " + (steps + 2) + " steps: " + worst);
         }
+        // evaluation is sharded over the ranks and gathered on rank 0 in order: the same windows as one process decodes
+        ObjectMapper json = new ObjectMapper();
+        List<String> windowsOne = new ArrayList<>(), windowsTwo = new ArrayList<>();
+        for (String l : Files.readAllLines(one.resolve("predictions.jsonl"))) windowsOne.add(json.readTree(l).get("user") + "/" + json.readTree(l).get("window_start"));
+        for (String l : Files.readAllLines(two.resolve("predictions.jsonl"))) windowsTwo.add(json.readTree(l).get("user") + "/" + json.readTree(l).get("window_start"));
+        assertTrue(windowsOne.size() > 10);
+        assertEquals(windowsOne, windowsTwo);
         // rank 1 wrote nothing of its own: one metrics file, one set of results, from rank 0
         assertTrue(Files.isRegularFile(two.resolve("arm.json")) && log(two, 1).contains("rank 1 joined"), log(two, 1));
         assertTrue(Files.readAllLines(two.resolve("metrics.jsonl")).get(steps + 1).contains("allreduce_s"));
