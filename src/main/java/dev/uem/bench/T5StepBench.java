@@ -23,7 +23,11 @@ import java.util.List;
  * resident set size sampled along the way (it must stay flat: one PointerScope per step).
  */
 public final class T5StepBench {
-    public record Settings(T5Config config, int batch, int encLen, int decLen, int steps, int warmup) {}
+    public record Settings(T5Config config, int batch, int encLen, int decLen, int steps, int warmup, dev.uem.torch.Precision precision) {
+        public Settings(T5Config config, int batch, int encLen, int decLen, int steps, int warmup) {
+            this(config, batch, encLen, decLen, steps, warmup, dev.uem.torch.Precision.FP32);
+        }
+    }
 
     public record Result(Settings settings, double sgemmPeakGflops, double[] stepMs, double[] forwardMs,
                          double[] backwardMs, double[] optimizerMs, double flopsPerStep, long[] rssSamples, int[] rssSteps) {
@@ -60,7 +64,10 @@ public final class T5StepBench {
                 long t0 = System.nanoTime(), t1, t2, t3;
                 try (PointerScope scope = new PointerScope()) {
                     opt.zero_grad();
-                    Tensor loss = model.forward(model.embed(ids), mask, labels).loss();
+                    Tensor loss;
+                    try (dev.uem.torch.Precision.Scope autocast = s.precision().autocast(dev.uem.torch.ComputeDevice.CPU)) {
+                        loss = model.forward(model.embed(ids), mask, labels).loss();
+                    }
                     t1 = System.nanoTime();
                     loss.backward();
                     t2 = System.nanoTime();

@@ -51,7 +51,7 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     RunFolderOptions folder;
     @Option(names = "--nproc", defaultValue = "1", paramLabel = "N",
-            description = "Data-parallel training on N local worker processes (Gloo on 127.0.0.1): each step's batch is --batch-size x N "
+            description = "Data-parallel training on N local worker processes (Gloo on 127.0.0.1; NCCL and one GPU each with --device cuda): each step's batch is --batch-size x N "
                     + "windows, each worker computes its slice and gradients are averaged; rank 0 writes the run. For several hosts, "
                     + "start the workers yourself with torchrun's variables (WORLD_SIZE, RANK, LOCAL_RANK, MASTER_ADDR, MASTER_PORT; "
                     + "README) (default: ${DEFAULT-VALUE}).")
@@ -66,8 +66,8 @@ final class TrainCommand implements Callable<Integer> {
                     + " (WORLD_SIZE is set): drop --nproc");
         TorchRuntime.init();
         ComputeDevice onDevice = device.resolve();  // before any folder is made: a missing CUDA device writes nothing
-        if (worker.distributed() && onDevice.isCuda())
-            throw new IllegalArgumentException("data-parallel training runs on CPUs (Gloo) for now; NCCL for --device cuda is not wired yet");
+        // data-parallel on CUDA: one GPU per worker, cuda:LOCAL_RANK, as torchrun's workers do
+        if (worker.distributed() && onDevice.isCuda()) onDevice = ComputeDevice.resolve("cuda:" + worker.localRank());
         ExperimentConfig cfg;
         Arm arm;
         Path dir;
@@ -90,7 +90,7 @@ final class TrainCommand implements Callable<Integer> {
         if (nproc > 1) return LocalWorkers.run(nproc, workerArgs(dir), System.out, System.err);
         long t0 = System.nanoTime();
         if (worker.leader()) System.out.println("run folder " + dir);
-        try (DataParallel group = DataParallel.join(worker, Duration.ofMinutes(10));
+        try (DataParallel group = DataParallel.join(worker, Duration.ofMinutes(10), onDevice);
              Experiment ex = Experiment.open(cfg).on(onDevice).parallel(group)) {
             List<ObjectNode> arms;
             try {

@@ -3,6 +3,8 @@ package dev.uem.train;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.javacpp.SizeTPointer;
 import org.bytedeco.javacpp.chrono.Milliseconds;
+import dev.uem.torch.ComputeDevice;
+import org.bytedeco.pytorch.Backend;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.ProcessGroupGloo;
 import org.bytedeco.pytorch.StringVector;
@@ -19,8 +21,9 @@ import java.util.List;
 
 /**
  * Data parallelism on PyTorch's c10d, as the JavaCPP preset ships it: a {@link TCPStore} on rank 0's
- * {@code MASTER_ADDR:MASTER_PORT} for the rendezvous and a {@link ProcessGroupGloo} for the collectives (CPU tensors;
- * NCCL, which CUDA tensors would need, is not wired yet). Every rank runs the same training loop on its slice of each
+ * {@code MASTER_ADDR:MASTER_PORT} for the rendezvous, and for the collectives a {@link ProcessGroupGloo} when the model
+ * is on the CPU or a {@code ProcessGroupNCCL} when it is on a CUDA device (each rank on {@code cuda:LOCAL_RANK}; built,
+ * not yet run on a GPU). Every rank runs the same training loop on its slice of each
  * global batch; {@link #averageGradients} makes the gradients equal on every rank before the optimiser step, so the
  * parameters never diverge.
  *
@@ -40,22 +43,33 @@ public final class DataParallel implements AutoCloseable {
 
     private final WorkerEnv env;
     private final TCPStore store;
-    private final ProcessGroupGloo group;
+    private final Backend group;
+    /** Where the collectives' own small tensors (sums) must live: the CPU for Gloo, the rank's CUDA device for NCCL. */
+    private final ComputeDevice device;
     private double allReduceSeconds;
 
-    private DataParallel(WorkerEnv env, TCPStore store, ProcessGroupGloo group) {
+    private DataParallel(WorkerEnv env, TCPStore store, Backend group, ComputeDevice device) {
         this.env = env;
         this.store = store;
         this.group = group;
+        this.device = device;
     }
 
     /** The single-process case: every collective is the identity. */
     public static DataParallel single() {
-        return new DataParallel(WorkerEnv.SINGLE, null, null);
+        return new DataParallel(WorkerEnv.SINGLE, null, null, ComputeDevice.CPU);
     }
 
-    /** Joins the group of {@code env} (blocks until every rank has joined, or fails after {@code timeout}). */
+    /** Joins the group of {@code env} with Gloo (CPU tensors). */
     public static DataParallel join(WorkerEnv env, Duration timeout) {
+        return join(env, timeout, ComputeDevice.CPU);
+    }
+
+    /**
+     * Joins the group of {@code env} (blocks until every rank has joined, or fails after {@code timeout}): Gloo when
+     * the model is on the CPU, NCCL when it is on {@code device}, a CUDA device.
+     */
+    public static DataParallel join(WorkerEnv env, Duration timeout, ComputeDevice device) {
         if (!env.distributed()) return single();
         Milliseconds ms = new Milliseconds(timeout.toMillis());
         ms.retainReference();
@@ -69,13 +83,18 @@ public final class DataParallel implements AutoCloseable {
             throw new IllegalStateException("rank " + env.rank() + ": cannot reach the rendezvous store at " + env.masterAddr() + ":" + env.masterPort()
                     + " (MASTER_ADDR:MASTER_PORT, rank 0 listens there): " + firstLine(e), e);
         }
-        ProcessGroupGloo.Options opts = ProcessGroupGloo.Options.create(ms);
-        opts.devices().push_back(ProcessGroupGloo.createDeviceForHostname(env.masterAddr().equals("127.0.0.1") || env.masterAddr().equals("localhost")
-                ? "127.0.0.1" : hostName()));
-        ProcessGroupGloo group = new ProcessGroupGloo(store, env.rank(), env.worldSize(), opts);
+        Backend group;
+        if (device.isCuda()) {
+            group = new org.bytedeco.pytorch.nccl.ProcessGroupNCCL(store, env.rank(), env.worldSize());
+        } else {
+            ProcessGroupGloo.Options opts = ProcessGroupGloo.Options.create(ms);
+            opts.devices().push_back(ProcessGroupGloo.createDeviceForHostname(env.masterAddr().equals("127.0.0.1") || env.masterAddr().equals("localhost")
+                    ? "127.0.0.1" : hostName()));
+            group = new ProcessGroupGloo(store, env.rank(), env.worldSize(), opts);
+        }
         group.retainReference();
         store.retainReference();
-        return new DataParallel(env, store, group);
+        return new DataParallel(env, store, group, device);
     }
 
     private static String hostName() {
@@ -108,10 +127,10 @@ public final class DataParallel implements AutoCloseable {
     public double[] sum(double... values) {
         if (group == null) return values.clone();
         try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-            Tensor t = Tensor.create(values.clone(), values.length);
+            Tensor t = device.move(Tensor.create(values.clone(), values.length));
             run(group.allreduce(new TensorVector(t)), "summing values");
             double[] out = new double[values.length];
-            t.data_ptr_double().get(out);
+            t.cpu().data_ptr_double().get(out);
             return out;
         }
     }

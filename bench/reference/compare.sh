@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# uem's T5 training step against the plain PyTorch reference (t5_step.py), alternately, 3 rounds at 1 and at 2 threads.
+# Needs target/uem.jar (mvn -B -q package -DskipTests) and Debian's python3-torch (apt-get install python3-torch).
+# Run it on a quiet machine: both sides print the sgemm peak they measured in the same process, so a busy round shows.
+# Usage: bench/reference/compare.sh [STEPS]   (timed steps per run, default 30; 3 warm-up steps each)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+STEPS=${1:-30}
+PY=${PYTHON:-/usr/bin/python3}
+JAR=target/uem.jar
+[ -f "$JAR" ] || { echo "compare.sh: $JAR not found: build it with mvn -B -q package -DskipTests" >&2; exit 1; }
+"$PY" -c "import torch" 2>/dev/null || { echo "compare.sh: $PY has no torch: apt-get install python3-torch" >&2; exit 1; }
+
+declare -A REF UEM BF
+for round in 1 2 3; do
+  for t in 1 2; do
+    # PyTorch at 2 threads: OpenMP told not to spin (spinning workers fight the BLAS threads on 2 cores)
+    # the BLAS gets the same thread count (Debian's torch calls OpenBLAS, whose own pool ignores torch.set_num_threads)
+    ref=$(OPENBLAS_NUM_THREADS="$t" OMP_WAIT_POLICY=$([ "$t" = 2 ] && echo PASSIVE || echo ACTIVE) "$PY" bench/reference/t5_step.py --threads "$t" --steps "$STEPS")
+    ref_ms=$(awk '{print $3}' <<<"$ref"); ref_peak=$(awk '{print $9}' <<<"$ref")
+    # uem fp32 at 1 thread: one libtorch and one OpenBLAS thread; at 2: its default (element-wise on 1, GEMMs on 2 OpenBLAS threads)
+    out=$(UEM_TORCH_THREADS=1 OPENBLAS_NUM_THREADS="$t" java -jar "$JAR" bench t5-step --steps "$STEPS" 2>/dev/null)
+    uem_ms=$(grep '| median ms/step' <<<"$out" | sed -E 's/.*\| ([0-9.]+) \(.*/\1/')
+    uem_peak=$(grep 'sgemm peak' <<<"$out" | sed -E 's/.*\| ([0-9.]+) GFLOP.*/\1/')
+    # uem bf16 (autocast: bfloat16 matrix products through oneDNN, float32 weights): libtorch's threads do the GEMMs,
+    # so at 2 threads it gets 2 non-spinning OpenMP threads
+    if [ "$t" = 1 ]; then bf=$(UEM_TORCH_THREADS=1 OPENBLAS_NUM_THREADS=1 java -jar "$JAR" bench t5-step --steps "$STEPS" --precision bf16 2>/dev/null)
+    else bf=$(OMP_WAIT_POLICY=PASSIVE UEM_TORCH_THREADS=2 java -jar "$JAR" bench t5-step --steps "$STEPS" --precision bf16 2>/dev/null); fi
+    bf_ms=$(grep '| median ms/step' <<<"$bf" | sed -E 's/.*\| ([0-9.]+) \(.*/\1/')
+    printf 'round %d, %d thread(s): reference %7.1f ms/step (sgemm peak %6.1f GFLOP/s) | uem fp32 %7.1f ms/step (sgemm peak %6.1f GFLOP/s), ratio %.2f | uem bf16 %7.1f ms/step, ratio %.2f\n' \
+      "$round" "$t" "$ref_ms" "$ref_peak" "$uem_ms" "$uem_peak" "$(awk -v a="$uem_ms" -v b="$ref_ms" 'BEGIN{print a/b}')" \
+      "$bf_ms" "$(awk -v a="$bf_ms" -v b="$ref_ms" 'BEGIN{print a/b}')"
+    REF[$t]+="$ref_ms "; UEM[$t]+="$uem_ms "; BF[$t]+="$bf_ms "
+  done
+done
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# the reference at its best thread setting: with 2 cores available it may do best on one thread
+ref1=$(median "${REF[1]}"); ref2=$(median "${REF[2]}")
+best2=$(awk -v a="$ref1" -v b="$ref2" 'BEGIN{print (a < b ? a : b)}')
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
+echo "medians (1 / 2 threads): reference $ref1 / $ref2 ms (best with 2 cores: $best2), uem fp32 $(median "${UEM[1]}") / $(median "${UEM[2]}") ms, uem bf16 $(median "${BF[1]}") / $(median "${BF[2]}") ms"
+echo "ratio uem/reference, uem in fp32: 1 thread $(ratio "$(median "${UEM[1]}")" "$ref1"), 2 threads $(ratio "$(median "${UEM[2]}")" "$best2")"
+echo "ratio uem/reference: 1 thread $(ratio "$(median "${BF[1]}")" "$ref1"), 2 threads $(ratio "$(median "${BF[2]}")" "$best2")   (uem --precision bf16, its fastest; the reference in fp32)"
