@@ -206,9 +206,9 @@ public final class Experiment implements AutoCloseable {
             // rank 0 restored the best parameters; every rank evaluates its share of the windows with them
             group.broadcastFromLeader(new ArrayList<>(dev.uem.torch.Modules.namedParameters(model.module()).values()));
             long tEval = System.nanoTime();
-            List<Evaluator.Prediction> preds = predictSharded(model, batches, test, "test");
+            List<Evaluator.Prediction> preds = predictSharded(model, batches, test, dir.getFileName() + "/test");
             double evalSecs = (System.nanoTime() - tEval) / 1e9;
-            List<Evaluator.Prediction> valPreds = predictSharded(model, batches, val, "validation");
+            List<Evaluator.Prediction> valPreds = predictSharded(model, batches, val, dir.getFileName() + "/validation");
             if (!group.leader()) return List.of();  // the arm's files are rank 0's
             MultiLabelMetrics.Report report = Evaluator.score(preds);
             Results.writePredictions(dir.resolve("predictions.jsonl"), preds);
@@ -240,7 +240,7 @@ public final class Experiment implements AutoCloseable {
      * Greedy predictions for {@code windows}: each rank decodes its contiguous share, rank 0 gathers them in order (the
      * other ranks get an empty list). One process decodes them all.
      */
-    private List<Evaluator.Prediction> predictSharded(PreferenceModel model, BatchSource batches, List<Examples.Window> windows, String part)
+    private List<Evaluator.Prediction> predictSharded(PreferenceModel model, BatchSource batches, List<Examples.Window> windows, String key)
             throws IOException {
         int world = group.worldSize(), rank = group.rank();
         List<Examples.Window> mine = windows.subList(windows.size() * rank / world, windows.size() * (rank + 1) / world);
@@ -250,7 +250,7 @@ public final class Experiment implements AutoCloseable {
         }
         if (world == 1) return own;
         List<Evaluator.Prediction> all = new ArrayList<>();
-        for (String shard : group.gather(part, JSON.writeValueAsString(own)))
+        for (String shard : group.gather(key, JSON.writeValueAsString(own)))
             all.addAll(List.of(JSON.readValue(shard, Evaluator.Prediction[].class)));
         return all;
     }

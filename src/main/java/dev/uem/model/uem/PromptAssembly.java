@@ -1,7 +1,6 @@
 package dev.uem.model.uem;
 
 import dev.uem.kernels.NativeKernels;
-import dev.uem.torch.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorVector;
