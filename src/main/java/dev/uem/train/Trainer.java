@@ -86,6 +86,7 @@ public final class Trainer {
     private ComputeDevice device = ComputeDevice.CPU;
     private DataParallel group = DataParallel.single();
     private int interruptAfter = Integer.MAX_VALUE;
+    private long chunkPositions = CHUNK_POSITIONS;
 
     public Trainer(PreferenceModel model, BatchSource batches, TrainSettings settings, Path outDir) {
         this.model = model;
@@ -119,6 +120,12 @@ public final class Trainer {
     /** Continue from the newest checkpoint in the run folder, if there is one (else start afresh). */
     public Trainer resume(boolean resume) {
         this.resume = resume;
+        return this;
+    }
+
+    /** Another chunking threshold (tests force chunks on small batches). */
+    Trainer chunkPositions(long positions) {
+        this.chunkPositions = positions;
         return this;
     }
 
@@ -178,13 +185,19 @@ public final class Trainer {
                         // the global batch is drawn in the same order on every rank; each takes its own slice
                         List<Examples.Window> w = data.next(b * world).subList(rank * b, (rank + 1) * b);
                         Batch batch = batches.build(w);
-                        Tensor loss;
-                        try (Precision.Scope autocast = precision.autocast(device)) {
-                            loss = warmupStage ? model.warmupLoss(batch) : world == 1 ? model.loss(batch) : tokenWeighted(model.losses(batch), batch);
+                        int chunks = chunks(batch, w.size(), chunkPositions);
+                        double v;
+                        if (chunks == 1) {
+                            Tensor loss;
+                            try (Precision.Scope autocast = precision.autocast(device)) {
+                                loss = warmupStage ? model.warmupLoss(batch) : world == 1 ? model.loss(batch) : tokenWeighted(model.losses(batch), batch);
+                            }
+                            v = loss.item_double();
+                            if (!Double.isFinite(v)) throw diverged("loss is " + v, step, bestStep);
+                            model.backward(loss.div(new Scalar((double) s.accumulation())));
+                        } else {
+                            v = inChunks(w, chunks, warmupStage, step, bestStep);
                         }
-                        double v = loss.item_double();
-                        if (!Double.isFinite(v)) throw diverged("loss is " + v, step, bestStep);
-                        model.backward(loss.div(new Scalar((double) s.accumulation())));
                         stepLoss += v / s.accumulation();
                         examples += w.size();
                     }
@@ -250,6 +263,65 @@ public final class Trainer {
         return new DivergedException(what + " at step " + step + "; stopped before the optimiser step. The last checkpoint ("
                 + outDir.resolve("checkpoints") + ") and the best parameters so far (step " + bestStep + ", "
                 + outDir.resolve("best.safetensors") + ") are untouched; lower the learning rates or resume from there");
+    }
+
+    /**
+     * Activation memory grows with examples x encoder positions: a micro-batch over this many positions is computed in
+     * chunks whose gradients add up to the same step ({@link #inChunks}). The text arm's default (16 histories of ~420
+     * tokens) needs 4 chunks; a UEM batch (16 x ~90 positions) needs none, so its numbers stay as they were.
+     */
+    static final long CHUNK_POSITIONS = 2048;
+
+    /** How many chunks {@code batch} of {@code n} examples is computed in (1: as one) under {@code limit} positions a chunk. */
+    static int chunks(Batch batch, int n, long limit) {
+        long positions = batch.textIds().size(1) + (batch.rows() == null ? 0 : batch.rows().size(1));
+        long perChunk = Math.max(1, limit / Math.max(1, positions));
+        return (int) Math.min(n, (n + perChunk - 1) / perChunk);
+    }
+
+    /**
+     * One micro-batch computed in {@code chunks} pieces, each back-propagated before the next is built (so only one
+     * chunk's activations live at a time): each chunk's LM loss weighs with its share of the micro-batch's target tokens
+     * (over all ranks), its auxiliary losses with its share of the examples, so the gradients add up to those of the
+     * micro-batch in one piece. Returns the micro-batch's loss (this rank's share, as {@link #tokenWeighted}).
+     */
+    private double inChunks(List<Examples.Window> w, int chunks, boolean warmupStage, int step, int bestStep) {
+        int n = w.size(), world = group.worldSize();
+        List<List<Examples.Window>> parts = new ArrayList<>();
+        double[] tokens = new double[chunks];
+        double total = 0;
+        for (int c = 0; c < chunks; c++) {
+            List<Examples.Window> part = w.subList(n * c / chunks, n * (c + 1) / chunks);
+            parts.add(part);
+            try (PointerScope scope = new PointerScope()) {
+                tokens[c] = batches.build(part).labels().ne(new Scalar(-100L)).sum().item_double();
+            }
+            total += tokens[c];
+        }
+        // one collective per micro-batch, as in tokenWeighted, so ranks that split and ranks that do not stay in step
+        double all = !warmupStage && world > 1 ? group.sum(total)[0] : total;
+        double v = 0;
+        for (int c = 0; c < chunks; c++) {
+            try (PointerScope scope = new PointerScope()) {
+                Batch part = batches.build(parts.get(c));
+                double share = (double) parts.get(c).size() / n;
+                Tensor loss;
+                try (Precision.Scope autocast = precision.autocast(device)) {
+                    if (warmupStage) {
+                        loss = model.warmupLoss(part).mul(new Scalar(share));
+                    } else {
+                        PreferenceModel.Loss l = model.losses(part);
+                        loss = l.lm().mul(new Scalar(tokens[c] * world / all));
+                        if (l.auxiliary() != null) loss = loss.add(l.auxiliary().mul(new Scalar(share)));
+                    }
+                }
+                double lv = loss.item_double();
+                if (!Double.isFinite(lv)) throw diverged("loss is " + lv, step, bestStep);
+                model.backward(loss.div(new Scalar((double) s.accumulation())));
+                v += lv;
+            }
+        }
+        return v;
     }
 
     /**

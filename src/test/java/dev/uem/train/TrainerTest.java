@@ -57,6 +57,36 @@ class TrainerTest {
         return new UemLanguageModel(t5, new UserEmbeddingModule(uc), new SoftPrompts(4, 32).initRandom(0.5));
     }
 
+    /** Losses of a few steps of the text arm (tiny T5, dropout 0), computed in one piece or in chunks of examples. */
+    private double[] textArmSteps(long chunkPositions, Path dir) throws Exception {
+        int[] users = {1, 2, 3, 4, 5, 6, 7, 8};
+        List<Examples.Window> windows = Examples.windows(data, users, 12, false, 1, 1, 0);
+        T5Config c = new T5Config(32128, 32, 8, 64, 1, 1, 4, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0);
+        try (T5Tokenizer tok = T5Tokenizer.bundled(); dev.uem.model.TextHistoryModel model = new dev.uem.model.TextHistoryModel(T5Model.create(c, 5))) {
+            TrainSettings s = new TrainSettings(4, 8, 1, 1e-2, 1e-2, 0.0, 1, 1.0, 4, 1000, false, 0);
+            new Trainer(model, new TextBatchBuilder(data, tok, 256), s, dir).chunkPositions(chunkPositions).train(windows, windows, false);
+            List<String> rows = Files.readAllLines(dir.resolve("metrics.jsonl"));
+            double[] losses = new double[rows.size()];
+            for (int i = 0; i < losses.length; i++) losses[i] = new com.fasterxml.jackson.databind.ObjectMapper().readTree(rows.get(i)).get("loss").asDouble();
+            try (SafetensorsFile f = SafetensorsFile.open(dir.resolve("best.safetensors"))) {
+                double[] out = java.util.Arrays.copyOf(losses, losses.length + 1);
+                out[losses.length] = f.read("lm_head.weight").abs().sum().item_double();  // a fingerprint of the parameters
+                return out;
+            }
+        }
+    }
+
+    @Test
+    void aBatchComputedInChunksTrainsLikeOneInOnePiece() throws Exception {
+        double[] whole = textArmSteps(Long.MAX_VALUE, Files.createDirectories(tmp.resolve("whole")));
+        double[] chunked = textArmSteps(1, Files.createDirectories(tmp.resolve("chunked")));  // every example its own chunk
+        assertEquals(5, whole.length, "4 losses and a parameter fingerprint");
+        for (int i = 0; i < whole.length; i++)
+            assertEquals(whole[i], chunked[i], 1e-4 * Math.max(1, Math.abs(whole[i])), "value " + i + ": " + java.util.Arrays.toString(whole)
+                    + " vs " + java.util.Arrays.toString(chunked));
+        assertTrue(whole[0] > 5, "a real loss");
+    }
+
     @Test
     void aFewUsersAreOverfit() {
         int[] users = {1, 2, 3, 4};
