@@ -268,7 +268,8 @@ public final class Trainer {
     /**
      * Activation memory grows with examples x encoder positions: a micro-batch over this many positions is computed in
      * chunks whose gradients add up to the same step ({@link #inChunks}). The text arm's default (16 histories of ~420
-     * tokens) needs 4 chunks; a UEM batch (16 x ~90 positions) needs none, so its numbers stay as they were.
+     * tokens) needs 4 chunks; a UEM batch of the default history (16 x 68 positions) needs none, so its numbers stay as they
+     * were (from history ~110 on UEM batches are split too).
      */
     static final long CHUNK_POSITIONS = 2048;
 
