@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
 /** {@code uem bench}: performance measurements that belong in bench/RESULTS.md, not in unit tests. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks. Results print as a table; record them in bench/RESULTS.md.",
-        subcommands = {BenchCommand.T5Step.class})
+        subcommands = {BenchCommand.T5Step.class, BenchCommand.Scaling.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -23,6 +23,55 @@ final class BenchCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
+    }
+
+    @Command(name = "scaling", mixinStandardHelpOptions = true,
+            description = {"Cost curves: time per training example and peak RSS of a training step against the history length p",
+                    "(batch 16) and against the batch size (p = 50), for the UEM arm and the text arm (t5-compact, task vocabulary,",
+                    "bundled data). Writes scaling.md, scaling_time.png and scaling_memory.png (against p) and",
+                    "scaling_batch.png under --out."})
+    static final class Scaling implements Callable<Integer> {
+        @Option(names = "--histories", split = ",", defaultValue = "5,20,50,100,200", description = "UEM arm's history lengths (default: ${DEFAULT-VALUE}).")
+        int[] histories;
+        @Option(names = "--text-histories", split = ",", defaultValue = "2,5,10,20",
+                description = "Text arm's history lengths, each with a token budget that holds all its items (~110 tokens an item) (default: ${DEFAULT-VALUE}).")
+        int[] textHistories;
+        @Option(names = "--batches", split = ",", defaultValue = "4,8,16,32", description = "Batch sizes (UEM p = 50, text p = 5) (default: ${DEFAULT-VALUE}).")
+        int[] batches;
+        @Option(names = "--steps", defaultValue = "5", description = "Timed steps per point, after 2 untimed (default: ${DEFAULT-VALUE}).")
+        int steps;
+        @Option(names = "--out", defaultValue = "runs/bench-scaling", paramLabel = "DIR", description = "Output folder (default: ${DEFAULT-VALUE}).")
+        Path out;
+        @picocli.CommandLine.Mixin
+        CacheOption cache;
+
+        @Override
+        public Integer call() throws Exception {
+            TorchRuntime.init();
+            if (steps < 1 || steps > 1000) throw new IllegalArgumentException("--steps: expected 1 to 1000, found " + steps);
+            for (int p : histories) if (p < 1 || p > 2048) throw new IllegalArgumentException("--histories: expected 1 to 2048, found " + p);
+            for (int p : textHistories) if (p < 1 || p > 74) throw new IllegalArgumentException("--text-histories: expected 1 to 74 (8192 tokens), found " + p);
+            for (int b : batches) if (b < 1 || b > 512) throw new IllegalArgumentException("--batches: expected 1 to 512, found " + b);
+            var d = dev.uem.data.DatasetReader.read(Path.of("data", "movielens", "ml-latest-small"), dev.uem.data.ReadOptions.defaults());
+            try (var tok = dev.uem.text.T5Tokenizer.bundled(); var enc = new dev.uem.embed.MiniLmEncoder()) {
+                var items = dev.uem.embed.ItemEmbeddings.open(d, enc, cache.cache, true);
+                var points = new dev.uem.bench.ScalingBench(d, items, tok).run(histories, textHistories, batches, steps, System.err::println);
+                int np = histories.length + textHistories.length;
+                java.util.List<dev.uem.bench.ScalingBench.Point> byP = points.subList(0, np), byB = points.subList(np, points.size());
+                String table = "# uem bench scaling (" + TorchRuntime.describe() + ")\n\n" + dev.uem.bench.ScalingBench.table(points);
+                java.nio.file.Files.createDirectories(out);
+                dev.uem.io.AtomicFiles.writeString(out.resolve("scaling.md"), table);
+                dev.uem.bench.ScalingBench.plot(out.resolve("scaling_time.png"), "Training cost against history length (batch 16)", "history length p (items)",
+                        "ms per training example", byP, true, false);
+                dev.uem.bench.ScalingBench.plot(out.resolve("scaling_memory.png"), "Peak memory against history length (batch 16)", "history length p (items)",
+                        "peak RSS (MiB)", byP, true, true);
+                dev.uem.bench.ScalingBench.plot(out.resolve("scaling_batch.png"), "Training cost against batch size (p = 50)", "batch size",
+                        "ms per training example", byB, false, false);
+                System.out.println(table);
+                System.out.println("wrote " + out + " (scaling.md, scaling_time.png, scaling_memory.png, scaling_batch.png)");
+            }
+            return 0;
+        }
     }
 
     @Command(name = "t5-step", mixinStandardHelpOptions = true,
