@@ -2,17 +2,21 @@
 # uem's T5 training step against the plain PyTorch reference (t5_step.py), alternately, 3 rounds at 1 and at 2 threads.
 # Needs target/uem.jar (mvn -B -q package -DskipTests) and Debian's python3-torch (apt-get install python3-torch).
 # Run it on a quiet machine: both sides print the sgemm peak they measured in the same process, so a busy round shows.
-# Usage: bench/reference/compare.sh [STEPS]   (timed steps per run, default 30; 3 warm-up steps each)
+# Then the same for greedy decoding (KV cache; 32 inputs of 128 tokens, 16 new tokens): examples/s of both, 3 rounds.
+# Usage: bench/reference/compare.sh [STEPS] [BATCHES]   (timed training steps per run, default 30, 3 warm-up steps each;
+#        timed decoding batches per run, default 5).  ONLY=step or ONLY=decode runs one half.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 STEPS=${1:-30}
+BATCHES=${2:-5}
+ONLY=${ONLY:-}
 PY=${PYTHON:-/usr/bin/python3}
 JAR=target/uem.jar
 [ -f "$JAR" ] || { echo "compare.sh: $JAR not found: build it with mvn -B -q package -DskipTests" >&2; exit 1; }
 "$PY" -c "import torch" 2>/dev/null || { echo "compare.sh: $PY has no torch: apt-get install python3-torch" >&2; exit 1; }
 
 declare -A REF UEM BF
-for round in 1 2 3; do
+[ "$ONLY" = decode ] || for round in 1 2 3; do
   for t in 1 2; do
     # PyTorch at 2 threads: OpenMP told not to spin (spinning workers fight the BLAS threads on 2 cores)
     # the BLAS gets the same thread count (Debian's torch calls OpenBLAS, whose own pool ignores torch.set_num_threads)
@@ -33,11 +37,29 @@ for round in 1 2 3; do
     REF[$t]+="$ref_ms "; UEM[$t]+="$uem_ms "; BF[$t]+="$bf_ms "
   done
 done
-median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+median() { { tr ' ' '\n' <<<"$1" | grep . || true; } | sort -g | awk '{a[NR]=$1} END{print (NR == 0 ? "" : NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 # the reference at its best thread setting: with 2 cores available it may do best on one thread
-ref1=$(median "${REF[1]}"); ref2=$(median "${REF[2]}")
+ref1=$(median "${REF[1]:-}"); ref2=$(median "${REF[2]:-}")
 best2=$(awk -v a="$ref1" -v b="$ref2" 'BEGIN{print (a < b ? a : b)}')
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
-echo "medians (1 / 2 threads): reference $ref1 / $ref2 ms (best with 2 cores: $best2), uem fp32 $(median "${UEM[1]}") / $(median "${UEM[2]}") ms, uem bf16 $(median "${BF[1]}") / $(median "${BF[2]}") ms"
-echo "ratio uem/reference, uem in fp32: 1 thread $(ratio "$(median "${UEM[1]}")" "$ref1"), 2 threads $(ratio "$(median "${UEM[2]}")" "$best2")"
-echo "ratio uem/reference: 1 thread $(ratio "$(median "${BF[1]}")" "$ref1"), 2 threads $(ratio "$(median "${BF[2]}")" "$best2")   (uem --precision bf16, its fastest; the reference in fp32)"
+if [ "$ONLY" != decode ]; then
+echo "medians (1 / 2 threads): reference $ref1 / $ref2 ms (best with 2 cores: $best2), uem fp32 $(median "${UEM[1]:-}") / $(median "${UEM[2]:-}") ms, uem bf16 $(median "${BF[1]:-}") / $(median "${BF[2]:-}") ms"
+echo "ratio uem/reference, uem in fp32: 1 thread $(ratio "$(median "${UEM[1]:-}")" "$ref1"), 2 threads $(ratio "$(median "${UEM[2]:-}")" "$best2")"
+echo "ratio uem/reference: 1 thread $(ratio "$(median "${BF[1]:-}")" "$ref1"), 2 threads $(ratio "$(median "${BF[2]:-}")" "$best2")   (uem --precision bf16, its fastest; the reference in fp32)"
+fi
+
+[ "$ONLY" = step ] && exit 0
+declare -A RDEC UDEC
+for round in 1 2 3; do
+  for t in 1 2; do
+    ref=$(OPENBLAS_NUM_THREADS="$t" OMP_WAIT_POLICY=$([ "$t" = 2 ] && echo PASSIVE || echo ACTIVE) \
+      "$PY" bench/reference/t5_step.py --decode 16 --batch 32 --threads "$t" --steps "$BATCHES" --warmup 1)
+    ref_eps=$(awk '{print $4}' <<<"$ref")
+    out=$(UEM_TORCH_THREADS=1 OPENBLAS_NUM_THREADS="$t" java -jar "$JAR" bench decode --steps "$BATCHES" --warmup 1 2>/dev/null)
+    uem_eps=$(awk '{print $4}' <<<"$out")
+    printf 'decode round %d, %d thread(s): reference %6.1f examples/s | uem %6.1f examples/s | uem/reference %.2f\n' \
+      "$round" "$t" "$ref_eps" "$uem_eps" "$(ratio "$uem_eps" "$ref_eps")"
+    RDEC[$t]+="$ref_eps "; UDEC[$t]+="$uem_eps "
+  done
+done
+echo "decoding examples/s uem/reference: 1 thread $(ratio "$(median "${UDEC[1]}")" "$(median "${RDEC[1]}")"), 2 threads $(ratio "$(median "${UDEC[2]}")" "$(median "${RDEC[2]}")") (medians: reference $(median "${RDEC[1]}") / $(median "${RDEC[2]}"), uem $(median "${UDEC[1]}") / $(median "${UDEC[2]}"))"

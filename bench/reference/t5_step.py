@@ -65,11 +65,19 @@ class Attention(nn.Module):
         b = bucket(rel, self.bidirectional, self.c.buckets, self.c.max_distance)
         return self.bias(b).permute(2, 0, 1).unsqueeze(0)
 
-    def forward(self, x, memory, bias):
+    def forward(self, x, memory, bias, cache=None):
         b, lq, _ = x.shape
         src = x if memory is None else memory
         split = lambda t: t.view(b, -1, self.c.heads, self.c.d_kv).transpose(1, 2)
-        q, k, v = split(self.q(x)), split(self.k(src)), split(self.v(src))
+        q = split(self.q(x))
+        if cache is not None and memory is not None and "k" in cache:      # cross-attention: keys/values once
+            k, v = cache["k"], cache["v"]
+        else:
+            k, v = split(self.k(src)), split(self.v(src))
+            if cache is not None and memory is None and "k" in cache:    # self-attention: append to the past
+                k, v = torch.cat([cache["k"], k], 2), torch.cat([cache["v"], v], 2)
+            if cache is not None:
+                cache["k"], cache["v"] = k, v
         scores = q @ k.transpose(-1, -2) + bias            # no 1/sqrt(d_kv): T5 folds it into the initialisation
         w = F.dropout(scores.float().softmax(-1).type_as(scores), self.c.dropout, self.training)
         return self.o((w @ v).transpose(1, 2).reshape(b, lq, -1))
@@ -93,11 +101,11 @@ class Block(nn.Module):
         self.cross_attn = Attention(c, False, True) if decoder else None
         self.ff_norm, self.ff, self.p = RMSNorm(c.d_model, c.eps), FeedForward(c), c.dropout
 
-    def forward(self, x, bias, memory=None, memory_bias=None):
+    def forward(self, x, bias, memory=None, memory_bias=None, cache=None):
         drop = lambda t: F.dropout(t, self.p, self.training)
-        x = x + drop(self.self_attn(self.self_norm(x), None, bias))
+        x = x + drop(self.self_attn(self.self_norm(x), None, bias, None if cache is None else cache.setdefault("self", {})))
         if self.cross_attn is not None:
-            x = x + drop(self.cross_attn(self.cross_norm(x), memory, memory_bias))
+            x = x + drop(self.cross_attn(self.cross_norm(x), memory, memory_bias, None if cache is None else cache.setdefault("cross", {})))
         return x + drop(self.ff(self.ff_norm(x)))
 
 
@@ -118,6 +126,16 @@ class Stack(nn.Module):
         return F.dropout(self.norm(x), self.p, self.training)
 
 
+def decode_step(stack, x, memory, caches, position):
+    """One decoder position against the cached past (greedy generation): the bias row of query `position`."""
+    attn = stack.blocks[0].self_attn
+    rel = torch.arange(position + 1)[None, :] - position
+    bias = attn.bias(bucket(rel, False, attn.c.buckets, attn.c.max_distance)).permute(2, 0, 1).unsqueeze(0)
+    for blk, cache in zip(stack.blocks, caches):
+        x = blk(x, bias, memory, 0.0, cache)
+    return stack.norm(x)
+
+
 class T5(nn.Module):
     def __init__(self, c):
         super().__init__()
@@ -131,6 +149,29 @@ class T5(nn.Module):
         dec_in = torch.cat([start, labels[:, :-1]], 1)
         logits = self.lm_head(self.decoder(self.shared(dec_in), memory))
         return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
+
+
+@torch.inference_mode()
+def generate(model, ids, max_new_tokens, eos=1):
+    """Greedy decoding with a key/value cache, as HF generate(do_sample=False, num_beams=1): start token 0, argmax,
+    finished rows get the pad id 0, stop when every row has emitted EOS or after max_new_tokens."""
+    model.eval()
+    memory = model.encoder(model.shared(ids))
+    b = ids.shape[0]
+    caches = [dict() for _ in model.decoder.blocks]
+    nxt = torch.zeros(b, 1, dtype=torch.long)
+    done = torch.zeros(b, dtype=torch.bool)
+    out = [nxt]
+    for t in range(max_new_tokens):
+        h = decode_step(model.decoder, model.shared(nxt), memory, caches, t)
+        nxt = model.lm_head(h[:, -1]).argmax(-1)
+        nxt = torch.where(done, torch.zeros_like(nxt), nxt)
+        done |= nxt == eos
+        nxt = nxt[:, None]
+        out.append(nxt)
+        if bool(done.all()):
+            break
+    return torch.cat(out, 1)
 
 
 def sgemm_peak(n=1024, reps=12):
@@ -151,6 +192,8 @@ def main():
     ap.add_argument("--enc-len", type=int, default=128)
     ap.add_argument("--dec-len", type=int, default=16)
     ap.add_argument("--no-flush-denormal", action="store_true")
+    ap.add_argument("--decode", type=int, default=0, metavar="N",
+                    help="instead of training steps: greedy decoding of N new tokens for --batch inputs of --enc-len tokens")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     if not a.no_flush_denormal:
@@ -159,6 +202,18 @@ def main():
     peak = sgemm_peak()
     c = Config()
     model = T5(c).train()
+    if a.decode:
+        ids = torch.randint(2, c.vocab, (a.batch, a.enc_len))
+        times = []
+        for i in range(a.warmup + a.steps):
+            t = time.perf_counter()
+            seq = generate(model, ids, a.decode)
+            if i >= a.warmup:
+                times.append(time.perf_counter() - t)
+        med = statistics.median(times)
+        print(f"reference decode examples_per_s {a.batch / med:.1f} median_ms_per_batch {med * 1e3:.1f} new_tokens {seq.shape[1] - 1} "
+              f"sgemm_peak_gflops {peak:.1f} threads {a.threads} torch {torch.__version__}")
+        return
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01)
     ids = torch.randint(2, c.vocab, (a.batch, a.enc_len))
     labels = torch.randint(2, c.vocab, (a.batch, a.dec_len))

@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
 /** {@code uem bench}: performance measurements that belong in bench/RESULTS.md, not in unit tests. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks. Results print as a table; record them in bench/RESULTS.md.",
-        subcommands = {BenchCommand.T5Step.class, BenchCommand.Scaling.class})
+        subcommands = {BenchCommand.T5Step.class, BenchCommand.Scaling.class, BenchCommand.Decode.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -23,6 +23,51 @@ final class BenchCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
+    }
+
+    @Command(name = "decode", mixinStandardHelpOptions = true,
+            description = {"Greedy decoding speed (KV cache, as the evaluation decodes): --batch random inputs of --enc-len tokens,",
+                    "--new-tokens generated (fewer if every row emits EOS), median over --steps batches; the same shapes as",
+                    "bench/reference/t5_step.py --decode N."})
+    static final class Decode implements Callable<Integer> {
+        @Option(names = "--config", defaultValue = "t5-mini", description = "Built-in name or config.json (default: ${DEFAULT-VALUE}).")
+        String config;
+        @Option(names = "--batch", defaultValue = "32") int batch;
+        @Option(names = "--enc-len", defaultValue = "128") int encLen;
+        @Option(names = "--new-tokens", defaultValue = "16") int newTokens;
+        @Option(names = "--steps", defaultValue = "10", description = "Timed batches (default: ${DEFAULT-VALUE}).") int steps;
+        @Option(names = "--warmup", defaultValue = "2") int warmup;
+
+        @Override
+        public Integer call() {
+            TorchRuntime.init();
+            if (batch < 1 || encLen < 1 || newTokens < 1 || newTokens > 512 || steps < 1)
+                throw new IllegalArgumentException("bench decode: batch, enc-len, steps >= 1 and new-tokens in [1, 512] expected");
+            T5Config c = T5Config.named(config);
+            if (c == null) c = T5Config.load(Path.of(config));
+            double[] ms = new double[steps];
+            int generated = 0;
+            org.bytedeco.pytorch.global.torch.manual_seed(0);
+            try (dev.uem.model.t5.T5Model model = dev.uem.model.t5.T5Model.create(c, 0);
+                 org.bytedeco.javacpp.PointerScope outer = new org.bytedeco.javacpp.PointerScope()) {
+                model.eval();
+                var ids = org.bytedeco.pytorch.global.torch.randint(2, c.vocabSize(), new long[] {batch, encLen}, dev.uem.torch.Tensors.LONG);
+                var mask = org.bytedeco.pytorch.global.torch.ones(new long[] {batch, encLen}, dev.uem.torch.Tensors.LONG);
+                for (int i = 0; i < warmup + steps; i++) {
+                    long t0 = System.nanoTime();
+                    try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope();
+                         org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+                        var r = new dev.uem.model.t5.GreedyDecoder(model).generate(model.embed(ids), mask, newTokens, false);
+                        generated = r.sequences()[0].length - 1;
+                    }
+                    if (i >= warmup) ms[i - warmup] = (System.nanoTime() - t0) / 1e6;
+                }
+            }
+            double med = T5StepBench.median(ms);
+            System.out.printf("uem decode examples_per_s %.1f median_ms_per_batch %.1f new_tokens %d (%s)%n", batch / (med / 1e3), med, generated,
+                    TorchRuntime.describe());
+            return 0;
+        }
     }
 
     @Command(name = "scaling", mixinStandardHelpOptions = true,
