@@ -1,15 +1,31 @@
 package dev.uem.cli;
 
+import dev.uem.bench.ScalingBench;
 import dev.uem.bench.T5StepBench;
+import dev.uem.data.DatasetReader;
+import dev.uem.data.ReadOptions;
+import dev.uem.embed.ItemEmbeddings;
+import dev.uem.embed.MiniLmEncoder;
+import dev.uem.io.AtomicFiles;
+import dev.uem.model.t5.GreedyDecoder;
 import dev.uem.model.t5.T5Config;
+import dev.uem.model.t5.T5Model;
+import dev.uem.text.T5Tokenizer;
+import dev.uem.torch.Precision;
+import dev.uem.torch.Tensors;
 import dev.uem.torch.TorchRuntime;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code uem bench}: performance measurements that belong in bench/RESULTS.md, not in unit tests. */
@@ -47,17 +63,17 @@ final class BenchCommand implements Runnable {
             if (c == null) c = T5Config.load(Path.of(config));
             double[] ms = new double[steps];
             int generated = 0;
-            org.bytedeco.pytorch.global.torch.manual_seed(0);
-            try (dev.uem.model.t5.T5Model model = dev.uem.model.t5.T5Model.create(c, 0);
-                 org.bytedeco.javacpp.PointerScope outer = new org.bytedeco.javacpp.PointerScope()) {
+            torch.manual_seed(0);
+            try (T5Model model = T5Model.create(c, 0);
+                 PointerScope outer = new PointerScope()) {
                 model.eval();
-                var ids = org.bytedeco.pytorch.global.torch.randint(2, c.vocabSize(), new long[] {batch, encLen}, dev.uem.torch.Tensors.LONG);
-                var mask = org.bytedeco.pytorch.global.torch.ones(new long[] {batch, encLen}, dev.uem.torch.Tensors.LONG);
+                var ids = torch.randint(2, c.vocabSize(), new long[] {batch, encLen}, Tensors.LONG);
+                var mask = torch.ones(new long[] {batch, encLen}, Tensors.LONG);
                 for (int i = 0; i < warmup + steps; i++) {
                     long t0 = System.nanoTime();
-                    try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope();
-                         org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
-                        var r = new dev.uem.model.t5.GreedyDecoder(model).generate(model.embed(ids), mask, newTokens, false);
+                    try (PointerScope scope = new PointerScope();
+                         NoGradGuard g = new NoGradGuard()) {
+                        var r = new GreedyDecoder(model).generate(model.embed(ids), mask, newTokens, false);
                         generated = r.sequences()[0].length - 1;
                     }
                     if (i >= warmup) ms[i - warmup] = (System.nanoTime() - t0) / 1e6;
@@ -97,20 +113,20 @@ final class BenchCommand implements Runnable {
             for (int p : histories) if (p < 1 || p > 2048) throw new IllegalArgumentException("--histories: expected 1 to 2048, found " + p);
             for (int p : textHistories) if (p < 1 || p > 74) throw new IllegalArgumentException("--text-histories: expected 1 to 74 (8192 tokens), found " + p);
             for (int b : batches) if (b < 1 || b > 512) throw new IllegalArgumentException("--batches: expected 1 to 512, found " + b);
-            var d = dev.uem.data.DatasetReader.read(Path.of("data", "movielens", "ml-latest-small"), dev.uem.data.ReadOptions.defaults());
-            try (var tok = dev.uem.text.T5Tokenizer.bundled(); var enc = new dev.uem.embed.MiniLmEncoder()) {
-                var items = dev.uem.embed.ItemEmbeddings.open(d, enc, cache.cache, true);
-                var points = new dev.uem.bench.ScalingBench(d, items, tok).run(histories, textHistories, batches, steps, System.err::println);
+            var d = DatasetReader.read(Path.of("data", "movielens", "ml-latest-small"), ReadOptions.defaults());
+            try (var tok = T5Tokenizer.bundled(); var enc = new MiniLmEncoder()) {
+                var items = ItemEmbeddings.open(d, enc, cache.cache, true);
+                var points = new ScalingBench(d, items, tok).run(histories, textHistories, batches, steps, System.err::println);
                 int np = histories.length + textHistories.length;
-                java.util.List<dev.uem.bench.ScalingBench.Point> byP = points.subList(0, np), byB = points.subList(np, points.size());
-                String table = "# uem bench scaling (" + TorchRuntime.describe() + ")\n\n" + dev.uem.bench.ScalingBench.table(points);
-                java.nio.file.Files.createDirectories(out);
-                dev.uem.io.AtomicFiles.writeString(out.resolve("scaling.md"), table);
-                dev.uem.bench.ScalingBench.plot(out.resolve("scaling_time.png"), "Training cost against history length (batch 16)", "history length p (items)",
+                List<ScalingBench.Point> byP = points.subList(0, np), byB = points.subList(np, points.size());
+                String table = "# uem bench scaling (" + TorchRuntime.describe() + ")\n\n" + ScalingBench.table(points);
+                Files.createDirectories(out);
+                AtomicFiles.writeString(out.resolve("scaling.md"), table);
+                ScalingBench.plot(out.resolve("scaling_time.png"), "Training cost against history length (batch 16)", "history length p (items)",
                         "ms per training example", byP, true, false);
-                dev.uem.bench.ScalingBench.plot(out.resolve("scaling_memory.png"), "Peak memory against history length (batch 16)", "history length p (items)",
+                ScalingBench.plot(out.resolve("scaling_memory.png"), "Peak memory against history length (batch 16)", "history length p (items)",
                         "peak RSS (MiB)", byP, true, true);
-                dev.uem.bench.ScalingBench.plot(out.resolve("scaling_batch.png"), "Training cost against batch size (p = 50)", "batch size",
+                ScalingBench.plot(out.resolve("scaling_batch.png"), "Training cost against batch size (p = 50)", "batch size",
                         "ms per training example", byB, false, false);
                 System.out.println(table);
                 System.out.println("wrote " + out + " (scaling.md, scaling_time.png, scaling_memory.png, scaling_batch.png)");
@@ -134,7 +150,7 @@ final class BenchCommand implements Runnable {
         @Option(names = "--warmup", defaultValue = "3") int warmup;
         @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16",
                 description = "Forward-pass arithmetic: fp32, or bf16 autocast (matrix products in bfloat16, float32 weights) (default: ${DEFAULT-VALUE}).")
-        dev.uem.torch.Precision precision;
+        Precision precision;
         @Option(names = "--reference-ms", defaultValue = "645",
                 description = "Baseline ms/step to report a ratio against (default: HF modeling_t5 on PyTorch 1.13, 1 thread, ${DEFAULT-VALUE} ms).")
         double referenceMs;
