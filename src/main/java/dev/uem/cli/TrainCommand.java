@@ -97,7 +97,7 @@ final class TrainCommand implements Callable<Integer> {
                 throw new StopSignal.StopRequested(e.getMessage() + "; continue with: uem train --resume " + dir, e.exitCode);
             }
             if (!group.leader()) {
-                System.out.printf("rank %d of %d: training done; rank 0 evaluates and writes %s%n", group.rank(), group.worldSize(), dir);
+                System.out.printf("rank %d of %d: training and its share of the evaluation done; rank 0 writes the results in %s%n", group.rank(), group.worldSize(), dir);
                 return 0;
             }
             ObjectNode line = arms.get(0);

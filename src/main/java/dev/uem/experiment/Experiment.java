@@ -95,8 +95,9 @@ public final class Experiment implements AutoCloseable {
     }
 
     /**
-     * Trains as one rank of a data-parallel group ({@link Trainer#parallel}): only rank 0 writes the arm's files and
-     * evaluates; the other ranks' {@link #run} returns nothing once training ends.
+     * Trains as one rank of a data-parallel group ({@link Trainer#parallel}); every rank decodes its share of the test
+     * and validation windows, rank 0 gathers them, scores and writes the arm's files; the other ranks' {@link #run}
+     * returns nothing.
      */
     public Experiment parallel(DataParallel dp) {
         this.group = dp;

@@ -255,7 +255,7 @@ public final class Trainer {
         } catch (IOException e) {
             throw new UncheckedIOException(metrics + ": " + e.getMessage(), e);
         }
-        if (leader) restore(outDir.resolve("best.safetensors"));  // the other ranks' work ends here; rank 0 evaluates
+        if (leader) restore(outDir.resolve("best.safetensors"));  // rank 0 reads them; the experiment broadcasts them to the others
         return new Outcome(s.totalSteps(), lastLoss, best, bestStep, examples * world / ((System.nanoTime() - t0) / 1e9));
     }
 
