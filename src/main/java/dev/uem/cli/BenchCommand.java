@@ -46,8 +46,8 @@ final class BenchCommand implements Runnable {
                     "--new-tokens generated (fewer if every row emits EOS), median over --steps batches; the same shapes as",
                     "bench/reference/t5_step.py --decode N."})
     static final class Decode implements Callable<Integer> {
-        @Option(names = "--config", defaultValue = "t5-mini", description = "Built-in name or config.json (default: ${DEFAULT-VALUE}).")
-        String config;
+        @picocli.CommandLine.Mixin
+        T5ConfigOption config;
         @Option(names = "--batch", defaultValue = "32") int batch;
         @Option(names = "--enc-len", defaultValue = "128") int encLen;
         @Option(names = "--new-tokens", defaultValue = "16") int newTokens;
@@ -59,8 +59,7 @@ final class BenchCommand implements Runnable {
             TorchRuntime.init();
             if (batch < 1 || encLen < 1 || newTokens < 1 || newTokens > 512 || steps < 1)
                 throw new IllegalArgumentException("bench decode: batch, enc-len, steps >= 1 and new-tokens in [1, 512] expected");
-            T5Config c = T5Config.named(config);
-            if (c == null) c = T5Config.load(Path.of(config));
+            T5Config c = config.resolve();
             double[] ms = new double[steps];
             int generated = 0;
             torch.manual_seed(0);
@@ -141,8 +140,8 @@ final class BenchCommand implements Runnable {
                     "Thread settings come from the environment (UEM_TORCH_THREADS, OMP_WAIT_POLICY,",
                     "OPENBLAS_NUM_THREADS): run once per setting to compare them."})
     static final class T5Step implements Callable<Integer> {
-        @Option(names = "--config", defaultValue = "t5-mini", description = "Built-in name or config.json (default: ${DEFAULT-VALUE}).")
-        String config;
+        @picocli.CommandLine.Mixin
+        T5ConfigOption config;
         @Option(names = "--batch", defaultValue = "16") int batch;
         @Option(names = "--enc-len", defaultValue = "128") int encLen;
         @Option(names = "--dec-len", defaultValue = "16") int decLen;
@@ -158,8 +157,7 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() {
             TorchRuntime.init();
-            T5Config c = T5Config.named(config);
-            if (c == null) c = T5Config.load(Path.of(config));
+            T5Config c = config.resolve();
             var settings = new T5StepBench.Settings(c, batch, encLen, decLen, steps, warmup, precision);
             T5StepBench.Result r;
             try (ProgressBar pb = new ProgressBarBuilder().setTaskName("t5-step").setInitialMax(steps + warmup)
