@@ -170,6 +170,7 @@ public final class Trainer {
         int world = group.worldSize(), rank = group.rank(), b = s.batchSize();
         List<Tensor> trainable = new ArrayList<>();  // own references (params), not views into a temporary vector
         for (Tensor p : params.values()) if (p.requires_grad()) trainable.add(p);
+        TensorVector trainableVector = new TensorVector(trainable.toArray(new Tensor[0]));
         try (BufferedWriter log = leader ? Files.newBufferedWriter(metrics, StandardOpenOption.CREATE, StandardOpenOption.APPEND) : null;
              ProgressBar pb = showProgress && leader ? new ProgressBarBuilder().setTaskName("train").setInitialMax(s.totalSteps())
                      .startsFrom(st.step(), Duration.ZERO).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).build() : null) {
@@ -184,25 +185,12 @@ public final class Trainer {
                     for (int micro = 0; micro < s.accumulation(); micro++) {
                         // the global batch is drawn in the same order on every rank; each takes its own slice
                         List<Examples.Window> w = data.next(b * world).subList(rank * b, (rank + 1) * b);
-                        Batch batch = batches.build(w);
-                        int chunks = chunks(batch, w.size(), chunkPositions);
-                        double v;
-                        if (chunks == 1) {
-                            Tensor loss;
-                            try (Precision.Scope autocast = precision.autocast(device)) {
-                                loss = warmupStage ? model.warmupLoss(batch) : world == 1 ? model.loss(batch) : tokenWeighted(model.losses(batch), batch);
-                            }
-                            v = loss.item_double();
-                            if (!Double.isFinite(v)) throw diverged("loss is " + v, step, bestStep);
-                            model.backward(loss.div(new Scalar((double) s.accumulation())));
-                        } else {
-                            v = inChunks(w, chunks, warmupStage, step, bestStep);
-                        }
+                        double v = microBatch(w, batches.build(w), warmupStage, step, bestStep);
                         stepLoss += v / s.accumulation();
                         examples += w.size();
                     }
                     group.averageGradients(trainable);
-                    double norm = torch.clip_grad_norm_(trainable(), s.clipNorm());
+                    double norm = torch.clip_grad_norm_(trainableVector, s.clipNorm());
                     if (!Double.isFinite(norm)) throw diverged("gradient norm is " + norm, step, bestStep);
                     opt.adamw().step();
                     opt.adamw().zero_grad();
@@ -267,7 +255,7 @@ public final class Trainer {
 
     /**
      * Activation memory grows with examples x encoder positions: a micro-batch over this many positions is computed in
-     * chunks whose gradients add up to the same step ({@link #inChunks}). The text arm's default (16 histories of ~420
+     * chunks whose gradients add up to the same step ({@link #microBatch}). The text arm's default (16 histories of ~420
      * tokens) needs 4 chunks; a UEM batch of the default history (16 x 68 positions) needs none, so its numbers stay as they
      * were (from history ~110 on UEM batches are split too).
      */
@@ -281,38 +269,32 @@ public final class Trainer {
     }
 
     /**
-     * One micro-batch computed in {@code chunks} pieces, each back-propagated before the next is built (so only one
-     * chunk's activations live at a time): each chunk's LM loss weighs with its share of the micro-batch's target tokens
-     * (over all ranks), its auxiliary losses with its share of the examples, so the gradients add up to those of the
-     * micro-batch in one piece. Returns the micro-batch's loss (this rank's share, as {@link #tokenWeighted}).
+     * One micro-batch, forward and backward, computed in {@link #chunks} pieces when it is large (each back-propagated
+     * before the next is built, so only one piece's activations live at a time). The LM's loss is a mean over target
+     * tokens, so each piece's LM loss weighs with its share of the target tokens of the whole micro-batch over all ranks
+     * (times the world size, since gradients are averaged over the ranks); its auxiliary losses, means over examples,
+     * weigh with its share of the examples. The gradients are then those of one process computing the global batch in
+     * one piece (in one process and one piece every weight is exactly 1). Returns this rank's share of the loss.
      */
-    private double inChunks(List<Examples.Window> w, int chunks, boolean warmupStage, int step, int bestStep) {
-        int n = w.size(), world = group.worldSize();
-        List<List<Examples.Window>> parts = new ArrayList<>();
-        double[] tokens = new double[chunks];
-        double total = 0;
-        for (int c = 0; c < chunks; c++) {
-            List<Examples.Window> part = w.subList(n * c / chunks, n * (c + 1) / chunks);
-            parts.add(part);
-            try (PointerScope scope = new PointerScope()) {
-                tokens[c] = batches.build(part).labels().ne(new Scalar(-100L)).sum().item_double();
-            }
-            total += tokens[c];
-        }
-        // one collective per micro-batch, as in tokenWeighted, so ranks that split and ranks that do not stay in step
-        double all = !warmupStage && world > 1 ? group.sum(total)[0] : total;
+    private double microBatch(List<Examples.Window> w, Batch batch, boolean warmupStage, int step, int bestStep) {
+        int n = w.size(), world = group.worldSize(), chunks = chunks(batch, n, chunkPositions);
+        Tensor targets = batch.labels().ne(new Scalar(-100L));      // [n, T]: the LM's target tokens
+        double all = targets.sum().item_double();
+        if (!warmupStage && world > 1) all = group.sum(all)[0];    // one collective per micro-batch on every rank
         double v = 0;
         for (int c = 0; c < chunks; c++) {
+            int from = n * c / chunks, to = n * (c + 1) / chunks;
             try (PointerScope scope = new PointerScope()) {
-                Batch part = batches.build(parts.get(c));
-                double share = (double) parts.get(c).size() / n;
+                Batch part = chunks == 1 ? batch : batches.build(w.subList(from, to));
+                double share = (double) (to - from) / n;
                 Tensor loss;
                 try (Precision.Scope autocast = precision.autocast(device)) {
                     if (warmupStage) {
                         loss = model.warmupLoss(part).mul(new Scalar(share));
                     } else {
+                        double tokens = targets.narrow(0, from, to - from).sum().item_double();
                         PreferenceModel.Loss l = model.losses(part);
-                        loss = l.lm().mul(new Scalar(tokens[c] * world / all));
+                        loss = l.lm().mul(new Scalar(tokens * world / all));
                         if (l.auxiliary() != null) loss = loss.add(l.auxiliary().mul(new Scalar(share)));
                     }
                 }
@@ -323,18 +305,6 @@ public final class Trainer {
             }
         }
         return v;
-    }
-
-    /**
-     * This rank's share of the global batch's LM loss: its token mean times its share of the global batch's target tokens
-     * (times the world size, since gradients are averaged), so the ranks' mean is the token mean over the whole global
-     * batch, exactly what one process with the whole batch computes; the auxiliary losses are means over equal slices.
-     */
-    private Tensor tokenWeighted(PreferenceModel.Loss parts, Batch batch) {
-        double tokens = batch.labels().ne(new Scalar(-100L)).sum().item_double();
-        double all = group.sum(tokens)[0];
-        Tensor lm = parts.lm().mul(new Scalar(tokens * group.worldSize() / all));
-        return parts.auxiliary() == null ? lm : lm.add(parts.auxiliary());
     }
 
     /** A deterministic 64-bit mix of the run seed and a counter (SplitMix64's finaliser). */
@@ -431,12 +401,6 @@ public final class Trainer {
         AdamWOptions o = new AdamWOptions(lr);
         o.weight_decay().put(s.weightDecay());
         return o;
-    }
-
-    private TensorVector trainable() {
-        TensorVector v = new TensorVector();
-        for (Tensor p : model.module().parameters().get()) if (p.requires_grad()) v.push_back(p);
-        return v;
     }
 
     /** Mean teacher-forced loss over the validation windows, in eval mode. */
