@@ -1,11 +1,11 @@
 package dev.uem.experiment;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.uem.model.io.SafetensorsFile;
 import dev.uem.model.t5.T5Checkpoint;
 import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
+import dev.uem.testing.RunFiles;
 import dev.uem.torch.Tensors;
 import dev.uem.torch.TorchRuntime;
 import dev.uem.train.WorkerEnv;
@@ -84,16 +84,6 @@ class DataParallelTest {
         }
     }
 
-    private static List<Double> losses(Path dir) throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        List<Double> out = new ArrayList<>();
-        for (String line : Files.readAllLines(dir.resolve("metrics.jsonl"))) {
-            JsonNode r = json.readTree(line);
-            out.add(r.has("loss") ? r.get("loss").asDouble() : r.get("head_loss").asDouble());
-        }
-        return out;
-    }
-
     @Test
     void twoRanksWithBatchBTrainLikeOneProcessWithBatch2B() throws Exception {
         int steps = 5, port = freePort();
@@ -105,7 +95,7 @@ class DataParallelTest {
         assertEquals(0, r0.exitValue(), () -> "rank 0: " + log(two, 0));
         assertEquals(0, r1.exitValue(), () -> "rank 1: " + log(two, 1));
 
-        List<Double> a = losses(one), b = losses(two);
+        List<Double> a = RunFiles.losses(one), b = RunFiles.losses(two);
         assertEquals(steps + 2, a.size(), "2 warm-up + 5 joint steps");
         assertEquals(a.size(), b.size());
         for (int i = 0; i < a.size(); i++)

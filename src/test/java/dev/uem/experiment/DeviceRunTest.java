@@ -1,12 +1,12 @@
 package dev.uem.experiment;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.uem.model.t5.T5Checkpoint;
 import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
 import dev.uem.model.uem.PromptAssembly;
 import dev.uem.testing.FakeEncoder;
+import dev.uem.testing.RunFiles;
 import dev.uem.torch.ComputeDevice;
 import dev.uem.torch.Precision;
 import dev.uem.torch.TorchRuntime;
@@ -16,7 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -47,12 +46,7 @@ class DeviceRunTest {
         assertTrue(Files.isRegularFile(dir.resolve("arm.json")) && Files.isRegularFile(dir.resolve("best.safetensors")), name);
         ObjectMapper json = new ObjectMapper();
         assertEquals(precision.name(), json.readTree(dir.resolve("config.json").toFile()).path("experiment").path("precision").asText());
-        List<Double> losses = new ArrayList<>();
-        for (String line : Files.readAllLines(dir.resolve("metrics.jsonl"))) {
-            JsonNode row = json.readTree(line);
-            losses.add(row.has("loss") ? row.get("loss").asDouble() : row.get("head_loss").asDouble());
-        }
-        return losses;
+        return RunFiles.losses(dir);
     }
 
     @Test

@@ -65,9 +65,7 @@ class TrainerTest {
         try (T5Tokenizer tok = T5Tokenizer.bundled(); dev.uem.model.TextHistoryModel model = new dev.uem.model.TextHistoryModel(T5Model.create(c, 5))) {
             TrainSettings s = new TrainSettings(4, 8, 1, 1e-2, 1e-2, 0.0, 1, 1.0, 4, 1000, false, 0);
             new Trainer(model, new TextBatchBuilder(data, tok, 256), s, dir).chunkPositions(chunkPositions).train(windows, windows, false);
-            List<String> rows = Files.readAllLines(dir.resolve("metrics.jsonl"));
-            double[] losses = new double[rows.size()];
-            for (int i = 0; i < losses.length; i++) losses[i] = new com.fasterxml.jackson.databind.ObjectMapper().readTree(rows.get(i)).get("loss").asDouble();
+            double[] losses = dev.uem.testing.RunFiles.losses(dir).stream().mapToDouble(Double::doubleValue).toArray();
             try (SafetensorsFile f = SafetensorsFile.open(dir.resolve("best.safetensors"))) {
                 double[] out = java.util.Arrays.copyOf(losses, losses.length + 1);
                 out[losses.length] = f.read("lm_head.weight").abs().sum().item_double();  // a fingerprint of the parameters
