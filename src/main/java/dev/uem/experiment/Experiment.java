@@ -204,8 +204,7 @@ public final class Experiment implements AutoCloseable {
             batches = batches.on(device);
             Trainer.Outcome o = new Trainer(model, batches, settings, dir).precision(config.precision(), device).parallel(group).resume(resume)
                     .train(train, val, progress);
-            // rank 0 restored the best parameters; every rank evaluates its share of the windows with them
-            group.broadcastFromLeader(new ArrayList<>(dev.uem.torch.Modules.namedParameters(model.module()).values()));
+            // every rank holds the best parameters now and decodes its share of the windows with them
             long tEval = System.nanoTime();
             List<Evaluator.Prediction> preds = predictSharded(model, batches, test, dir.getFileName() + "/test");
             double evalSecs = (System.nanoTime() - tEval) / 1e9;
@@ -243,13 +242,11 @@ public final class Experiment implements AutoCloseable {
      */
     private List<Evaluator.Prediction> predictSharded(PreferenceModel model, BatchSource batches, List<Examples.Window> windows, String key)
             throws IOException {
-        int world = group.worldSize(), rank = group.rank();
-        List<Examples.Window> mine = windows.subList(windows.size() * rank / world, windows.size() * (rank + 1) / world);
         List<Evaluator.Prediction> own;
         try (Precision.Scope autocast = config.precision().autocast(device)) {  // the weights stay fixed from here: one region
-            own = Evaluator.predict(model, batches, tokenizer, verbalizer, dataset, mine, 32, config.maxNewTokens());
+            own = Evaluator.predict(model, batches, tokenizer, verbalizer, dataset, group.shard(windows), 32, config.maxNewTokens());
         }
-        if (world == 1) return own;
+        if (group.worldSize() == 1) return own;
         List<Evaluator.Prediction> all = new ArrayList<>();
         for (String shard : group.gather(key, JSON.writeValueAsString(own)))
             all.addAll(List.of(JSON.readValue(shard, Evaluator.Prediction[].class)));

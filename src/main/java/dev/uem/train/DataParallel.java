@@ -123,6 +123,12 @@ public final class DataParallel implements AutoCloseable {
         return allReduceSeconds;
     }
 
+    /** This rank's contiguous share of {@code items} (all of them in one process); the shares in rank order are the list. */
+    public <T> List<T> shard(List<T> items) {
+        int n = items.size(), world = env.worldSize(), rank = env.rank();
+        return items.subList(n * rank / world, n * (rank + 1) / world);
+    }
+
     /** Element-wise sums over the ranks of a few numbers (losses, token counts). */
     public double[] sum(double... values) {
         if (group == null) return values.clone();

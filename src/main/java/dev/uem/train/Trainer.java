@@ -110,7 +110,8 @@ public final class Trainer {
     /**
      * Trains as one rank of a data-parallel group: each step's global batch is {@code batchSize x worldSize} windows,
      * this rank takes its slice, gradients are averaged over the ranks before clipping, and only rank 0 writes
-     * metrics, checkpoints and {@code best.safetensors}. Resuming reads the run folder on every rank (it must be shared).
+     * metrics, checkpoints and {@code best.safetensors}; at the end rank 0 restores the best parameters and broadcasts
+     * them, so every rank can evaluate. Resuming reads the run folder on every rank (it must be shared).
      */
     public Trainer parallel(DataParallel dp) {
         this.group = dp;
@@ -243,7 +244,8 @@ public final class Trainer {
         } catch (IOException e) {
             throw new UncheckedIOException(metrics + ": " + e.getMessage(), e);
         }
-        if (leader) restore(outDir.resolve("best.safetensors"));  // rank 0 reads them; the experiment broadcasts them to the others
+        if (leader) restore(outDir.resolve("best.safetensors"));
+        group.broadcastFromLeader(new ArrayList<>(params.values()));  // every rank ends with rank 0's best parameters
         return new Outcome(s.totalSteps(), lastLoss, best, bestStep, examples * world / ((System.nanoTime() - t0) / 1e9));
     }
 
@@ -408,10 +410,10 @@ public final class Trainer {
         model.module().eval();
         double sum = 0;
         int n = 0;
-        // each rank scores its contiguous share of the windows; the sums are gathered below
-        int world = group.worldSize(), from = validation.size() * group.rank() / world, to = validation.size() * (group.rank() + 1) / world;
-        for (int i = from; i < to; i += s.batchSize()) {
-            List<Examples.Window> w = validation.subList(i, Math.min(to, i + s.batchSize()));
+        // each rank scores its share of the windows; the sums are gathered below
+        List<Examples.Window> mine = group.shard(validation);
+        for (int i = 0; i < mine.size(); i += s.batchSize()) {
+            List<Examples.Window> w = mine.subList(i, Math.min(mine.size(), i + s.batchSize()));
             try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard();
                  Precision.Scope autocast = precision.autocast(device)) {
                 sum += model.loss(batches.build(w)).item_double() * w.size();
@@ -419,7 +421,7 @@ public final class Trainer {
             }
         }
         model.module().train(true);
-        if (world > 1) {
+        if (group.worldSize() > 1) {
             double[] all = group.sum(sum, n);
             sum = all[0];
             n = (int) Math.round(all[1]);
