@@ -36,52 +36,43 @@ public final class GreedyDecoder {
         java.util.Map<Long, Long> onceColumn = new java.util.HashMap<>();  // token id -> logit column
         long[] once = model.onceTokens();
         if (once != null) for (long t : once) onceColumn.put(t, model.columnOfToken(t));
-        int n;
+        float[] blocked = null;  // [B, V] additive mask, made when the first limited token is emitted
+        int n = 0;
         try (PointerScope outer = new PointerScope(); InferenceMode im = new InferenceMode()) {
             Tensor memory = model.encode(inputsEmbeds, attentionMask);
-            n = decode(memory, attentionMask, maxNewTokens, keepStepLogits, seq, done, steps, onceColumn, b);
+            try (KvCache cache = new KvCache(cfg, b, maxNewTokens, memory)) {  // on the encoder output's device
+                long[] next = new long[b];
+                java.util.Arrays.fill(next, cfg.decoderStartTokenId());
+                for (int i = 0; i < b; i++) seq[i][0] = cfg.decoderStartTokenId();
+                while (n < maxNewTokens) {
+                    try (PointerScope step = new PointerScope()) {
+                        Tensor ids = Tensors.onDeviceOf(memory, Tensors.longs(next, b, 1));
+                        Tensor logits = model.logits(model.decode(ids, memory, attentionMask, cache)).select(1, 0); // [B, V]
+                        if (keepStepLogits) steps.add(toRows(logits, b));
+                        long v = logits.size(1);
+                        if (blocked != null) logits = logits.add(Tensors.onDeviceOf(logits, Tensors.floats(blocked, b, v)));
+                        long[] best = Tensors.toLongs(logits.argmax(new LongOptional(1), false));
+                        boolean all = true;
+                        for (int i = 0; i < b; i++) {
+                            next[i] = done[i] ? cfg.padTokenId() : model.tokenOfColumn(best[i]);
+                            seq[i][n + 1] = next[i];
+                            Long column = onceColumn.get(next[i]);
+                            if (column != null && !done[i]) {
+                                if (blocked == null) blocked = new float[(int) (b * v)];
+                                blocked[(int) (i * v + column)] = Float.NEGATIVE_INFINITY;
+                            }
+                            done[i] |= next[i] == cfg.eosTokenId();
+                            all &= done[i];
+                        }
+                        n++;
+                        if (all) break;
+                    }
+                }
+            }
         }
         long[][] out = new long[b][];
         for (int i = 0; i < b; i++) out[i] = java.util.Arrays.copyOf(seq[i], n + 1);
         return new Result(out, steps);
-    }
-
-    /** The token loop against the encoder output {@code memory}; returns the number of steps taken. */
-    private int decode(Tensor memory, Tensor attentionMask, int maxNewTokens, boolean keepStepLogits, long[][] seq, boolean[] done,
-                       List<float[][]> steps, java.util.Map<Long, Long> onceColumn, int b) {
-        T5Config cfg = model.config;
-        float[] blocked = null;  // [B, V] additive mask, made when the first limited token is emitted
-        int n = 0;
-        try (KvCache cache = new KvCache(cfg, b, maxNewTokens, memory)) {
-            long[] next = new long[b];
-            java.util.Arrays.fill(next, cfg.decoderStartTokenId());
-            for (int i = 0; i < b; i++) seq[i][0] = cfg.decoderStartTokenId();
-            while (n < maxNewTokens) {
-                try (PointerScope step = new PointerScope()) {
-                    Tensor ids = Tensors.onDeviceOf(memory, Tensors.longs(next, b, 1));
-                    Tensor logits = model.logits(model.decode(ids, memory, attentionMask, cache)).select(1, 0); // [B, V]
-                    if (keepStepLogits) steps.add(toRows(logits, b));
-                    long v = logits.size(1);
-                    if (blocked != null) logits = logits.add(Tensors.onDeviceOf(logits, Tensors.floats(blocked, b, v)));
-                    long[] best = Tensors.toLongs(logits.argmax(new LongOptional(1), false));
-                    boolean all = true;
-                    for (int i = 0; i < b; i++) {
-                        next[i] = done[i] ? cfg.padTokenId() : model.tokenOfColumn(best[i]);
-                        seq[i][n + 1] = next[i];
-                        Long column = onceColumn.get(next[i]);
-                        if (column != null && !done[i]) {
-                            if (blocked == null) blocked = new float[(int) (b * v)];
-                            blocked[(int) (i * v + column)] = Float.NEGATIVE_INFINITY;
-                        }
-                        done[i] |= next[i] == cfg.eosTokenId();
-                        all &= done[i];
-                    }
-                    n++;
-                    if (all) break;
-                }
-            }
-        }
-        return n;
     }
 
     private static float[][] toRows(Tensor logits, int b) {
