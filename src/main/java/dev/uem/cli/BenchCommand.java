@@ -57,8 +57,8 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() {
             TorchRuntime.init();
-            if (batch < 1 || encLen < 1 || newTokens < 1 || newTokens > 512 || steps < 1)
-                throw new IllegalArgumentException("bench decode: batch, enc-len, steps >= 1 and new-tokens in [1, 512] expected");
+            if (batch < 1 || encLen < 1 || newTokens < 1 || newTokens > GenerationOption.MAX || steps < 1)
+                throw new IllegalArgumentException("bench decode: batch, enc-len, steps >= 1 and new-tokens in [1, " + GenerationOption.MAX + "] expected");
             T5Config c = config.resolve();
             double[] ms = new double[steps];
             int generated = 0;

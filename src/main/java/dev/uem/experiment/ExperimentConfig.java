@@ -33,6 +33,8 @@ public record ExperimentConfig(String dataset, List<String> descriptions, boolea
                                int trainWindows, boolean decoderHead, OutputVocabulary outputVocabulary, Double dropout,
                                Precision precision) {
     public static final double WEIGHT_DECAY = 0.01, CLIP_NORM = 1.0;
+    /** The longest generation a run may ask for (a typo guard: target sentences are ~20 tokens). */
+    public static final int MAX_NEW_TOKENS = 512;
 
     /** Which tokens the LM's head scores in training and generation. */
     public enum OutputVocabulary {
@@ -54,7 +56,8 @@ public record ExperimentConfig(String dataset, List<String> descriptions, boolea
         cache = absolute(cache);
         if (!isBuiltInLm(lm)) lm = absolute(lm);
         if (kernels == null) kernels = PromptAssembly.Kernels.best();
-        if (maxNewTokens <= 0 || maxNewTokens > 512) throw new IllegalArgumentException("max_new_tokens must be in [1, 512], found " + maxNewTokens);
+        if (maxNewTokens <= 0 || maxNewTokens > MAX_NEW_TOKENS)
+            throw new IllegalArgumentException("max_new_tokens must be in [1, " + MAX_NEW_TOKENS + "], found " + maxNewTokens);
         if (textBudget < 8 || textBudget > 8192) throw new IllegalArgumentException("text_budget must be in [8, 8192] tokens, found " + textBudget);
         if (!(preferenceWeight >= 0)) throw new IllegalArgumentException("preference_weight must be >= 0, found " + preferenceWeight);
         if (dropout != null && !(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), found " + dropout);
