@@ -1,7 +1,6 @@
 package dev.uem.torch;
 
 import org.bytedeco.pytorch.Device;
-import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -76,11 +75,6 @@ public record ComputeDevice(Kind kind, int index) {
     /** {@code t} on this device (the same tensor when it is already there). */
     public Tensor move(Tensor t) {
         return t == null ? null : t.to(torch(), t.scalar_type());
-    }
-
-    /** For {@code map_location}-style loading (an optimiser archive saved on another device). */
-    public DeviceOptional optional() {
-        return new DeviceOptional(torch());
     }
 
     /** The device a tensor lives on. */
