@@ -93,7 +93,8 @@ public final class ScalingBench {
             double[] ms = new double[steps];
             long tokens = 0;
             for (int i = 0; i < steps + 2; i++) {
-                List<Examples.Window> w = windows.subList((i * batch) % (windows.size() - batch + 1), (i * batch) % (windows.size() - batch + 1) + batch);
+                int from = (i * batch) % (windows.size() - batch + 1);   // a different batch each step
+                List<Examples.Window> w = windows.subList(from, from + batch);
                 long t0 = System.nanoTime();
                 try (PointerScope scope = new PointerScope()) {
                     dev.uem.model.Batch batchTensors = source.build(w);
