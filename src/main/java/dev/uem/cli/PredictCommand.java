@@ -3,7 +3,10 @@ package dev.uem.cli;
 import dev.uem.data.Dataset;
 import dev.uem.data.HistoryFile;
 import dev.uem.data.PreferenceLabels;
+import dev.uem.eval.HeadFusion;
 import dev.uem.eval.Verbalizer;
+import dev.uem.model.Batch;
+import dev.uem.train.TargetVocabulary;
 import dev.uem.model.t5.GreedyDecoder;
 import dev.uem.torch.TorchRuntime;
 import dev.uem.train.BatchBuilder;
@@ -53,13 +56,17 @@ final class PredictCommand implements Callable<Integer> {
                 history = HistoryFile.latest(HistoryFile.read(who.history, d), r.history);
             }
             String text;
+            // decode as the run's evaluation did: with the head fused in when it was (and the LM scores the task's tokens)
+            HeadFusion fusion = r.headFusion > 0 && r.headThreshold != null && r.model.hasPreferenceHead() && r.model.lm.outputTokens() != null
+                    ? new HeadFusion(TargetVocabulary.of(d, o.tokenizer()), d.labelGenres().size(), r.headFusion, r.headThreshold) : null;
             try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-                GreedyDecoder.Result out = r.model.generate(new BatchBuilder(d, o.items(), o.tokenizer()).forHistories(List.of(history)).to(r.device), maxNewTokens);
+                Batch batch = new BatchBuilder(d, o.items(), o.tokenizer()).forHistories(List.of(history)).to(r.device);
+                GreedyDecoder.Result out = r.model.generate(batch, maxNewTokens, fusion == null ? null : fusion.bias(r.model, batch));
                 text = o.tokenizer().decode(out.sequences()[0]);
             }
             Verbalizer.Parsed parsed = new Verbalizer(d.genres()).parse(text);
             System.out.println("history:   " + history.size() + " ratings (latest " + r.history + " used)");
-            System.out.println("generated: " + text);
+            System.out.println("generated: " + text + (fusion == null ? "" : "   (decoded with the preference head fused in, weight " + fusion.weight() + ", as the run was evaluated)"));
             System.out.println("likes:     " + pick(parsed.labels(), "likes:"));
             System.out.println("dislikes:  " + pick(parsed.labels(), "dislikes:") + (parsed.parseable() ? "" : "   (the sentence did not follow the template)"));
             if (who.user != null) {

@@ -13,6 +13,7 @@ import dev.uem.embed.ItemEmbeddings;
 import dev.uem.embed.MiniLmEncoder;
 import dev.uem.embed.SentenceEncoder;
 import dev.uem.eval.Evaluator;
+import dev.uem.eval.HeadFusion;
 import dev.uem.eval.MultiLabelMetrics;
 import dev.uem.eval.ReportJson;
 import dev.uem.eval.Verbalizer;
@@ -204,30 +205,42 @@ public final class Experiment implements AutoCloseable {
             batches = batches.on(device);
             Trainer.Outcome o = new Trainer(model, batches, settings, dir).precision(config.precision(), device).parallel(group).resume(resume)
                     .train(train, val, progress);
-            // every rank holds the best parameters now and decodes its share of the windows with them
+            // every rank holds the best parameters now; the head's readout (cheap: no LM) comes first, since its
+            // validation threshold centres the fusion of the head into decoding
+            ObjectNode head = null;
+            HeadFusion fusion = null;
+            if (model.hasPreferenceHead()) {
+                try (Precision.Scope autocast = config.precision().autocast(device)) {
+                    head = headReadout(arm, model, batches, val, test);
+                }
+                if (config.headFusion() > 0 && grammar != null)
+                    fusion = new HeadFusion(grammar, dataset.labelGenres().size(), config.headFusion(), head.get("threshold").asDouble());
+            }
+            // each rank decodes its share of the windows
             long tEval = System.nanoTime();
-            List<Evaluator.Prediction> preds = predictSharded(model, batches, test, dir.getFileName() + "/test");
+            List<Evaluator.Prediction> preds = predictSharded(model, batches, test, dir.getFileName() + "/test", fusion);
             double evalSecs = (System.nanoTime() - tEval) / 1e9;
-            List<Evaluator.Prediction> valPreds = predictSharded(model, batches, val, dir.getFileName() + "/validation");
+            List<Evaluator.Prediction> valPreds = predictSharded(model, batches, val, dir.getFileName() + "/validation", fusion);
+            // the LM alone as well, so what the fusion adds is on record
+            List<Evaluator.Prediction> lmTest = fusion == null ? preds : predictSharded(model, batches, test, dir.getFileName() + "/test-lm", null);
+            List<Evaluator.Prediction> lmVal = fusion == null ? valPreds : predictSharded(model, batches, val, dir.getFileName() + "/validation-lm", null);
             if (!group.leader()) return List.of();  // the arm's files are rank 0's
             MultiLabelMetrics.Report report = Evaluator.score(preds);
             Results.writePredictions(dir.resolve("predictions.jsonl"), preds);
             AtomicFiles.writeString(dir.resolve("per_label.csv"), ReportJson.perLabelCsv(report));
             ObjectNode line = armJson(arm, report);
-            line.put("distinct_outputs", preds.stream().map(Evaluator.Prediction::text).distinct().count());
+            line.put("distinct_outputs", distinct(preds));
             // the same on the validation users: what settings are chosen on (the test numbers above are only reported)
-            line.put("validation_f1", Evaluator.score(valPreds).weighted().f1())
-                    .put("validation_distinct_outputs", valPreds.stream().map(Evaluator.Prediction::text).distinct().count());
+            line.put("validation_f1", Evaluator.score(valPreds).weighted().f1()).put("validation_distinct_outputs", distinct(valPreds));
+            line.put("head_fusion", fusion == null ? 0 : fusion.weight());
+            line.putObject("lm_only").put("f1", Evaluator.score(lmTest).weighted().f1()).put("distinct_outputs", distinct(lmTest))
+                    .put("validation_f1", Evaluator.score(lmVal).weighted().f1()).put("validation_distinct_outputs", distinct(lmVal));
             line.putObject("training").put("steps", o.steps()).put("last_loss", o.lastLoss()).put("best_validation_loss", o.bestValidationLoss())
                     .put("best_step", o.bestStep()).put("train_examples_per_s", o.examplesPerSecond())
                     .put("eval_examples_per_s", preds.size() / evalSecs).put("peak_rss_mib", Results.peakRssMiB())
                     .put("seconds", (System.nanoTime() - t0) / 1e9);
             List<ObjectNode> lines = new ArrayList<>(List.of(line));
-            if (model.hasPreferenceHead()) {
-                ObjectNode head;
-                try (Precision.Scope autocast = config.precision().autocast(device)) {
-                    head = headReadout(arm, model, batches, val, test);
-                }
+            if (head != null) {
                 AtomicFiles.writeString(dir.resolve("head.json"), JSON.writeValueAsString(head));
                 lines.add(head);
             }
@@ -240,11 +253,11 @@ public final class Experiment implements AutoCloseable {
      * Greedy predictions for {@code windows}: each rank decodes its contiguous share, rank 0 gathers them in order (the
      * other ranks get an empty list). One process decodes them all.
      */
-    private List<Evaluator.Prediction> predictSharded(PreferenceModel model, BatchSource batches, List<Examples.Window> windows, String key)
-            throws IOException {
+    private List<Evaluator.Prediction> predictSharded(PreferenceModel model, BatchSource batches, List<Examples.Window> windows, String key,
+                                                      HeadFusion fusion) throws IOException {
         List<Evaluator.Prediction> own;
         try (Precision.Scope autocast = config.precision().autocast(device)) {  // the weights stay fixed from here: one region
-            own = Evaluator.predict(model, batches, tokenizer, verbalizer, dataset, group.shard(windows), 32, config.maxNewTokens());
+            own = Evaluator.predict(model, batches, tokenizer, verbalizer, dataset, group.shard(windows), 32, config.maxNewTokens(), fusion);
         }
         if (group.worldSize() == 1) return own;
         List<Evaluator.Prediction> all = new ArrayList<>();
@@ -263,6 +276,10 @@ public final class Experiment implements AutoCloseable {
         // the validation F1 is what settings are chosen on; the test F1 above is only reported
         line.put("threshold", threshold).put("validation_f1", Evaluator.head(dataset, labels, val, valProbabilities, threshold).weighted().f1());
         return line;
+    }
+
+    private static long distinct(List<Evaluator.Prediction> predictions) {
+        return predictions.stream().map(Evaluator.Prediction::text).distinct().count();
     }
 
     private ItemEmbeddings items() {

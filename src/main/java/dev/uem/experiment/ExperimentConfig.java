@@ -25,13 +25,14 @@ import java.util.List;
  * @param outputVocabulary which tokens the LM head scores: the task's sentences' ({@code TASK}) or all ({@code FULL})
  * @param dropout         dropout rate for the LM and the UEM alike; null keeps each model's own
  * @param precision       arithmetic of the forward passes: float32, or bfloat16 autocast with float32 master weights
+ * @param headFusion      weight of the preference head fused into the LM's greedy decoding ({@link dev.uem.eval.HeadFusion}; 0: the LM alone)
  */
 public record ExperimentConfig(String dataset, List<String> descriptions, boolean skipBadRows, String lm, String uem,
                                int steps, int batchSize, int accumulation, double lrUser, double lrLm, int warmup,
                                int evalEvery, int checkpointEvery, boolean freezeLm, long seed, PromptAssembly.Kernels kernels,
                                int maxNewTokens, int textBudget, String cache, double preferenceWeight, int uemWarmup,
                                int trainWindows, boolean decoderHead, OutputVocabulary outputVocabulary, Double dropout,
-                               Precision precision) {
+                               Precision precision, double headFusion) {
     public static final double WEIGHT_DECAY = 0.01, CLIP_NORM = 1.0;
     /** The longest generation a run may ask for (a typo guard: target sentences are ~20 tokens). */
     public static final int MAX_NEW_TOKENS = 512;
@@ -61,6 +62,7 @@ public record ExperimentConfig(String dataset, List<String> descriptions, boolea
         if (textBudget < 8 || textBudget > 8192) throw new IllegalArgumentException("text_budget must be in [8, 8192] tokens, found " + textBudget);
         if (!(preferenceWeight >= 0)) throw new IllegalArgumentException("preference_weight must be >= 0, found " + preferenceWeight);
         if (dropout != null && !(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), found " + dropout);
+        if (!(headFusion >= 0 && headFusion <= 10)) throw new IllegalArgumentException("head_fusion must be in [0, 10], found " + headFusion);
         if (uemWarmup < 0) throw new IllegalArgumentException("uem_warmup must be >= 0, found " + uemWarmup);
         if (trainWindows < 0 || trainWindows > 1000) throw new IllegalArgumentException("train_windows must be in [0, 1000], found " + trainWindows);
         settings(steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery, checkpointEvery, freezeLm, seed, uemWarmup); // names a bad field
@@ -95,7 +97,7 @@ public record ExperimentConfig(String dataset, List<String> descriptions, boolea
     public ExperimentConfig withSeed(long s) {
         return new ExperimentConfig(dataset, descriptions, skipBadRows, lm, uem, steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery,
                 checkpointEvery, freezeLm, s, kernels, maxNewTokens, textBudget, cache, preferenceWeight, uemWarmup, trainWindows, decoderHead,
-                outputVocabulary, dropout, precision);
+                outputVocabulary, dropout, precision, headFusion);
     }
 
     public boolean builtInLm() {

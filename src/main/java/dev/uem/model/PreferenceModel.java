@@ -61,5 +61,11 @@ public interface PreferenceModel extends AutoCloseable {
 
     GreedyDecoder.Result generate(Batch b, int maxNewTokens);
 
+    /** Greedy generation with {@code bias} added to the logits at every step (null: none); models that take no bias refuse one. */
+    default GreedyDecoder.Result generate(Batch b, int maxNewTokens, GreedyDecoder.StepBias bias) {
+        if (bias != null) throw new IllegalArgumentException(getClass().getSimpleName() + " takes no decoding bias");
+        return generate(b, maxNewTokens);
+    }
+
     @Override void close();
 }

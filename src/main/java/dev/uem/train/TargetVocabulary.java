@@ -17,14 +17,20 @@ import java.util.TreeSet;
  * ({@link dev.uem.model.t5.T5Model#restrictOutput}) and names each genre once when decoding
  * ({@link dev.uem.model.t5.T5Model#limitRepeats}). Built from the template and the genre names, never from users, so
  * it is the same for every split and every MovieLens folder with the same genres.
+ *
+ * @param startGenres    for each of {@link #genreStarts}, the index of its genre in {@link Dataset#labelGenres}
+ * @param dislikesStart  the token that begins {@code doesn't like}: a sentence is in its dislikes list once it was emitted
  */
-public record TargetVocabulary(long[] tokens, long[] genreStarts) {
+public record TargetVocabulary(long[] tokens, long[] genreStarts, int[] startGenres, long dislikesStart) {
     public static TargetVocabulary of(Dataset dataset, T5Tokenizer tokenizer) {
         TreeSet<Long> ids = new TreeSet<>();
         long[] none = tokenizer.encode(new PreferenceLabels(List.of(), List.of()).targetSentence());
         for (long id : none) ids.add(id);
         Map<Long, Integer> starts = new HashMap<>();  // first token of a genre name -> how many genres begin with it
-        for (String g : dataset.labelGenres()) {
+        Map<Long, Integer> genreOf = new HashMap<>();  // first token of a genre name -> (the last) genre index beginning with it
+        List<String> genres = dataset.labelGenres();
+        for (int gi = 0; gi < genres.size(); gi++) {
+            String g = genres.get(gi);
             // a genre first, inside and last in a list, before " and" and before "." (SentencePiece pieces depend on context)
             add(ids, tokenizer, new PreferenceLabels(List.of(g, g, g), List.of(g, g, g)));
             add(ids, tokenizer, new PreferenceLabels(List.of(), List.of(g)));
@@ -32,12 +38,21 @@ public record TargetVocabulary(long[] tokens, long[] genreStarts) {
             int i = 0;
             while (i < Math.min(alone.length, none.length) && alone[i] == none[i]) i++;  // "The user likes" is shared
             starts.merge(alone[i], 1, Integer::sum);
+            genreOf.put(alone[i], gi);
         }
         TreeSet<Long> template = new TreeSet<>();
         for (long id : none) template.add(id);
         long[] genreStarts = starts.entrySet().stream().filter(e -> e.getValue() == 1 && !template.contains(e.getKey()))
                 .mapToLong(Map.Entry::getKey).sorted().toArray();
-        return new TargetVocabulary(ids.stream().mapToLong(Long::longValue).toArray(), genreStarts);
+        int[] startGenres = java.util.Arrays.stream(genreStarts).mapToInt(genreOf::get).toArray();
+        return new TargetVocabulary(ids.stream().mapToLong(Long::longValue).toArray(), genreStarts, startGenres, dislikesStart(tokenizer, none));
+    }
+
+    /** The first token of {@code none} whose prefix decodes past "... and doesn"; the template's own wording decides. */
+    private static long dislikesStart(T5Tokenizer tokenizer, long[] none) {
+        for (int i = 1; i <= none.length; i++)
+            if (tokenizer.decode(java.util.Arrays.copyOf(none, i)).contains("doesn")) return none[i - 1];
+        throw new IllegalStateException("the target template has no \"doesn't like\" part: " + tokenizer.decode(none));
     }
 
     private static long[] add(TreeSet<Long> ids, T5Tokenizer tokenizer, PreferenceLabels labels) {

@@ -65,7 +65,9 @@ class TrainAndSweepOptionsTest {
         assertTrue(e.contains("uem_warmup") && e.contains("-5"), e);
         e = fails("sweep", "--seeds", "0", "--out", tmp.resolve("f").toString());
         assertTrue(e.contains("--seeds") && e.contains("0"), e);
-        for (String d : new String[] {"a", "c", "d", "e", "f"})
+        e = fails("train", "--head-fusion", "-0.5", "--out", tmp.resolve("i").toString());
+        assertTrue(e.contains("head_fusion") && e.contains("-0.5"), e);
+        for (String d : new String[] {"a", "c", "d", "e", "f", "i"})
             assertTrue(Files.notExists(tmp.resolve(d)), "nothing is written before the options are valid: " + d);
     }
 

@@ -43,7 +43,7 @@ class SweepTest {
         Path lm = tinyLm();
         ExperimentConfig c = new ExperimentConfig("data/movielens/ml-latest-small", List.of(), false, lm.toString(), "mini", 3, 4, 1, 5e-3, 5e-3,
                 1, 2, 2, false, 0, PromptAssembly.Kernels.TORCH, 6, 512, tmp.resolve("cache").toString(), 1.0, 2, 20, true,
-                ExperimentConfig.OutputVocabulary.TASK, null, null);
+                ExperimentConfig.OutputVocabulary.TASK, null, null, 1.0);
         List<Arm> arms = List.of(Arm.text(2), Arm.uem(2), Arm.uem(3));
         Path dir = tmp.resolve("sweep");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
@@ -81,7 +81,7 @@ class SweepTest {
         Path lm = tinyLm();
         ExperimentConfig c = new ExperimentConfig("data/movielens/ml-latest-small", List.of(), false, lm.toString(), "mini", 2, 4, 1, 5e-3, 5e-3,
                 1, 2, 2, false, 5, PromptAssembly.Kernels.TORCH, 6, 512, tmp.resolve("cache").toString(), 1.0, 1, 2, false,
-                ExperimentConfig.OutputVocabulary.FULL, 0.0, null);
+                ExperimentConfig.OutputVocabulary.FULL, 0.0, null, 1.0);
         Path dir = tmp.resolve("seeds");
         List<ObjectNode> lines = Sweep.run(seed -> Experiment.open(c.withSeed(seed), () -> new FakeEncoder("fake")), 5, 2, List.of(Arm.uem(2)), dir, false,
                 new PrintStream(new ByteArrayOutputStream()));

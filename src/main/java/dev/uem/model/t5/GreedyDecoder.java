@@ -26,7 +26,19 @@ public final class GreedyDecoder {
         this.model = model;
     }
 
+    /**
+     * Additive logits for every row's next token, from what each row has emitted so far ({@code seq[i][0..n]}, the start
+     * token first): {@code [B * V]} row-major over the model's output columns, or null for none.
+     */
+    public interface StepBias {
+        float[] next(long[][] seq, int n, int columns);
+    }
+
     public Result generate(Tensor inputsEmbeds, Tensor attentionMask, int maxNewTokens, boolean keepStepLogits) {
+        return generate(inputsEmbeds, attentionMask, maxNewTokens, keepStepLogits, null);
+    }
+
+    public Result generate(Tensor inputsEmbeds, Tensor attentionMask, int maxNewTokens, boolean keepStepLogits, StepBias bias) {
         T5Config cfg = model.config;
         int b = (int) inputsEmbeds.size(0);
         long[][] seq = new long[b][maxNewTokens + 1];
@@ -51,6 +63,8 @@ public final class GreedyDecoder {
                         if (keepStepLogits) steps.add(toRows(logits, b));
                         long v = logits.size(1);
                         if (blocked != null) logits = logits.add(Tensors.onDeviceOf(logits, Tensors.floats(blocked, b, v)));
+                        float[] extra = bias == null ? null : bias.next(seq, n, (int) v);
+                        if (extra != null) logits = logits.add(Tensors.onDeviceOf(logits, Tensors.floats(extra, b, v)));
                         long[] best = Tensors.toLongs(logits.argmax(new LongOptional(1), false));
                         boolean all = true;
                         for (int i = 0; i < b; i++) {

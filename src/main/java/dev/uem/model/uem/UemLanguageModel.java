@@ -120,7 +120,7 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
         return head != null;
     }
 
-    /** The head's probabilities {@code [B, 2, labels]} (whole-history labels, window labels) of a batch. */
+    /** The head's probabilities {@code [B, 2, labels]} (whole-history labels, window labels) of a batch (eval mode). */
     @Override
     public Tensor preferenceProbabilities(Batch b) {
         if (head == null) throw new IllegalStateException("this model has no preference head");
@@ -136,8 +136,13 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
 
     @Override
     public GreedyDecoder.Result generate(Batch b, int maxNewTokens) {
+        return generate(b, maxNewTokens, null);
+    }
+
+    @Override
+    public GreedyDecoder.Result generate(Batch b, int maxNewTokens, GreedyDecoder.StepBias bias) {
         PromptAssembly.Assembled a = assemble(b);
-        return new GreedyDecoder(lm).generate(a.inputsEmbeds(), a.attentionMask(), maxNewTokens, false);
+        return new GreedyDecoder(lm).generate(a.inputsEmbeds(), a.attentionMask(), maxNewTokens, false, bias);
     }
 
     /** The UEM's, the prompts' and the head's parameters (one optimiser group), apart from the LM's (the other). */

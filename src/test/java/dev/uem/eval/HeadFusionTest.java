@@ -1,0 +1,122 @@
+package dev.uem.eval;
+
+import dev.uem.data.Dataset;
+import dev.uem.data.DatasetReader;
+import dev.uem.data.ReadOptions;
+import dev.uem.model.t5.GreedyDecoder;
+import dev.uem.model.t5.T5Config;
+import dev.uem.model.t5.T5Model;
+import dev.uem.text.T5Tokenizer;
+import dev.uem.torch.Tensors;
+import dev.uem.torch.TorchRuntime;
+import dev.uem.train.TargetVocabulary;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The head's fusion into decoding: which logit gets what, in which part of the sentence; and the decoder's bias hook. */
+class HeadFusionTest {
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void init() {
+        TorchRuntime.init();
+    }
+
+    private Dataset dataset() throws Exception {
+        Files.writeString(tmp.resolve("movies.csv"), "movieId,title,genres\n1,A (1995),Sci-Fi|Film-Noir\n2,B (1995),Children|Action\n"
+                + "3,C (1995),Drama|War\n");
+        Files.writeString(tmp.resolve("ratings.csv"), "userId,movieId,rating,timestamp\n1,1,4.0,1\n1,2,2.0,2\n1,3,5.0,3\n");
+        return DatasetReader.read(tmp, ReadOptions.defaults());
+    }
+
+    @Test
+    void eachGenreStartGetsTheHeadsCentredLogOddsOfItsListsLabel() throws Exception {
+        Dataset d = dataset();
+        List<String> genres = d.labelGenres();
+        int g = genres.size();
+        try (T5Tokenizer tok = T5Tokenizer.bundled(); PointerScope s = new PointerScope()) {
+            TargetVocabulary v = TargetVocabulary.of(d, tok);
+            // the grammar knows each start's genre and where the dislikes list begins
+            for (int i = 0; i < v.genreStarts().length; i++)
+                assertEquals(v.genreStarts()[i], tok.encode(genres.get(v.startGenres()[i]))[0], genres.get(v.startGenres()[i]));
+            assertTrue(tok.decode(new long[] {v.dislikesStart()}).startsWith("doesn"), tok.decode(new long[] {v.dislikesStart()}));
+
+            T5Config c = new T5Config(32128, 8, 4, 16, 1, 1, 2, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0);
+            T5Model lm = T5Model.create(c, 1).restrictOutput(v.tokens());
+            int columns = v.tokens().length;
+            float[][] p = new float[2][2 * g];
+            for (int l = 0; l < 2 * g; l++) {
+                p[0][l] = 0.05f + 0.9f * l / (2 * g);
+                p[1][l] = 0.95f - 0.9f * l / (2 * g);
+            }
+            double w = 1.5, t = 0.3;
+            GreedyDecoder.StepBias bias = new HeadFusion(v, g, w, t).bias(p, lm);
+            // row 0 is still in its likes list, row 1 has written "doesn't"
+            long[][] seq = {{0, 100, 200}, {0, 100, v.dislikesStart()}};
+            float[] out = bias.next(seq, 2, columns);
+            assertEquals(2 * columns, out.length);
+            float[] expected = new float[2 * columns];
+            for (int row = 0; row < 2; row++)
+                for (int i = 0; i < v.genreStarts().length; i++) {
+                    int label = (row == 1 ? g : 0) + v.startGenres()[i];
+                    double q = p[row][label];
+                    expected[(int) (row * columns + lm.columnOfToken(v.genreStarts()[i]))] =
+                            (float) (w * (Math.log(q / (1 - q)) - Math.log(t / (1 - t))));
+                }
+            assertArrayEquals(expected, out, 1e-5f);
+            assertEquals(0f, out[(int) lm.columnOfToken(1)], "EOS is left alone");
+            assertThrows(IllegalArgumentException.class, () -> new HeadFusion(v, g, -1, 0.5));
+            assertThrows(IllegalArgumentException.class, () -> new HeadFusion(v, g, 1, 1.0));
+        }
+    }
+
+    @Test
+    void theDecoderAddsTheBiasAtEveryStep() {
+        T5Config c = new T5Config(300, 32, 8, 64, 1, 1, 4, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0);
+        long[] vocab = {1, 5, 6, 7, 8};
+        try (PointerScope s = new PointerScope()) {
+            torch.manual_seed(3);
+            Tensor embeds = torch.randn(3, 4, 32);
+            T5Model m = T5Model.create(c, 3).restrictOutput(vocab);
+            long[][] free = new GreedyDecoder(m).generate(embeds, null, 5, false).sequences();
+            assertTrue(Arrays.stream(free).anyMatch(r -> Arrays.stream(r, 1, r.length).anyMatch(x -> x != 7)), "the free model writes more than token 7");
+            // a large bias on token 7's column (3), from step 2 on: the first token is the model's own, the rest are 7
+            GreedyDecoder.StepBias bias = (seq, n, v) -> {
+                float[] b = new float[seq.length * v];
+                if (n >= 1) for (int r = 0; r < seq.length; r++) b[r * v + 3] = 1e4f;
+                return b;
+            };
+            long[][] forced = new GreedyDecoder(m).generate(embeds, null, 5, false, bias).sequences();
+            for (int r = 0; r < forced.length; r++) {
+                assertEquals(free[r][1], forced[r][1], "step 1 has no bias");
+                if (forced[r][1] == 1) continue;  // finished at once: pads follow
+                for (int i = 2; i < forced[r].length; i++) assertEquals(7, forced[r][i], Arrays.toString(forced[r]));
+            }
+        }
+    }
+
+    @Test
+    void theReadoutIsTheMeanOfTheWholeHistoryAndTheWindowOutputs() {
+        try (PointerScope s = new PointerScope()) {
+            Tensor p = Tensors.floats(new float[] {0.2f, 0.8f, 0.6f, 0.0f, /* row 2 */ 1f, 1f, 0f, 0.5f}, 2, 2, 2);
+            float[][] r = Evaluator.readout(p);
+            assertArrayEquals(new float[] {0.4f, 0.4f}, r[0], 1e-6f);
+            assertArrayEquals(new float[] {0.5f, 0.75f}, r[1], 1e-6f);
+        }
+    }
+}
