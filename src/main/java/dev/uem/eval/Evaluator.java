@@ -5,15 +5,17 @@ import dev.uem.data.Examples;
 import dev.uem.data.LabelSpace;
 import dev.uem.data.PreferenceLabels;
 import dev.uem.io.StopSignal;
-import dev.uem.model.PreferenceModel;
 import dev.uem.model.Batch;
+import dev.uem.model.PreferenceModel;
 import dev.uem.model.t5.GreedyDecoder;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.Tensors;
 import dev.uem.model.BatchSource;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -83,11 +85,11 @@ public final class Evaluator {
     /**
      * {@code [B, 2, labels]} head probabilities to {@code [B][labels]}: the mean of the whole-history and the window
      * outputs. The window labels are a function of the shown items alone, so their output cannot be learnt by
-     * memorising training users; averaging it in scored +0.027 validation F1 over the whole-history output alone on three
-     * seeds (bench/RESULTS.md, "Fourth session").
+     * memorising training users; averaging it in scored +0.027 validation F1 (mean of three seeds) over the
+     * whole-history output alone (bench/RESULTS.md, "Fourth session").
      */
     public static float[][] readout(Tensor probabilities) {
-        Tensor p = probabilities.to(org.bytedeco.pytorch.global.torch.ScalarType.Float).mean(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional()).contiguous();
+        Tensor p = probabilities.to(torch.ScalarType.Float).mean(new long[] {1}, false, new ScalarTypeOptional()).contiguous();
         int b = (int) p.size(0), l = (int) p.size(1);
         float[] flat = Tensors.toFloats(p);
         float[][] out = new float[b][];

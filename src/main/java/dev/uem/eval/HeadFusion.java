@@ -4,7 +4,6 @@ import dev.uem.model.Batch;
 import dev.uem.model.PreferenceModel;
 import dev.uem.model.t5.GreedyDecoder;
 import dev.uem.model.t5.T5Model;
-import dev.uem.train.TargetVocabulary;
 
 /**
  * Shallow fusion of the UEM's preference head into the LM's greedy decoding: while a row writes its likes list, each
@@ -19,18 +18,31 @@ import dev.uem.train.TargetVocabulary;
  * still the LM's: its grammar, its order, its list ends.
  */
 public final class HeadFusion {
-    private final TargetVocabulary grammar;
+    private final long[] genreStarts;
+    private final int[] startGenres;
+    private final long dislikesStart;
     private final int genres;
     private final double weight, thresholdLogit;
 
     /**
-     * @param genres    number of label genres (the head's outputs are {@code likes:} for each, then {@code dislikes:})
-     * @param threshold the head's decision threshold in (0, 1), chosen on validation users
+     * The task's output grammar comes from {@code dev.uem.train.TargetVocabulary} (the same fields).
+     *
+     * @param genreStarts   the first token of each genre name that no other genre's name begins with
+     * @param startGenres   for each of {@code genreStarts}, its genre's index among the label genres
+     * @param dislikesStart the token that begins {@code doesn't like}
+     * @param genres        number of label genres (the head's outputs are {@code likes:} for each, then {@code dislikes:})
+     * @param threshold     the head's decision threshold in (0, 1), chosen on validation users
      */
-    public HeadFusion(TargetVocabulary grammar, int genres, double weight, double threshold) {
+    public HeadFusion(long[] genreStarts, int[] startGenres, long dislikesStart, int genres, double weight, double threshold) {
+        if (genreStarts.length != startGenres.length)
+            throw new IllegalArgumentException("head fusion: " + genreStarts.length + " genre start tokens but " + startGenres.length + " genre indices");
+        for (int g : startGenres)
+            if (g < 0 || g >= genres) throw new IllegalArgumentException("head fusion: genre index must be in [0, " + genres + "), found " + g);
         if (!(weight >= 0)) throw new IllegalArgumentException("head fusion weight must be >= 0, found " + weight);
         if (!(threshold > 0 && threshold < 1)) throw new IllegalArgumentException("head threshold must be in (0, 1), found " + threshold);
-        this.grammar = grammar;
+        this.genreStarts = genreStarts.clone();
+        this.startGenres = startGenres.clone();
+        this.dislikesStart = dislikesStart;
         this.genres = genres;
         this.weight = weight;
         this.thresholdLogit = logit(threshold);
@@ -47,16 +59,14 @@ public final class HeadFusion {
 
     /** The step bias for one batch whose head readout is {@code probabilities[row][label]}, on {@code lm}'s output columns. */
     public GreedyDecoder.StepBias bias(float[][] probabilities, T5Model lm) {
-        long[] starts = grammar.genreStarts();
-        int[] startGenres = grammar.startGenres();
-        long[] columns = new long[starts.length];
-        for (int s = 0; s < starts.length; s++) columns[s] = lm.columnOfToken(starts[s]);
+        long[] columns = new long[genreStarts.length];
+        for (int s = 0; s < genreStarts.length; s++) columns[s] = lm.columnOfToken(genreStarts[s]);
         return (seq, n, v) -> {
             float[] out = new float[seq.length * v];
             for (int row = 0; row < seq.length; row++) {
                 boolean dislikes = false;
-                for (int k = 0; k <= n && !dislikes; k++) dislikes = seq[row][k] == grammar.dislikesStart();
-                for (int s = 0; s < starts.length; s++) {
+                for (int k = 0; k <= n && !dislikes; k++) dislikes = seq[row][k] == dislikesStart;
+                for (int s = 0; s < genreStarts.length; s++) {
                     int label = (dislikes ? genres : 0) + startGenres[s];
                     out[(int) (row * v + columns[s])] = (float) (weight * (logit(probabilities[row][label]) - thresholdLogit));
                 }

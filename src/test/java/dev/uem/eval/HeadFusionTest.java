@@ -65,7 +65,7 @@ class HeadFusionTest {
                 p[1][l] = 0.95f - 0.9f * l / (2 * g);
             }
             double w = 1.5, t = 0.3;
-            GreedyDecoder.StepBias bias = new HeadFusion(v, g, w, t).bias(p, lm);
+            GreedyDecoder.StepBias bias = new HeadFusion(v.genreStarts(), v.startGenres(), v.dislikesStart(), g, w, t).bias(p, lm);
             // row 0 is still in its likes list, row 1 has written "doesn't"
             long[][] seq = {{0, 100, 200}, {0, 100, v.dislikesStart()}};
             float[] out = bias.next(seq, 2, columns);
@@ -80,8 +80,8 @@ class HeadFusionTest {
                 }
             assertArrayEquals(expected, out, 1e-5f);
             assertEquals(0f, out[(int) lm.columnOfToken(1)], "EOS is left alone");
-            assertThrows(IllegalArgumentException.class, () -> new HeadFusion(v, g, -1, 0.5));
-            assertThrows(IllegalArgumentException.class, () -> new HeadFusion(v, g, 1, 1.0));
+            assertThrows(IllegalArgumentException.class, () -> new HeadFusion(v.genreStarts(), v.startGenres(), v.dislikesStart(), g, -1, 0.5));
+            assertThrows(IllegalArgumentException.class, () -> new HeadFusion(v.genreStarts(), v.startGenres(), v.dislikesStart(), g, 1, 1.0));
         }
     }
 

@@ -126,7 +126,7 @@ class TrainerTest {
             dev.uem.data.LabelSpace labels = dev.uem.data.LabelSpace.of(data);
             try (UemLanguageModel model = tinyModelWithHead(items, 3, labels.size())) {
                 float[] lmBefore = dev.uem.torch.Tensors.toFloats(model.lm.sharedWeight());
-                double headF1Before = Evaluator.head(data, labels, windows, Evaluator.headProbabilities(model, bb, windows, 8), 0.5).weighted().f1();
+                double headF1Before = Evaluator.head(data, labels, windows, wholeHistoryOutput(model, bb, windows), 0.5).weighted().f1();
                 TrainSettings s = new TrainSettings(120, 4, 1, 1e-2, 1e-2, 0.0, 10, 1.0, 40, 1000, false, 0, 60);
                 Trainer trainer = new Trainer(model, bb, s, tmp).interruptAfter(60);
                 assertThrows(Trainer.Interrupted.class, () -> trainer.train(windows, windows, false));
@@ -144,11 +144,24 @@ class TrainerTest {
                 assertEquals(180, rows.size(), "60 warm-up + 120 joint steps");
                 assertTrue(rows.get(179).contains("\"stage\":\"joint\""));
                 assertTrue(resumed.validationLoss(windows) < 0.3 * lmLossAtStart, "the joint loss must fall sharply");
-                double headF1After = Evaluator.head(data, labels, windows, Evaluator.headProbabilities(model, bb, windows, 8), 0.5).weighted().f1();
+                double headF1After = Evaluator.head(data, labels, windows, wholeHistoryOutput(model, bb, windows), 0.5).weighted().f1();
                 assertTrue(headF1After > headF1Before + 0.3 && headF1After > 0.8, "head train F1 " + headF1Before + " -> " + headF1After);
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
+        }
+    }
+
+    /** The head's whole-history-label output (what its loss fits on these users; the evaluation reads a mean with the window output). */
+    private static float[][] wholeHistoryOutput(UemLanguageModel model, BatchBuilder bb, List<Examples.Window> windows) {
+        model.eval();
+        try (org.bytedeco.javacpp.PointerScope s = new org.bytedeco.javacpp.PointerScope(); org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+            org.bytedeco.pytorch.Tensor p = model.preferenceProbabilities(bb.build(windows)).select(1, 0).contiguous();
+            int l = (int) p.size(1);
+            float[] flat = dev.uem.torch.Tensors.toFloats(p);
+            float[][] out = new float[windows.size()][];
+            for (int k = 0; k < out.length; k++) out[k] = java.util.Arrays.copyOfRange(flat, k * l, (k + 1) * l);
+            return out;
         }
     }
 
