@@ -1,5 +1,6 @@
 package dev.uem.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.uem.data.ReadOptions;
 import dev.uem.io.JsonConfig;
 import dev.uem.model.io.SafetensorsFile;
@@ -93,8 +94,8 @@ public final class TrainedRun implements AutoCloseable {
         model.eval();
         model.to(device.torch(), false);
         Path headFile = dir.resolve("head.json");
-        Double threshold = Files.isRegularFile(headFile) && JsonConfig.read(headFile).path("threshold").isNumber()
-                ? JsonConfig.read(headFile).path("threshold").asDouble() : null;
+        JsonNode headThreshold = Files.isRegularFile(headFile) ? JsonConfig.read(headFile).path("threshold") : null;
+        Double threshold = headThreshold != null && headThreshold.isNumber() ? headThreshold.asDouble() : null;
         return new TrainedRun(dir, model, history, dataset, c.text("lm"), c.path("encoder").asText("all-MiniLM-L6-v2"), cache, read,
                 c.path("seed").asLong(0), device, c.path("experiment").path("headFusion").asDouble(0), threshold);
     }
