@@ -4,7 +4,7 @@ import dev.uem.torch.ComputeDevice;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --device}, shared by the commands that run a model (train, sweep, predict, export-user-embeddings). Not part
+ * {@code --device}, shared by the commands that run a model (train, sweep, evaluate, predict, export-user-embeddings). Not part
  * of a run's config.json: the same run may continue on another device ({@code --resume DIR --device cpu}).
  */
 final class DeviceOption {

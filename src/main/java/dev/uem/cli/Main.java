@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         subcommands = {CommandLine.HelpCommand.class, T5ForwardCommand.class, T5InitCommand.class,
                 TokenizeCommand.class, BenchCommand.class,
                 PrepareCommand.class, LabelsCommand.class, MetricsCommand.class, DescriptionsCommand.class,
-                TrainCommand.class, SweepCommand.class, PredictCommand.class, ExportUserEmbeddingsCommand.class, KernelsCommand.class})
+                TrainCommand.class, SweepCommand.class, EvaluateCommand.class, PredictCommand.class, ExportUserEmbeddingsCommand.class, KernelsCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -12,6 +12,9 @@ import dev.uem.data.UserSplit;
 import dev.uem.embed.ItemEmbeddings;
 import dev.uem.embed.MiniLmEncoder;
 import dev.uem.embed.SentenceEncoder;
+import dev.uem.model.io.SafetensorsFile;
+import dev.uem.torch.Modules;
+import org.bytedeco.javacpp.PointerScope;
 import dev.uem.eval.Evaluator;
 import dev.uem.eval.HeadFusion;
 import dev.uem.eval.MultiLabelMetrics;
@@ -154,21 +157,74 @@ public final class Experiment implements AutoCloseable {
      * UEM arm with a preference head the head's readout ({@code uem-head-p}, also in {@code head.json}).
      */
     public List<ObjectNode> run(Arm arm, Path dir, boolean resume, boolean progress) throws IOException {
+        long t0 = System.nanoTime();
+        Windows w = windows(arm);  // checks the arm against the data before anything is written
+        Files.createDirectories(dir);
+        Built b = build(arm, w);
+        if (group.leader()) AtomicFiles.writeString(dir.resolve("config.json"), JSON.writeValueAsString(b.config));
+        try (PreferenceModel model = b.model) {
+            model.module().to(device.torch(), false);   // before the optimiser exists: AdamW's state is made next to its parameters
+            BatchSource batches = b.batches.on(device);
+            Trainer.Outcome o = new Trainer(model, batches, b.settings, dir).precision(config.precision(), device).parallel(group).resume(resume)
+                    .train(w.train, w.validation, progress);
+            ObjectNode training = JSON.createObjectNode().put("steps", o.steps()).put("last_loss", o.lastLoss())
+                    .put("best_validation_loss", o.bestValidationLoss()).put("best_step", o.bestStep()).put("train_examples_per_s", o.examplesPerSecond());
+            // every rank holds the best parameters now
+            return evaluate(arm, model, batches, b.grammar, w, dir, training, t0);
+        }
+    }
+
+    /**
+     * Evaluates a finished arm again without training it: the model of {@code runDir}'s {@code config.json} with the
+     * parameters of its {@code best.safetensors}, decoded as this experiment's configuration says (so another
+     * {@code --head-fusion} can be tried on a trained model); the arm's files and a {@code config.json} go to
+     * {@code outDir}, the training figures are copied from {@code runDir/arm.json}. One process.
+     */
+    public List<ObjectNode> reevaluate(Arm arm, Path runDir, Path outDir) throws IOException {
+        if (group.worldSize() > 1) throw new IllegalArgumentException("an evaluation runs in one process");
+        Path params = runDir.resolve("best.safetensors");
+        if (!Files.isRegularFile(params)) throw new IllegalArgumentException(params + ": not found (the run never reached a validation step)");
+        long t0 = System.nanoTime();
+        Windows w = windows(arm);
+        Built b = build(arm, w);
+        Files.createDirectories(outDir);
+        AtomicFiles.writeString(outDir.resolve("config.json"), JSON.writeValueAsString(b.config.put("evaluated_from", runDir.toAbsolutePath().toString())));
+        List<ObjectNode> trained = finished(runDir);
+        ObjectNode training = trained != null && trained.get(0).path("training").isObject() ? (ObjectNode) trained.get(0).get("training").deepCopy()
+                : JSON.createObjectNode();
+        try (PreferenceModel model = b.model) {
+            try (PointerScope scope = new PointerScope()) {
+                SafetensorsFile.copyInto(params, Modules.namedParameters(model.module()));
+            }
+            model.module().to(device.torch(), false);
+            return evaluate(arm, model, b.batches.on(device), b.grammar, w, outDir, training, t0);
+        }
+    }
+
+    /** An arm's training, validation and test windows. */
+    private record Windows(List<Examples.Window> train, List<Examples.Window> validation, List<Examples.Window> test) {}
+
+    private Windows windows(Arm arm) {
         if (!arm.trained()) throw new IllegalArgumentException(arm.name() + " has no model to train");
         int longest = dataset.userIds().length == 0 ? 0 : java.util.Arrays.stream(dataset.userIds()).map(u -> dataset.history(u).size()).max().getAsInt();
         if (arm.history() > longest)
             throw new IllegalArgumentException("history " + arm.history() + " (" + arm.name() + ") is longer than the longest user history in "
                     + config.dataset() + " (" + longest + " ratings)");
-        long t0 = System.nanoTime();
-        Files.createDirectories(dir);
-        List<Examples.Window> train = windows(arm.history(), UserSplit.Part.TRAIN), val = windows(arm.history(), UserSplit.Part.VALIDATION),
-                test = windows(arm.history(), UserSplit.Part.TEST);
+        return new Windows(windows(arm.history(), UserSplit.Part.TRAIN), windows(arm.history(), UserSplit.Part.VALIDATION),
+                windows(arm.history(), UserSplit.Part.TEST));
+    }
+
+    /** A freshly initialised arm model (on the CPU), its batches, the task's output grammar (null for the full vocabulary), its settings and config.json. */
+    private record Built(PreferenceModel model, BatchSource batches, TargetVocabulary grammar, TrainSettings settings, ObjectNode config) {}
+
+    /** The one model factory of an arm: what {@code config.json} records is what {@link dev.uem.train.TrainedRun} rebuilds. */
+    private Built build(Arm arm, Windows w) throws IOException {
         ObjectNode cfg = JSON.createObjectNode();
         cfg.set("arm", JSON.valueToTree(arm));
         cfg.set("descriptions", JSON.valueToTree(config.descriptions()));
         cfg.put("dataset", config.dataset()).put("cache", config.cache()).put("skip_bad_rows", config.skipBadRows())
                 .put("lm", config.lm()).put("history", arm.history()).put("seed", config.seed())
-                .put("train_examples", train.size()).put("validation_examples", val.size()).put("test_examples", test.size());
+                .put("train_examples", w.train.size()).put("validation_examples", w.validation.size()).put("test_examples", w.test.size());
         torch.manual_seed(config.seed());
         java.util.function.UnaryOperator<T5Config> lmDropout = c -> config.dropout() == null ? c : c.withDropout(config.dropout());
         T5Model t5 = config.builtInLm() ? T5Model.create(lmDropout.apply(T5Config.named(config.lm())), config.seed())
@@ -199,54 +255,56 @@ public final class Experiment implements AutoCloseable {
         TrainSettings settings = model.hasPreferenceHead() ? config.settings() : config.settings().withUemWarmup(0);
         cfg.set("settings", JSON.valueToTree(settings));
         cfg.set("experiment", JSON.valueToTree(config));
-        if (group.leader()) AtomicFiles.writeString(dir.resolve("config.json"), JSON.writeValueAsString(cfg));
-        try (model) {
-            model.module().to(device.torch(), false);   // before the optimiser exists: AdamW's state is made next to its parameters
-            batches = batches.on(device);
-            Trainer.Outcome o = new Trainer(model, batches, settings, dir).precision(config.precision(), device).parallel(group).resume(resume)
-                    .train(train, val, progress);
-            // every rank holds the best parameters now; the head's readout (cheap: no LM) comes first, since its
-            // validation threshold centres the fusion of the head into decoding
-            ObjectNode head = null;
-            HeadFusion fusion = null;
-            if (model.hasPreferenceHead()) {
-                try (Precision.Scope autocast = config.precision().autocast(device)) {
-                    head = headReadout(arm, model, batches, val, test);
-                }
-                if (config.headFusion() > 0 && grammar != null)
-                    fusion = new HeadFusion(grammar.genreStarts(), grammar.startGenres(), grammar.dislikesStart(), dataset.labelGenres().size(), config.headFusion(), head.get("threshold").asDouble());
+        return new Built(model, batches, grammar, settings, cfg);
+    }
+
+    /**
+     * Scores a model holding its best parameters on the test windows (and the validation windows, what settings are
+     * chosen on), writes the arm's files into {@code dir} and returns its lines (none on ranks other than 0).
+     * {@code training} gets the evaluation's speed, the peak RSS and the seconds since {@code t0}.
+     */
+    private List<ObjectNode> evaluate(Arm arm, PreferenceModel model, BatchSource batches, TargetVocabulary grammar, Windows w, Path dir,
+                                      ObjectNode training, long t0) throws IOException {
+        List<Examples.Window> val = w.validation, test = w.test;
+        // the head's readout (cheap: no LM) comes first, since its validation threshold centres the fusion of the head into decoding
+        ObjectNode head = null;
+        HeadFusion fusion = null;
+        if (model.hasPreferenceHead()) {
+            try (Precision.Scope autocast = config.precision().autocast(device)) {
+                head = headReadout(arm, model, batches, val, test);
             }
-            // each rank decodes its share of the windows
-            long tEval = System.nanoTime();
-            List<Evaluator.Prediction> preds = predictSharded(model, batches, test, dir.getFileName() + "/test", fusion);
-            double evalSecs = (System.nanoTime() - tEval) / 1e9;
-            List<Evaluator.Prediction> valPreds = predictSharded(model, batches, val, dir.getFileName() + "/validation", fusion);
-            // the LM alone as well, so what the fusion adds is on record
-            List<Evaluator.Prediction> lmTest = fusion == null ? preds : predictSharded(model, batches, test, dir.getFileName() + "/test-lm", null);
-            List<Evaluator.Prediction> lmVal = fusion == null ? valPreds : predictSharded(model, batches, val, dir.getFileName() + "/validation-lm", null);
-            if (!group.leader()) return List.of();  // the arm's files are rank 0's
-            MultiLabelMetrics.Report report = Evaluator.score(preds);
-            Results.writePredictions(dir.resolve("predictions.jsonl"), preds);
-            AtomicFiles.writeString(dir.resolve("per_label.csv"), ReportJson.perLabelCsv(report));
-            ObjectNode line = armJson(arm, report);
-            line.put("distinct_outputs", distinct(preds));
-            // the same on the validation users: what settings are chosen on (the test numbers above are only reported)
-            line.put("validation_f1", Evaluator.score(valPreds).weighted().f1()).put("validation_distinct_outputs", distinct(valPreds));
-            line.put("head_fusion", fusion == null ? 0 : fusion.weight());
-            line.putObject("lm_only").put("f1", Evaluator.score(lmTest).weighted().f1()).put("distinct_outputs", distinct(lmTest))
-                    .put("validation_f1", Evaluator.score(lmVal).weighted().f1()).put("validation_distinct_outputs", distinct(lmVal));
-            line.putObject("training").put("steps", o.steps()).put("last_loss", o.lastLoss()).put("best_validation_loss", o.bestValidationLoss())
-                    .put("best_step", o.bestStep()).put("train_examples_per_s", o.examplesPerSecond())
-                    .put("eval_examples_per_s", preds.size() / evalSecs).put("peak_rss_mib", Results.peakRssMiB())
-                    .put("seconds", (System.nanoTime() - t0) / 1e9);
-            List<ObjectNode> lines = new ArrayList<>(List.of(line));
-            if (head != null) {
-                AtomicFiles.writeString(dir.resolve("head.json"), JSON.writeValueAsString(head));
-                lines.add(head);
-            }
-            AtomicFiles.writeString(dir.resolve("arm.json"), JSON.writeValueAsString(line));  // last: marks the arm complete
-            return lines;
+            if (config.headFusion() > 0 && grammar != null)
+                fusion = new HeadFusion(grammar.genreStarts(), grammar.startGenres(), grammar.dislikesStart(), dataset.labelGenres().size(),
+                        config.headFusion(), head.get("threshold").asDouble());
         }
+        // each rank decodes its share of the windows
+        long tEval = System.nanoTime();
+        List<Evaluator.Prediction> preds = predictSharded(model, batches, test, dir.getFileName() + "/test", fusion);
+        double evalSecs = (System.nanoTime() - tEval) / 1e9;
+        List<Evaluator.Prediction> valPreds = predictSharded(model, batches, val, dir.getFileName() + "/validation", fusion);
+        // the LM alone as well, so what the fusion adds is on record
+        List<Evaluator.Prediction> lmTest = fusion == null ? preds : predictSharded(model, batches, test, dir.getFileName() + "/test-lm", null);
+        List<Evaluator.Prediction> lmVal = fusion == null ? valPreds : predictSharded(model, batches, val, dir.getFileName() + "/validation-lm", null);
+        if (!group.leader()) return List.of();  // the arm's files are rank 0's
+        MultiLabelMetrics.Report report = Evaluator.score(preds);
+        Results.writePredictions(dir.resolve("predictions.jsonl"), preds);
+        AtomicFiles.writeString(dir.resolve("per_label.csv"), ReportJson.perLabelCsv(report));
+        ObjectNode line = armJson(arm, report);
+        line.put("distinct_outputs", distinct(preds));
+        // the same on the validation users: what settings are chosen on (the test numbers above are only reported)
+        line.put("validation_f1", Evaluator.score(valPreds).weighted().f1()).put("validation_distinct_outputs", distinct(valPreds));
+        line.put("head_fusion", fusion == null ? 0 : fusion.weight());
+        line.putObject("lm_only").put("f1", Evaluator.score(lmTest).weighted().f1()).put("distinct_outputs", distinct(lmTest))
+                .put("validation_f1", Evaluator.score(lmVal).weighted().f1()).put("validation_distinct_outputs", distinct(lmVal));
+        line.set("training", training.put("eval_examples_per_s", preds.size() / evalSecs).put("peak_rss_mib", Results.peakRssMiB())
+                .put("seconds", (System.nanoTime() - t0) / 1e9));
+        List<ObjectNode> lines = new ArrayList<>(List.of(line));
+        if (head != null) {
+            AtomicFiles.writeString(dir.resolve("head.json"), JSON.writeValueAsString(head));
+            lines.add(head);
+        }
+        AtomicFiles.writeString(dir.resolve("arm.json"), JSON.writeValueAsString(line));  // last: marks the arm complete
+        return lines;
     }
 
     /**

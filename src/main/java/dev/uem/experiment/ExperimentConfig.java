@@ -100,6 +100,13 @@ public record ExperimentConfig(String dataset, List<String> descriptions, boolea
                 outputVocabulary, dropout, precision, headFusion);
     }
 
+    /** The same experiment decoded with another head-fusion weight ({@code uem evaluate --head-fusion}). */
+    public ExperimentConfig withHeadFusion(double w) {
+        return new ExperimentConfig(dataset, descriptions, skipBadRows, lm, uem, steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery,
+                checkpointEvery, freezeLm, seed, kernels, maxNewTokens, textBudget, cache, preferenceWeight, uemWarmup, trainWindows, decoderHead,
+                outputVocabulary, dropout, precision, w);
+    }
+
     public boolean builtInLm() {
         return isBuiltInLm(lm);
     }

@@ -52,6 +52,14 @@ class TrainAndSweepOptionsTest {
     }
 
     @Test
+    void evaluateNeedsAFinishedRunFolder() {
+        String e = fails("evaluate", "--run", tmp.resolve("nothing").toString());
+        assertTrue(e.contains("config.json: not found"), e);
+        e = fails("evaluate", "--head-fusion", "1");
+        assertTrue(e.contains("--run"), e);
+    }
+
+    @Test
     void badValuesAreNamed() {
         String e = fails("train", "--kernels", "cuda", "--out", tmp.resolve("a").toString());
         assertTrue(e.contains("kernels") && e.contains("cuda"), e);
@@ -65,9 +73,9 @@ class TrainAndSweepOptionsTest {
         assertTrue(e.contains("uem_warmup") && e.contains("-5"), e);
         e = fails("sweep", "--seeds", "0", "--out", tmp.resolve("f").toString());
         assertTrue(e.contains("--seeds") && e.contains("0"), e);
-        e = fails("train", "--head-fusion", "-0.5", "--out", tmp.resolve("i").toString());
+        e = fails("train", "--head-fusion", "-0.5", "--out", tmp.resolve("j").toString());
         assertTrue(e.contains("head_fusion") && e.contains("-0.5"), e);
-        for (String d : new String[] {"a", "c", "d", "e", "f", "i"})
+        for (String d : new String[] {"a", "c", "d", "e", "f", "j"})
             assertTrue(Files.notExists(tmp.resolve(d)), "nothing is written before the options are valid: " + d);
     }
 

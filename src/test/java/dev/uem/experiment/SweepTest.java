@@ -62,6 +62,27 @@ class SweepTest {
             assertEquals(steps, Files.readAllLines(d.resolve("metrics.jsonl")).size(), a.name());
         }
 
+        // a finished arm scored again without training: with its own head-fusion weight the same sentences and numbers,
+        // with weight 0 its LM alone (arm.json's lm_only); the arm's own folder is not touched
+        Path uem2 = dir.resolve("uem-2");
+        FileTime uem2Done = Files.getLastModifiedTime(uem2.resolve("arm.json"));
+        ObjectNode trained = first.get(1);
+        try (Experiment ex = Experiment.open(c.withSeed(0), () -> new FakeEncoder("fake"))) {
+            ObjectNode again = ex.reevaluate(Arm.uem(2), uem2, tmp.resolve("eval-same")).get(0);
+            assertEquals(trained.get("f1").asDouble(), again.get("f1").asDouble(), 1e-12);
+            assertEquals(trained.get("validation_f1").asDouble(), again.get("validation_f1").asDouble(), 1e-12);
+            assertEquals(trained.get("training").get("best_step").asInt(), again.get("training").get("best_step").asInt(), "training figures copied");
+            assertEquals(Files.readAllLines(uem2.resolve("predictions.jsonl")), Files.readAllLines(tmp.resolve("eval-same/predictions.jsonl")));
+        }
+        try (Experiment ex = Experiment.open(c.withSeed(0).withHeadFusion(0), () -> new FakeEncoder("fake"))) {
+            ObjectNode lmAlone = ex.reevaluate(Arm.uem(2), uem2, tmp.resolve("eval-lm")).get(0);
+            assertEquals(0.0, lmAlone.get("head_fusion").asDouble());
+            assertEquals(trained.get("lm_only").get("f1").asDouble(), lmAlone.get("f1").asDouble(), 1e-12);
+            assertEquals(trained.get("lm_only").get("distinct_outputs").asLong(), lmAlone.get("distinct_outputs").asLong());
+        }
+        assertEquals(uem2Done, Files.getLastModifiedTime(uem2.resolve("arm.json")));
+        assertEquals(5, Files.readAllLines(uem2.resolve("metrics.jsonl")).size(), "nothing trained");
+
         // uem-3 loses its result (as if killed after training); the other arms are not touched again
         FileTime text2 = Files.getLastModifiedTime(dir.resolve("text-2/arm.json"));
         Files.delete(dir.resolve("uem-3/arm.json"));
