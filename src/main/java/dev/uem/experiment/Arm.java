@@ -2,13 +2,14 @@ package dev.uem.experiment;
 
 /**
  * One line of the comparison: a model reading the user's history as soft tokens ({@code uem-p}) or as text
- * ({@code text-p}); the readout of a UEM arm's preference head ({@code uem-head-p}, no LM in the path); the counting
+ * ({@code text-p}); the readout of a UEM arm's preference head ({@code uem-head-p}, no LM in the path); the same UEM
+ * arm's LM decoding alone, without the head fused in ({@code uem-lm-p}); the counting
  * baseline over the whole history or the shown window ({@code counting-*}); and two references that need no
  * training: {@code prior} (one constant guess for everyone) and {@code window-oracle-p} (the label rule applied to
  * the shown window: the ceiling of any model that reads only the window).
  */
 public record Arm(String name, Kind kind, int history) {
-    public enum Kind { UEM, TEXT, HEAD, COUNTING, REFERENCE }
+    public enum Kind { UEM, TEXT, HEAD, LM, COUNTING, REFERENCE }
 
     public Arm {
         if ((history <= 0 || history > MAX_HISTORY) && !name.equals(COUNTING_HISTORY) && !name.equals(PRIOR))
@@ -30,6 +31,11 @@ public record Arm(String name, Kind kind, int history) {
     /** The preference head of the UEM arm with history p, read directly (its threshold chosen on validation users). */
     public static Arm uemHead(int p) {
         return new Arm("uem-head-" + p, Kind.HEAD, p);
+    }
+
+    /** The UEM arm with history p decoded by its LM alone, without the preference head fused in ({@code --head-fusion 0}). */
+    public static Arm uemLm(int p) {
+        return new Arm("uem-lm-" + p, Kind.LM, p);
     }
 
     /** The paper's counting baseline: the whole history, whatever window is shown ({@code history} is then -1). */

@@ -135,7 +135,7 @@ public final class Experiment implements AutoCloseable {
     }
 
     /**
-     * A completed arm's lines (the arm, then its head readout when it has one), read back from its folder; null when
+     * A completed arm's lines (the arm, then its head readout and its LM alone when it has them), read back from its folder; null when
      * the arm has not finished there.
      */
     public static List<ObjectNode> finished(Path dir) {
@@ -143,8 +143,10 @@ public final class Experiment implements AutoCloseable {
         if (!Files.isRegularFile(f)) return null;
         try {
             List<ObjectNode> lines = new ArrayList<>(List.of((ObjectNode) JSON.readTree(f.toFile())));
-            Path head = dir.resolve("head.json");
-            if (Files.isRegularFile(head)) lines.add((ObjectNode) JSON.readTree(head.toFile()));
+            for (String more : new String[] {"head.json", "lm.json"}) {
+                Path m = dir.resolve(more);
+                if (Files.isRegularFile(m)) lines.add((ObjectNode) JSON.readTree(m.toFile()));
+            }
             return lines;
         } catch (IOException e) {
             throw new UncheckedIOException(f + ": unreadable: " + e.getMessage(), e);
@@ -294,14 +296,20 @@ public final class Experiment implements AutoCloseable {
         // the same on the validation users: what settings are chosen on (the test numbers above are only reported)
         line.put("validation_f1", Evaluator.score(valPreds).weighted().f1()).put("validation_distinct_outputs", distinct(valPreds));
         line.put("head_fusion", fusion == null ? 0 : fusion.weight());
-        line.putObject("lm_only").put("f1", Evaluator.score(lmTest).weighted().f1()).put("distinct_outputs", distinct(lmTest))
+        ObjectNode lmOnly = armJson(Arm.uemLm(arm.history()), Evaluator.score(lmTest)).put("distinct_outputs", distinct(lmTest))
                 .put("validation_f1", Evaluator.score(lmVal).weighted().f1()).put("validation_distinct_outputs", distinct(lmVal));
+        line.putObject("lm_only").put("f1", lmOnly.get("f1").asDouble()).put("distinct_outputs", distinct(lmTest))
+                .put("validation_f1", lmOnly.get("validation_f1").asDouble()).put("validation_distinct_outputs", distinct(lmVal));
         line.set("training", training.put("eval_examples_per_s", preds.size() / evalSecs).put("peak_rss_mib", Results.peakRssMiB())
                 .put("seconds", (System.nanoTime() - t0) / 1e9));
         List<ObjectNode> lines = new ArrayList<>(List.of(line));
         if (head != null) {
             AtomicFiles.writeString(dir.resolve("head.json"), JSON.writeValueAsString(head));
             lines.add(head);
+        }
+        if (fusion != null) {  // the LM alone as its own line of results, tables and plots
+            AtomicFiles.writeString(dir.resolve("lm.json"), JSON.writeValueAsString(lmOnly));
+            lines.add(lmOnly);
         }
         AtomicFiles.writeString(dir.resolve("arm.json"), JSON.writeValueAsString(line));  // last: marks the arm complete
         return lines;

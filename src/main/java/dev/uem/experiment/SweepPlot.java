@@ -20,7 +20,7 @@ import java.util.List;
 
 /**
  * The sweep's picture: weighted F1 on the test users against history length. Trained arms (UEM, its preference-head
- * readout, text) are solid lines with markers; the references (counting over the shown window, the window oracle)
+ * readout, its LM alone, text) are solid lines with markers; the references (counting over the shown window, the window oracle)
  * dashed; the history-independent ones (counting over the whole history, the prior) flat dashed lines. Over several
  * seeds each line is the mean with a shaded band of ± one standard deviation. JFreeChart, rendered headless.
  */
@@ -30,8 +30,9 @@ public final class SweepPlot {
     private record Line(String label, Color colour, boolean dashed) {}
 
     private static final List<Line> LINES = List.of(
-            new Line("UEM (soft tokens → T5)", new Color(0x1f77b4), false),
+            new Line("UEM (soft tokens → T5, head fused in)", new Color(0x1f77b4), false),
             new Line("UEM preference head (no LM)", new Color(0x9467bd), false),
+            new Line("UEM → T5, LM alone (no head fusion)", new Color(0x17becf), false),
             new Line("text history", new Color(0xd62728), false),
             new Line("counting (shown window)", new Color(0x7f7f7f), true),
             new Line("window oracle (label rule on the window)", new Color(0x2ca02c), true),
@@ -43,9 +44,10 @@ public final class SweepPlot {
         return switch (a.get("kind").asText()) {
             case "uem" -> 0;
             case "head" -> 1;
-            case "text" -> 2;
-            case "counting" -> name.equals(Arm.COUNTING_HISTORY) ? 5 : 3;
-            default -> name.equals(Arm.PRIOR) ? 6 : 4;
+            case "lm" -> 2;
+            case "text" -> 3;
+            case "counting" -> name.equals(Arm.COUNTING_HISTORY) ? 6 : 4;
+            default -> name.equals(Arm.PRIOR) ? 7 : 5;
         };
     }
 

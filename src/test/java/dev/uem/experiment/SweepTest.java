@@ -49,10 +49,10 @@ class SweepTest {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         List<ObjectNode> first;
         first = Sweep.run(seed -> Experiment.open(c.withSeed(seed), () -> new FakeEncoder("fake")), 0, 1, arms, dir, false, new PrintStream(log));
-        assertEquals(List.of("text-2", "uem-2", "uem-head-2", "uem-3", "uem-head-3", "counting-history", "prior", "counting-window-2", "window-oracle-2",
+        assertEquals(List.of("text-2", "uem-2", "uem-head-2", "uem-lm-2", "uem-3", "uem-head-3", "uem-lm-3", "counting-history", "prior", "counting-window-2", "window-oracle-2",
                 "counting-window-3", "window-oracle-3"), first.stream().map(n -> n.get("name").asText()).toList());
         for (String f : List.of("results.json", "results.csv", "results.md", "f1_vs_history.png")) assertTrue(Files.size(dir.resolve(f)) > 0, f);
-        assertEquals(12, Files.readAllLines(dir.resolve("results.csv")).size());
+        assertEquals(14, Files.readAllLines(dir.resolve("results.csv")).size());
         for (Arm a : arms) {
             Path d = dir.resolve(a.name());
             assertTrue(Files.isRegularFile(d.resolve("arm.json")) && Files.isRegularFile(d.resolve("predictions.jsonl")), a.name());
@@ -67,6 +67,8 @@ class SweepTest {
         Path uem2 = dir.resolve("uem-2");
         FileTime uem2Done = Files.getLastModifiedTime(uem2.resolve("arm.json"));
         ObjectNode trained = first.get(1);
+        assertEquals("uem-lm-2", first.get(3).get("name").asText());
+        assertEquals(trained.get("lm_only").get("f1").asDouble(), first.get(3).get("f1").asDouble(), 1e-12, "the LM-alone line is arm.json's lm_only");
         try (Experiment ex = Experiment.open(c.withSeed(0), () -> new FakeEncoder("fake"))) {
             ObjectNode again = ex.reevaluate(Arm.uem(2), uem2, tmp.resolve("eval-same")).get(0);
             assertEquals(trained.get("f1").asDouble(), again.get("f1").asDouble(), 1e-12);
