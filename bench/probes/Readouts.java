@@ -1,8 +1,11 @@
 // Probe (issue #9): reads finished `uem train` runs again without training: the preference head's whole-history and
-// window outputs, and greedy decoding with the head's log-odds added to the genre tokens' logits (shallow fusion,
-// weight lambda), on the validation and the test windows of each run's own split.
+// window outputs (kind 0, 1) and their mean (2), and greedy decoding with the head's log-odds added to the genre
+// tokens' logits (shallow fusion, weight lambda), on the validation and the test windows of each run's own split.
+// What it found became `--head-fusion` and `uem evaluate` (which scores one run with the product's own code).
 //
 //   java -cp target/uem.jar bench/probes/Readouts.java runs/sweep12/seed-0/uem-50 runs/sweep12/seed-1/uem-50 ...
+//   options: -Dfuse.kind=0|1|2 (which readout is fused), -Dfuse.lambdas=0,0.5,1, -Dfuse.form=logit|log,
+//            -Dfuse.centre=true (subtract the log-odds of the readout's best validation threshold)
 import dev.uem.data.*;
 import dev.uem.embed.ItemEmbeddings;
 import dev.uem.embed.MiniLmEncoder;
