@@ -12,9 +12,6 @@ import dev.uem.data.UserSplit;
 import dev.uem.embed.ItemEmbeddings;
 import dev.uem.embed.MiniLmEncoder;
 import dev.uem.embed.SentenceEncoder;
-import dev.uem.model.io.SafetensorsFile;
-import dev.uem.torch.Modules;
-import org.bytedeco.javacpp.PointerScope;
 import dev.uem.eval.Evaluator;
 import dev.uem.eval.HeadFusion;
 import dev.uem.eval.MultiLabelMetrics;
@@ -24,6 +21,7 @@ import dev.uem.io.AtomicFiles;
 import dev.uem.model.BatchSource;
 import dev.uem.model.PreferenceModel;
 import dev.uem.model.TextHistoryModel;
+import dev.uem.model.io.SafetensorsFile;
 import dev.uem.model.t5.T5Checkpoint;
 import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
@@ -38,7 +36,9 @@ import dev.uem.train.TrainSettings;
 import dev.uem.train.DataParallel;
 import dev.uem.train.Trainer;
 import dev.uem.torch.ComputeDevice;
+import dev.uem.torch.Modules;
 import dev.uem.torch.Precision;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.global.torch;
 
 import java.io.IOException;
@@ -135,8 +135,8 @@ public final class Experiment implements AutoCloseable {
     }
 
     /**
-     * A completed arm's lines (the arm, then its head readout and its LM alone when it has them), read back from its folder; null when
-     * the arm has not finished there.
+     * A completed arm's lines (the arm, then its head readout and its LM alone when it has them), read back from its
+     * folder; null when the arm has not finished there.
      */
     public static List<ObjectNode> finished(Path dir) {
         Path f = dir.resolve("arm.json");
@@ -156,7 +156,8 @@ public final class Experiment implements AutoCloseable {
     /**
      * Trains a UEM or text arm in {@code dir} (continuing from its newest checkpoint when {@code resume}), evaluates
      * it on the test users, writes the arm's files and returns its {@code results.json} lines: the arm's, and for a
-     * UEM arm with a preference head the head's readout ({@code uem-head-p}, also in {@code head.json}).
+     * UEM arm with a preference head the head's readout ({@code uem-head-p}, also in {@code head.json}) and, when the
+     * head is fused into decoding, the LM alone ({@code uem-lm-p}, also in {@code lm.json}).
      */
     public List<ObjectNode> run(Arm arm, Path dir, boolean resume, boolean progress) throws IOException {
         long t0 = System.nanoTime();
