@@ -66,6 +66,12 @@ int uem_assemble_backward_f32(const float* grad_out, const float* user, const in
                               float* grad_table,
                               int64_t B, int64_t k, int64_t p, int64_t n, int64_t d, int64_t e, int64_t vocab);
 
+/* Dropout's scaled keep-mask, float32, for n elements: scale[i] = lane(i) >= dropped ? keep_scale : 0, where lane(i)
+ * is 16-bit lane i % 4 of splitmix64(seed + (i / 4 + 1) * 0x9E3779B97F4A7C15) (a counter-based generator: one
+ * multiply-xorshift hash per four elements, no state, the same mask for the same seed on any machine).
+ * dropped in [0, 65536] is the drop probability in units of 2^-16. */
+int uem_dropout_scale_f32(float* scale, int64_t n, uint64_t seed, int32_t dropped, float keep_scale);
+
 /* ---- CUDA (float32 or bfloat16 storage, float32 accumulation) ------------------------------------------------
  * The CUDA kernels live in a separate library (libuem_kernels_cuda.so) so that this one never needs the CUDA
  * runtime. uem_cuda_load() dlopens it; afterwards the calls below forward to it. All pointers are device

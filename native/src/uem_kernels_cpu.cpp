@@ -142,7 +142,29 @@ extern "C" {
 
 const char* uem_last_error(void) { return last_error.c_str(); }
 
-int uem_abi_version(void) { return 1; }
+int uem_abi_version(void) { return 2; }
+
+int uem_dropout_scale_f32(float* scale, int64_t n, uint64_t seed, int32_t dropped, float keep_scale) {
+    if (n < 0 || dropped < 0 || dropped > 65536 || (n > 0 && scale == nullptr)) return fail(UEM_ERR_SHAPE, "dropout: n >= 0, dropped in [0, 65536] and a buffer expected");
+    const uint32_t limit = (uint32_t)dropped;
+    auto draw = [seed](uint64_t counter) {  // splitmix64's output function over a counter
+        uint64_t z = seed + (counter + 1) * 0x9E3779B97F4A7C15ULL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        return z ^ (z >> 31);
+    };
+    int64_t full = n / 4;
+    for (int64_t c = 0; c < full; c++) {
+        uint64_t r = draw((uint64_t)c);
+        float* s = scale + 4 * c;
+        for (int j = 0; j < 4; j++) s[j] = ((uint32_t)((r >> (16 * j)) & 0xFFFF) >= limit) ? keep_scale : 0.0f;
+    }
+    if (n % 4 != 0) {
+        uint64_t r = draw((uint64_t)full);
+        for (int64_t i = 4 * full, j = 0; i < n; i++, j++) scale[i] = ((uint32_t)((r >> (16 * j)) & 0xFFFF) >= limit) ? keep_scale : 0.0f;
+    }
+    return UEM_OK;
+}
 
 int uem_cpu_blas(int mode) {
     if (mode == 0) blas().enabled = false;

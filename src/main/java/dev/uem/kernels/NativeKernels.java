@@ -18,7 +18,7 @@ import java.io.File;
  * <p>Nothing here records autograd history; {@code NativePromptAssembly} bridges these calls into training.
  */
 public final class NativeKernels {
-    private static final int ABI_VERSION = 1;
+    private static final int ABI_VERSION = 2;
     private static final String LOAD_ERROR = load();
     private static boolean cudaLoaded;
 
@@ -53,6 +53,17 @@ public final class NativeKernels {
     public static boolean blasInUse() {
         requireLoaded();
         return UemKernels.uem_cpu_blas(-1) == 1;
+    }
+
+    /**
+     * Dropout's scaled keep-mask for a CPU tensor of {@code shape}: float32, each element {@code keepScale} with
+     * probability {@code 1 - dropped / 65536}, else 0, from a counter-based hash of {@code seed} (see the header).
+     */
+    public static Tensor dropoutScale(long[] shape, long seed, int dropped, float keepScale) {
+        requireLoaded();
+        Tensor scale = torch.empty(shape, dev.uem.torch.Tensors.FLOAT, new MemoryFormatOptional());
+        check(UemKernels.uem_dropout_scale_f32(scale.data_ptr(), scale.numel(), seed, dropped, keepScale), false, "dropout");
+        return scale;
     }
 
     /** Sizes of one assembly call: batch, prompts, history rows, instruction tokens, row width, LM width, vocab. */
@@ -93,7 +104,7 @@ public final class NativeKernels {
                             tc.data_ptr(), ic.data_ptr(), tmc.data_ptr(), out.data_ptr(), mask.data_ptr(), D.B, D.k, D.p, D.n, D.d, D.e, D.vocab, null)
                     : UemKernels.uem_assemble_forward_f32(pc.data_ptr(), uc.data_ptr(), umc.data_ptr(), wc.data_ptr(), bc.data_ptr(),
                             tc.data_ptr(), ic.data_ptr(), tmc.data_ptr(), out.data_ptr(), mask.data_ptr(), D.B, D.k, D.p, D.n, D.d, D.e, D.vocab);
-            check(rc, cuda, "forward");
+            check(rc, cuda, "prompt assembly forward");
             return new Output(out, mask);
         }
     }
@@ -130,7 +141,7 @@ public final class NativeKernels {
                             deterministic ? 1 : 0, null)
                     : UemKernels.uem_assemble_backward_f32(go.data_ptr(), uc.data_ptr(), umc.data_ptr(), wc.data_ptr(), ic.data_ptr(),
                             ptr(gradPrompts), ptr(gradUser), ptr(gradWeight), ptr(gradBias), ptr(gradTable), B, k, p, n, d, e, vocab);
-            check(rc, cuda, "backward");
+            check(rc, cuda, "prompt assembly backward");
         }
     }
 
@@ -193,7 +204,7 @@ public final class NativeKernels {
     private static void check(int rc, boolean cuda, String what) {
         if (rc == 0) return;
         String msg = (cuda ? UemKernels.uem_cuda_last_error() : UemKernels.uem_last_error()).getString();
-        throw new IllegalArgumentException("native prompt assembly " + what + " failed (code " + rc + "): " + msg);
+        throw new IllegalArgumentException("native " + what + " failed (code " + rc + "): " + msg);
     }
 
     /** Extracts {@code libuem_kernels_cuda.so} from the jar (JavaCPP's cache) and opens it, once. */

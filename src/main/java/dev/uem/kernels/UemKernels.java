@@ -45,6 +45,8 @@ public final class UemKernels {
             @Cast("float*") Pointer gradBias, @Cast("float*") Pointer gradTable,
             long B, long k, long p, long n, long d, long e, long vocab);
 
+    public static native int uem_dropout_scale_f32(@Cast("float*") Pointer scale, long n, @Cast("uint64_t") long seed, int dropped, float keepScale);
+
     public static native int uem_cuda_load(String libraryPath);
 
     public static native @Cast("const char*") org.bytedeco.javacpp.BytePointer uem_cuda_last_error();
