@@ -58,7 +58,7 @@ final class PredictCommand implements Callable<Integer> {
             String text;
             // decode as the run's evaluation did: with the head fused in when it was (and the LM scores the task's tokens)
             HeadFusion fusion = r.headFusion > 0 && r.headThreshold != null && r.model.hasPreferenceHead() && r.model.lm.outputTokens() != null
-                    ? fusion(TargetVocabulary.of(d, o.tokenizer()), d.labelGenres().size(), r.headFusion, r.headThreshold) : null;
+                    ? new HeadFusion(TargetVocabulary.of(d, o.tokenizer()).genreNames(), TargetVocabulary.of(d, o.tokenizer()).dislikesStart(), r.headFusion, r.headThreshold) : null;
             try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
                 Batch batch = new BatchBuilder(d, o.items(), o.tokenizer()).forHistories(List.of(history)).to(r.device);
                 GreedyDecoder.Result out = r.model.generate(batch, maxNewTokens, fusion == null ? null : fusion.bias(r.model, batch));
@@ -75,10 +75,6 @@ final class PredictCommand implements Callable<Integer> {
             }
             return 0;
         }
-    }
-
-    private static HeadFusion fusion(TargetVocabulary grammar, int genres, double weight, double threshold) {
-        return new HeadFusion(grammar.genreStarts(), grammar.startGenres(), grammar.dislikesStart(), genres, weight, threshold);
     }
 
     private static List<String> pick(List<String> labels, String prefix) {

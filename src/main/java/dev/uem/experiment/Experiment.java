@@ -277,8 +277,7 @@ public final class Experiment implements AutoCloseable {
                 head = headReadout(arm, model, batches, val, test);
             }
             if (config.headFusion() > 0 && grammar != null)
-                fusion = new HeadFusion(grammar.genreStarts(), grammar.startGenres(), grammar.dislikesStart(), dataset.labelGenres().size(),
-                        config.headFusion(), head.get("threshold").asDouble());
+                fusion = new HeadFusion(grammar.genreNames(), grammar.dislikesStart(), config.headFusion(), head.get("threshold").asDouble());
         }
         // each rank decodes its share of the windows
         long tEval = System.nanoTime();

@@ -20,8 +20,10 @@ import java.util.TreeSet;
  *
  * @param startGenres    for each of {@link #genreStarts}, the index of its genre in {@link Dataset#labelGenres}
  * @param dislikesStart  the token that begins {@code doesn't like}: a sentence is in its dislikes list once it was emitted
+ * @param genreNames     for each label genre, the tokens of its name inside a list (a name may begin with a piece it
+ *                       shares with others, e.g. a bare "▁" before "Thriller" and "IMAX")
  */
-public record TargetVocabulary(long[] tokens, long[] genreStarts, int[] startGenres, long dislikesStart) {
+public record TargetVocabulary(long[] tokens, long[] genreStarts, int[] startGenres, long dislikesStart, long[][] genreNames) {
     public static TargetVocabulary of(Dataset dataset, T5Tokenizer tokenizer) {
         TreeSet<Long> ids = new TreeSet<>();
         long[] none = tokenizer.encode(new PreferenceLabels(List.of(), List.of()).targetSentence());
@@ -29,6 +31,7 @@ public record TargetVocabulary(long[] tokens, long[] genreStarts, int[] startGen
         Map<Long, Integer> starts = new HashMap<>();  // first token of a genre name -> how many genres begin with it
         Map<Long, Integer> genreOf = new HashMap<>();  // first token of a genre name -> (the last) genre index beginning with it
         List<String> genres = dataset.labelGenres();
+        long[][] names = new long[genres.size()][];
         for (int gi = 0; gi < genres.size(); gi++) {
             String g = genres.get(gi);
             // a genre first, inside and last in a list, before " and" and before "." (SentencePiece pieces depend on context)
@@ -39,13 +42,16 @@ public record TargetVocabulary(long[] tokens, long[] genreStarts, int[] startGen
             while (i < Math.min(alone.length, none.length) && alone[i] == none[i]) i++;  // "The user likes" is shared
             starts.merge(alone[i], 1, Integer::sum);
             genreOf.put(alone[i], gi);
+            int suffix = 0;  // " and doesn't like none." is shared too
+            while (suffix < alone.length - i && suffix < none.length - i && alone[alone.length - 1 - suffix] == none[none.length - 1 - suffix]) suffix++;
+            names[gi] = java.util.Arrays.copyOfRange(alone, i, Math.max(i + 1, alone.length - suffix));
         }
         TreeSet<Long> template = new TreeSet<>();
         for (long id : none) template.add(id);
         long[] genreStarts = starts.entrySet().stream().filter(e -> e.getValue() == 1 && !template.contains(e.getKey()))
                 .mapToLong(Map.Entry::getKey).sorted().toArray();
         int[] startGenres = java.util.Arrays.stream(genreStarts).mapToInt(genreOf::get).toArray();
-        return new TargetVocabulary(ids.stream().mapToLong(Long::longValue).toArray(), genreStarts, startGenres, dislikesStart(tokenizer, none));
+        return new TargetVocabulary(ids.stream().mapToLong(Long::longValue).toArray(), genreStarts, startGenres, dislikesStart(tokenizer, none), names);
     }
 
     /** The first token of {@code none} whose prefix decodes past "... and doesn"; the template's own wording decides. */

@@ -39,7 +39,7 @@ class HeadFusionTest {
 
     private Dataset dataset() throws Exception {
         Files.writeString(tmp.resolve("movies.csv"), "movieId,title,genres\n1,A (1995),Sci-Fi|Film-Noir\n2,B (1995),Children|Action\n"
-                + "3,C (1995),Drama|War\n");
+                + "3,C (1995),Drama|War\n4,D (1995),Thriller|IMAX\n");
         Files.writeString(tmp.resolve("ratings.csv"), "userId,movieId,rating,timestamp\n1,1,4.0,1\n1,2,2.0,2\n1,3,5.0,3\n");
         return DatasetReader.read(tmp, ReadOptions.defaults());
     }
@@ -51,10 +51,13 @@ class HeadFusionTest {
         int g = genres.size();
         try (T5Tokenizer tok = T5Tokenizer.bundled(); PointerScope s = new PointerScope()) {
             TargetVocabulary v = TargetVocabulary.of(d, tok);
-            // the grammar knows each start's genre and where the dislikes list begins
-            for (int i = 0; i < v.genreStarts().length; i++)
-                assertEquals(v.genreStarts()[i], tok.encode(genres.get(v.startGenres()[i]))[0], genres.get(v.startGenres()[i]));
+            // the grammar knows each genre's name tokens and where the dislikes list begins
+            for (int g0 = 0; g0 < g; g0++)
+                assertEquals(" " + genres.get(g0), " " + tok.decode(v.genreNames()[g0]).strip(), "name tokens of " + genres.get(g0));
             assertTrue(tok.decode(new long[] {v.dislikesStart()}).startsWith("doesn"), tok.decode(new long[] {v.dislikesStart()}));
+            int thriller = genres.indexOf("Thriller"), imax = genres.indexOf("IMAX");
+            long shared = v.genreNames()[thriller][0];
+            assertEquals(shared, v.genreNames()[imax][0], "Thriller and IMAX begin with the same piece (else this test checks nothing)");
 
             T5Config c = new T5Config(32128, 8, 4, 16, 1, 1, 2, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0);
             T5Model lm = T5Model.create(c, 1).restrictOutput(v.tokens());
@@ -65,23 +68,31 @@ class HeadFusionTest {
                 p[1][l] = 0.95f - 0.9f * l / (2 * g);
             }
             double w = 1.5, t = 0.3;
-            GreedyDecoder.StepBias bias = new HeadFusion(v.genreStarts(), v.startGenres(), v.dislikesStart(), g, w, t).bias(p, lm);
+            java.util.function.DoubleUnaryOperator b = q -> w * (Math.log(q / (1 - q)) - Math.log(t / (1 - t)));
+            GreedyDecoder.StepBias bias = new HeadFusion(v.genreNames(), v.dislikesStart(), w, t).bias(p, lm);
             // row 0 is still in its likes list, row 1 has written "doesn't"
             long[][] seq = {{0, 100, 200}, {0, 100, v.dislikesStart()}};
             float[] out = bias.next(seq, 2, columns);
             assertEquals(2 * columns, out.length);
             float[] expected = new float[2 * columns];
-            for (int row = 0; row < 2; row++)
-                for (int i = 0; i < v.genreStarts().length; i++) {
-                    int label = (row == 1 ? g : 0) + v.startGenres()[i];
-                    double q = p[row][label];
-                    expected[(int) (row * columns + lm.columnOfToken(v.genreStarts()[i]))] =
-                            (float) (w * (Math.log(q / (1 - q)) - Math.log(t / (1 - t))));
+            for (int row = 0; row < 2; row++) {
+                for (int g0 = 0; g0 < g; g0++) {
+                    if (g0 == thriller || g0 == imax) continue;
+                    expected[(int) (row * columns + lm.columnOfToken(v.genreNames()[g0][0]))] = (float) b.applyAsDouble(p[row][(row == 1 ? g : 0) + g0]);
                 }
+                int o = row == 1 ? g : 0;  // the shared piece: the larger of the two genres' biases
+                expected[(int) (row * columns + lm.columnOfToken(shared))] = (float) Math.max(b.applyAsDouble(p[row][o + thriller]), b.applyAsDouble(p[row][o + imax]));
+            }
             assertArrayEquals(expected, out, 1e-5f);
             assertEquals(0f, out[(int) lm.columnOfToken(1)], "EOS is left alone");
-            assertThrows(IllegalArgumentException.class, () -> new HeadFusion(v.genreStarts(), v.startGenres(), v.dislikesStart(), g, -1, 0.5));
-            assertThrows(IllegalArgumentException.class, () -> new HeadFusion(v.genreStarts(), v.startGenres(), v.dislikesStart(), g, 1, 1.0));
+            // once a row has emitted the shared piece, only the two genres' second pieces are biased
+            float[] after = bias.next(new long[][] {{0, 100, shared}, {0, 100, v.dislikesStart()}}, 2, columns);
+            float[] expectedAfter = new float[columns];
+            expectedAfter[(int) lm.columnOfToken(v.genreNames()[thriller][1])] = (float) b.applyAsDouble(p[0][thriller]);
+            expectedAfter[(int) lm.columnOfToken(v.genreNames()[imax][1])] = (float) b.applyAsDouble(p[0][imax]);
+            assertArrayEquals(expectedAfter, java.util.Arrays.copyOf(after, columns), 1e-5f);
+            assertThrows(IllegalArgumentException.class, () -> new HeadFusion(v.genreNames(), v.dislikesStart(), -1, 0.5));
+            assertThrows(IllegalArgumentException.class, () -> new HeadFusion(v.genreNames(), v.dislikesStart(), 1, 1.0));
         }
     }
 
