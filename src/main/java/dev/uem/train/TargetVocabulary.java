@@ -16,20 +16,19 @@ import java.util.TreeSet;
  * a list has no duplicates). A T5 trained from scratch scores only {@link #tokens}
  * ({@link dev.uem.model.t5.T5Model#restrictOutput}) and names each genre once when decoding
  * ({@link dev.uem.model.t5.T5Model#limitRepeats}). Built from the template and the genre names, never from users, so
- * it is the same for every split and every MovieLens folder with the same genres.
+ * it is the same for every split and every MovieLens folder with the same genres. {@link #genreNames} and
+ * {@link #dislikesStart} place the preference head's bias when it is fused into decoding ({@code dev.uem.eval.HeadFusion}).
  *
- * @param startGenres    for each of {@link #genreStarts}, the index of its genre in {@link Dataset#labelGenres}
  * @param dislikesStart  the token that begins {@code doesn't like}: a sentence is in its dislikes list once it was emitted
  * @param genreNames     for each label genre, the tokens of its name inside a list (a name may begin with a piece it
  *                       shares with others, e.g. a bare "▁" before "Thriller" and "IMAX")
  */
-public record TargetVocabulary(long[] tokens, long[] genreStarts, int[] startGenres, long dislikesStart, long[][] genreNames) {
+public record TargetVocabulary(long[] tokens, long[] genreStarts, long dislikesStart, long[][] genreNames) {
     public static TargetVocabulary of(Dataset dataset, T5Tokenizer tokenizer) {
         TreeSet<Long> ids = new TreeSet<>();
         long[] none = tokenizer.encode(new PreferenceLabels(List.of(), List.of()).targetSentence());
         for (long id : none) ids.add(id);
         Map<Long, Integer> starts = new HashMap<>();  // first token of a genre name -> how many genres begin with it
-        Map<Long, Integer> genreOf = new HashMap<>();  // first token of a genre name -> (the last) genre index beginning with it
         List<String> genres = dataset.labelGenres();
         long[][] names = new long[genres.size()][];
         for (int gi = 0; gi < genres.size(); gi++) {
@@ -41,7 +40,6 @@ public record TargetVocabulary(long[] tokens, long[] genreStarts, int[] startGen
             int i = 0;
             while (i < Math.min(alone.length, none.length) && alone[i] == none[i]) i++;  // "The user likes" is shared
             starts.merge(alone[i], 1, Integer::sum);
-            genreOf.put(alone[i], gi);
             int suffix = 0;  // " and doesn't like none." is shared too
             while (suffix < alone.length - i && suffix < none.length - i && alone[alone.length - 1 - suffix] == none[none.length - 1 - suffix]) suffix++;
             names[gi] = java.util.Arrays.copyOfRange(alone, i, Math.max(i + 1, alone.length - suffix));
@@ -50,8 +48,7 @@ public record TargetVocabulary(long[] tokens, long[] genreStarts, int[] startGen
         for (long id : none) template.add(id);
         long[] genreStarts = starts.entrySet().stream().filter(e -> e.getValue() == 1 && !template.contains(e.getKey()))
                 .mapToLong(Map.Entry::getKey).sorted().toArray();
-        int[] startGenres = java.util.Arrays.stream(genreStarts).mapToInt(genreOf::get).toArray();
-        return new TargetVocabulary(ids.stream().mapToLong(Long::longValue).toArray(), genreStarts, startGenres, dislikesStart(tokenizer, none), names);
+        return new TargetVocabulary(ids.stream().mapToLong(Long::longValue).toArray(), genreStarts, dislikesStart(tokenizer, none), names);
     }
 
     /** The first token of {@code none} whose prefix decodes past "... and doesn"; the template's own wording decides. */
