@@ -45,7 +45,7 @@ final class EvaluateCommand implements Callable<Integer> {
         Path file = run.resolve("config.json");
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": not found (is " + run + " a uem train run folder?)");
         JsonConfig saved = JsonConfig.read(file);
-        ExperimentConfig cfg = saved.get("experiment", ExperimentConfig.class);
+        ExperimentConfig cfg = ResumeFolder.experiment(saved);
         if (headFusion != null) cfg = cfg.withHeadFusion(headFusion);  // validates the weight before any work
         Arm arm = saved.get("arm", Arm.class);
         Path dir = out != null ? out : run.resolve("evaluation-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));

@@ -57,8 +57,11 @@ final class PredictCommand implements Callable<Integer> {
             }
             String text;
             // decode as the run's evaluation did: with the head fused in when it was (and the LM scores the task's tokens)
-            HeadFusion fusion = r.headFusion > 0 && r.headThreshold != null && r.model.hasPreferenceHead() && r.model.lm.outputTokens() != null
-                    ? new HeadFusion(TargetVocabulary.of(d, o.tokenizer()).genreNames(), TargetVocabulary.of(d, o.tokenizer()).dislikesStart(), r.headFusion, r.headThreshold) : null;
+            HeadFusion fusion = null;
+            if (r.headFusion > 0 && r.headThreshold != null && r.model.hasPreferenceHead() && r.model.lm.outputTokens() != null) {
+                TargetVocabulary grammar = TargetVocabulary.of(d, o.tokenizer());
+                fusion = new HeadFusion(grammar.genreNames(), grammar.dislikesStart(), r.headFusion, r.headThreshold);
+            }
             try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
                 Batch batch = new BatchBuilder(d, o.items(), o.tokenizer()).forHistories(List.of(history)).to(r.device);
                 GreedyDecoder.Result out = r.model.generate(batch, maxNewTokens, fusion == null ? null : fusion.bias(r.model, batch));

@@ -5,6 +5,11 @@ import dev.uem.model.PreferenceModel;
 import dev.uem.model.t5.GreedyDecoder;
 import dev.uem.model.t5.T5Model;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
  * Shallow fusion of the UEM's preference head into the LM's greedy decoding: while a row writes its likes list, each
  * genre's first token gets {@code weight * (logit(p_likes:G) - logit(threshold))} added to its logit, and the same with
@@ -19,6 +24,8 @@ import dev.uem.model.t5.T5Model;
  */
 public final class HeadFusion {
     private final long[][] genreNames;
+    /** The genres by the first token of their name, in label order; a token shared by several names lists them all. */
+    private final Map<Long, List<Integer>> byFirst = new LinkedHashMap<>();
     private final long dislikesStart;
     private final int genres;
     private final double weight, thresholdLogit;
@@ -40,6 +47,7 @@ public final class HeadFusion {
         this.genres = genreNames.length;
         this.weight = weight;
         this.thresholdLogit = logit(threshold);
+        for (int g = 0; g < genres; g++) byFirst.computeIfAbsent(this.genreNames[g][0], t -> new ArrayList<>()).add(g);
     }
 
     public double weight() {
@@ -57,24 +65,27 @@ public final class HeadFusion {
      * biases; once a row has emitted it, the next step biases those genres' second tokens instead.
      */
     public GreedyDecoder.StepBias bias(float[][] probabilities, T5Model lm) {
-        java.util.Map<Long, java.util.List<Integer>> byFirst = new java.util.LinkedHashMap<>();
-        for (int g = 0; g < genres; g++) byFirst.computeIfAbsent(genreNames[g][0], t -> new java.util.ArrayList<>()).add(g);
+        // output columns once per batch: each first token's, and each genre's second token (-1 when its name has one)
+        Map<Long, Long> firstColumn = new LinkedHashMap<>();
+        for (long t : byFirst.keySet()) firstColumn.put(t, lm.columnOfToken(t));
+        long[] secondColumn = new long[genres];
+        for (int g = 0; g < genres; g++) secondColumn[g] = genreNames[g].length > 1 ? lm.columnOfToken(genreNames[g][1]) : -1;
         return (seq, n, v) -> {
             float[] out = new float[seq.length * v];
             for (int row = 0; row < seq.length; row++) {
                 boolean dislikes = false;
                 for (int k = 0; k <= n && !dislikes; k++) dislikes = seq[row][k] == dislikesStart;
                 int offset = dislikes ? genres : 0;
-                java.util.List<Integer> shared = byFirst.get(seq[row][n]);
+                List<Integer> shared = byFirst.get(seq[row][n]);
                 if (shared != null && shared.size() > 1) {  // inside a shared prefix: the genres' second tokens decide
                     for (int g : shared)
-                        if (genreNames[g].length > 1) out[(int) (row * v + lm.columnOfToken(genreNames[g][1]))] = bias(probabilities[row][offset + g]);
+                        if (secondColumn[g] >= 0) out[(int) (row * v + secondColumn[g])] = bias(probabilities[row][offset + g]);
                     continue;
                 }
                 for (var e : byFirst.entrySet()) {
                     float b = Float.NEGATIVE_INFINITY;
                     for (int g : e.getValue()) b = Math.max(b, bias(probabilities[row][offset + g]));
-                    out[(int) (row * v + lm.columnOfToken(e.getKey()))] = b;
+                    out[(int) (row * v + firstColumn.get(e.getKey()))] = b;
                 }
             }
             return out;

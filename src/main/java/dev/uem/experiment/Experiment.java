@@ -298,8 +298,8 @@ public final class Experiment implements AutoCloseable {
         line.put("head_fusion", fusion == null ? 0 : fusion.weight());
         ObjectNode lmOnly = armJson(Arm.uemLm(arm.history()), Evaluator.score(lmTest)).put("distinct_outputs", distinct(lmTest))
                 .put("validation_f1", Evaluator.score(lmVal).weighted().f1()).put("validation_distinct_outputs", distinct(lmVal));
-        line.putObject("lm_only").put("f1", lmOnly.get("f1").asDouble()).put("distinct_outputs", distinct(lmTest))
-                .put("validation_f1", lmOnly.get("validation_f1").asDouble()).put("validation_distinct_outputs", distinct(lmVal));
+        ObjectNode lmSummary = line.putObject("lm_only");
+        for (String k : new String[] {"f1", "distinct_outputs", "validation_f1", "validation_distinct_outputs"}) lmSummary.set(k, lmOnly.get(k));
         line.set("training", training.put("eval_examples_per_s", preds.size() / evalSecs).put("peak_rss_mib", Results.peakRssMiB())
                 .put("seconds", (System.nanoTime() - t0) / 1e9));
         List<ObjectNode> lines = new ArrayList<>(List.of(line));

@@ -6,6 +6,7 @@ import dev.uem.data.ReadOptions;
 import dev.uem.model.t5.GreedyDecoder;
 import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
+import dev.uem.testing.TinyT5;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.Tensors;
 import dev.uem.torch.TorchRuntime;
@@ -59,7 +60,7 @@ class HeadFusionTest {
             long shared = v.genreNames()[thriller][0];
             assertEquals(shared, v.genreNames()[imax][0], "Thriller and IMAX begin with the same piece (else this test checks nothing)");
 
-            T5Config c = new T5Config(32128, 8, 4, 16, 1, 1, 2, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0);
+            T5Config c = TinyT5.config(32128);
             T5Model lm = T5Model.create(c, 1).restrictOutput(v.tokens());
             int columns = v.tokens().length;
             float[][] p = new float[2][2 * g];
@@ -98,7 +99,7 @@ class HeadFusionTest {
 
     @Test
     void theDecoderAddsTheBiasAtEveryStep() {
-        T5Config c = new T5Config(300, 32, 8, 64, 1, 1, 4, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0);
+        T5Config c = TinyT5.config(300);
         long[] vocab = {1, 5, 6, 7, 8};
         try (PointerScope s = new PointerScope()) {
             torch.manual_seed(3);

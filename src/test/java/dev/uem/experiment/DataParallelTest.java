@@ -3,9 +3,9 @@ package dev.uem.experiment;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.uem.model.io.SafetensorsFile;
 import dev.uem.model.t5.T5Checkpoint;
-import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
 import dev.uem.testing.RunFiles;
+import dev.uem.testing.TinyT5;
 import dev.uem.torch.Tensors;
 import dev.uem.torch.TorchRuntime;
 import dev.uem.train.WorkerEnv;
@@ -43,7 +43,7 @@ class DataParallelTest {
     static void init() {
         TorchRuntime.init();
         lm = tmp.resolve("lm");
-        T5Checkpoint.save(T5Model.create(new T5Config(32128, 32, 8, 64, 1, 1, 4, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0), 1), lm);
+        T5Checkpoint.save(T5Model.create(TinyT5.config(32128), 1), lm);
     }
 
     private static int freePort() throws IOException {

@@ -2,11 +2,11 @@ package dev.uem.experiment;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.uem.model.t5.T5Checkpoint;
-import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
 import dev.uem.model.uem.PromptAssembly;
 import dev.uem.testing.FakeEncoder;
 import dev.uem.testing.RunFiles;
+import dev.uem.testing.TinyT5;
 import dev.uem.torch.ComputeDevice;
 import dev.uem.torch.Precision;
 import dev.uem.torch.TorchRuntime;
@@ -52,7 +52,7 @@ class DeviceRunTest {
     @Test
     void aTinyArmTrainsThroughTheDevicePathInFp32AndBf16() throws Exception {
         Path lm = tmp.resolve("lm");
-        T5Checkpoint.save(T5Model.create(new T5Config(32128, 32, 8, 64, 1, 1, 4, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0), 1), lm);
+        T5Checkpoint.save(T5Model.create(TinyT5.config(32128), 1), lm);
         List<Double> fp32 = run(Precision.FP32, lm, "fp32"), bf16 = run(Precision.BF16, lm, "bf16");
         assertEquals(5, fp32.size(), "2 warm-up + 3 joint steps");
         assertEquals(fp32.size(), bf16.size());

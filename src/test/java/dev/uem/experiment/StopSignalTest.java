@@ -1,8 +1,8 @@
 package dev.uem.experiment;
 
 import dev.uem.model.t5.T5Checkpoint;
-import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
+import dev.uem.testing.TinyT5;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,7 +32,7 @@ class StopSignalTest {
     @Test
     void signalsAtRandomMomentsStopCleanlyAndTheRunResumes() throws Exception {
         Path lm = tmp.resolve("lm");
-        T5Checkpoint.save(T5Model.create(new T5Config(32128, 32, 8, 64, 1, 1, 4, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0), 1), lm);
+        T5Checkpoint.save(T5Model.create(TinyT5.config(32128), 1), lm);
         Random random = new Random(12);
         int stopped = 0, tries = 8;
         for (int t = 0; t < tries; t++) {

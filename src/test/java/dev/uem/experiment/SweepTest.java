@@ -2,10 +2,10 @@ package dev.uem.experiment;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.model.t5.T5Checkpoint;
-import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
 import dev.uem.model.uem.PromptAssembly;
 import dev.uem.testing.FakeEncoder;
+import dev.uem.testing.TinyT5;
 import dev.uem.torch.TorchRuntime;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,7 +34,7 @@ class SweepTest {
     /** A tiny T5 (d_model 32, 1+1 layers) saved as an HF checkpoint folder: fast arms. */
     private Path tinyLm() {
         Path lm = tmp.resolve("lm");
-        T5Checkpoint.save(T5Model.create(new T5Config(32128, 32, 8, 64, 1, 1, 4, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0), 1), lm);
+        T5Checkpoint.save(T5Model.create(TinyT5.config(32128), 1), lm);
         return lm;
     }
 

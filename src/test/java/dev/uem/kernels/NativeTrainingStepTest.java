@@ -9,6 +9,7 @@ import dev.uem.model.uem.SoftPrompts;
 import dev.uem.model.uem.UemConfig;
 import dev.uem.model.uem.UemLanguageModel;
 import dev.uem.model.uem.UserEmbeddingModule;
+import dev.uem.testing.TinyT5;
 import dev.uem.torch.Modules;
 import dev.uem.torch.Tensors;
 import dev.uem.torch.TorchRuntime;
@@ -33,7 +34,7 @@ class NativeTrainingStepTest {
     }
 
     private static UemLanguageModel model(PromptAssembly.Kernels kernels) {
-        T5Config c = new T5Config(300, 32, 8, 64, 1, 1, 4, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0);
+        T5Config c = TinyT5.config(300);
         T5Model t5 = T5Model.create(c, 7);
         torch.manual_seed(7);
         UemConfig uc = new UemConfig(24, 32, 1, 4, 64, 0.0, 8, 32, 4);

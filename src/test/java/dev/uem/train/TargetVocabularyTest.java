@@ -6,6 +6,7 @@ import dev.uem.data.ReadOptions;
 import dev.uem.model.t5.GreedyDecoder;
 import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
+import dev.uem.testing.TinyT5;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.TorchRuntime;
 import org.bytedeco.javacpp.PointerScope;
@@ -61,7 +62,7 @@ class TargetVocabularyTest {
 
     @Test
     void greedyDecodingEmitsALimitedTokenOnceAndScoresOnlyTheOutputVocabulary() {
-        T5Config c = new T5Config(300, 32, 8, 64, 1, 1, 4, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0);
+        T5Config c = TinyT5.config(300);
         long[] vocab = {1, 5, 6, 7, 8};
         try (PointerScope s = new PointerScope()) {
             torch.manual_seed(3);

@@ -11,6 +11,7 @@ import dev.uem.model.uem.UemConfig;
 import dev.uem.model.uem.UemModelSpec;
 import dev.uem.model.uem.UemLanguageModel;
 import dev.uem.model.uem.UserEmbeddingModule;
+import dev.uem.testing.TinyT5;
 import dev.uem.torch.Modules;
 import dev.uem.torch.TorchRuntime;
 import org.bytedeco.javacpp.PointerScope;
@@ -39,7 +40,7 @@ class TrainedRunTest {
     }
 
     private Map<String, Tensor> writeRun(long seed) throws Exception {
-        T5Config c = new T5Config(300, 32, 8, 64, 1, 1, 4, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0);
+        T5Config c = TinyT5.config(300);
         torch.manual_seed(seed);
         UemConfig uc = new UemConfig(24, 32, 1, 4, 64, 0.0, 8, 32, 4);
         UemLanguageModel m = new UemLanguageModel(T5Model.create(c, seed), new UserEmbeddingModule(uc), new SoftPrompts(4, 32).initRandom(0.5));
@@ -73,7 +74,7 @@ class TrainedRunTest {
 
     @Test
     void aRunWrittenWithItsModelSpecOpensIntoTheSameModel() throws Exception {
-        T5Config c = new T5Config(300, 32, 8, 64, 1, 1, 4, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0);
+        T5Config c = TinyT5.config(300);
         UemModelSpec spec = new UemModelSpec(c, new UemConfig(24, 32, 1, 4, 64, 0.0, 8, 32, 4), 6, 1.0, true,
                 new long[] {1, 5, 6, 7, 9}, new long[] {5, 6});
         try (PointerScope s = new PointerScope()) {

@@ -13,6 +13,7 @@ import dev.uem.model.uem.SoftPrompts;
 import dev.uem.model.uem.UemConfig;
 import dev.uem.model.uem.UemLanguageModel;
 import dev.uem.model.uem.UserEmbeddingModule;
+import dev.uem.testing.TinyT5;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.TorchRuntime;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -50,7 +51,7 @@ class TrainerTest {
     }
 
     private UemLanguageModel tinyModel(ItemEmbeddings items, long seed, double dropout) {
-        T5Config c = new T5Config(32128, 32, 8, 64, 1, 1, 4, 32, 128, dropout, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0);
+        T5Config c = TinyT5.config(32128, dropout);
         T5Model t5 = T5Model.create(c, seed);
         torch.manual_seed(seed);
         UemConfig uc = new UemConfig(items.rowWidth(), 32, 1, 4, 64, dropout, 8, 32, 4);
@@ -61,7 +62,7 @@ class TrainerTest {
     private double[] textArmSteps(long chunkPositions, Path dir) throws Exception {
         int[] users = {1, 2, 3, 4, 5, 6, 7, 8};
         List<Examples.Window> windows = Examples.windows(data, users, 12, false, 1, 1, 0);
-        T5Config c = new T5Config(32128, 32, 8, 64, 1, 1, 4, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0);
+        T5Config c = TinyT5.config(32128);
         try (T5Tokenizer tok = T5Tokenizer.bundled(); dev.uem.model.TextHistoryModel model = new dev.uem.model.TextHistoryModel(T5Model.create(c, 5))) {
             TrainSettings s = new TrainSettings(4, 8, 1, 1e-2, 1e-2, 0.0, 1, 1.0, 4, 1000, false, 0);
             new Trainer(model, new TextBatchBuilder(data, tok, 256), s, dir).chunkPositions(chunkPositions).train(windows, windows, false);
@@ -174,7 +175,7 @@ class TrainerTest {
     }
 
     private UemLanguageModel tinyModelWithHead(ItemEmbeddings items, long seed, int labels) {
-        T5Config c = new T5Config(32128, 32, 8, 64, 1, 1, 4, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0);
+        T5Config c = TinyT5.config(32128);
         T5Model t5 = T5Model.create(c, seed);
         torch.manual_seed(seed);
         UemConfig uc = new UemConfig(items.rowWidth(), 32, 1, 4, 64, 0.0, 8, 32, 4);
