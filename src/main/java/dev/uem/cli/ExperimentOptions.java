@@ -1,5 +1,6 @@
 package dev.uem.cli;
 
+import dev.uem.model.uem.PreferenceReadout;
 import dev.uem.experiment.ExperimentConfig;
 import dev.uem.model.uem.PromptAssembly;
 import dev.uem.torch.Precision;
@@ -90,9 +91,26 @@ final class ExperimentOptions {
                     + "0 = the LM alone (also reported in arm.json as lm_only). Needs the head and --output-vocab task (default: ${DEFAULT-VALUE}).")
     double headFusion;
 
+    @Option(names = "--head", defaultValue = "genre-attention", paramLabel = "genre-attention|mean", converter = HeadKindConverter.class,
+            description = "How the UEM's preference head pools the user tokens: genre-attention = one learned query per genre attends over "
+                    + "the tokens (and a 'none' slot), so it can average a genre's ratings the way the label rule does; mean = the tokens' "
+                    + "mean through an MLP (runs made before this option) (default: ${DEFAULT-VALUE}).")
+    PreferenceReadout.Kind headKind;
+
+    /** {@code genre-attention} and {@code mean}, the way --help spells them. */
+    static final class HeadKindConverter implements picocli.CommandLine.ITypeConverter<PreferenceReadout.Kind> {
+        @Override public PreferenceReadout.Kind convert(String v) {
+            try {
+                return PreferenceReadout.Kind.valueOf(v.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException("expected genre-attention or mean, found '" + v + "'");
+            }
+        }
+    }
+
     ExperimentConfig config() {
         return new ExperimentConfig(data.dir().toString(), data.descriptions.stream().map(Path::toString).toList(), data.skipBadRows, lm, uem,
                 steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery, checkpointEvery, freezeLm, seed.seed, kernels, generation.maxNewTokens, textBudget,
-                cache.cache.toString(), preferenceWeight, uemWarmup, trainWindows, decoderHead, outputVocabulary, dropout, precision, headFusion);
+                cache.cache.toString(), preferenceWeight, uemWarmup, trainWindows, decoderHead, outputVocabulary, dropout, precision, headFusion, headKind);
     }
 }

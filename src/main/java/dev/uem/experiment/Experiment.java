@@ -241,7 +241,7 @@ public final class Experiment implements AutoCloseable {
             UemConfig named = UemConfig.named(config.uem(), it.rowWidth(), t5.config.dModel(), arm.history());
             UemConfig uc = config.dropout() == null ? named : named.withDropout(config.dropout());
             UemModelSpec spec = new UemModelSpec(t5.config, uc, config.preferenceHead() ? LabelSpace.of(dataset).size() : 0,
-                    config.preferenceWeight(), config.withDecoderHead(), grammar == null ? null : grammar.tokens(),
+                    config.headKind(), config.preferenceWeight(), config.withDecoderHead(), grammar == null ? null : grammar.tokens(),
                     grammar == null ? null : grammar.genreStarts());
             torch.manual_seed(config.seed());
             model = spec.build(t5).useKernels(config.kernels());

@@ -1,5 +1,6 @@
 package dev.uem.experiment;
 
+import dev.uem.model.uem.PreferenceReadout;
 import dev.uem.model.uem.PromptAssembly;
 import dev.uem.torch.Precision;
 import dev.uem.train.TrainSettings;
@@ -26,13 +27,14 @@ import java.util.List;
  * @param dropout         dropout rate for the LM and the UEM alike; null keeps each model's own
  * @param precision       arithmetic of the forward passes: float32, or bfloat16 autocast with float32 master weights
  * @param headFusion      weight of the preference head fused into the LM's greedy decoding ({@link dev.uem.eval.HeadFusion}; 0: the LM alone)
+ * @param headKind        how the UEM's preference head pools the user tokens (null, in a config.json from before the choice: {@code MEAN})
  */
 public record ExperimentConfig(String dataset, List<String> descriptions, boolean skipBadRows, String lm, String uem,
                                int steps, int batchSize, int accumulation, double lrUser, double lrLm, int warmup,
                                int evalEvery, int checkpointEvery, boolean freezeLm, long seed, PromptAssembly.Kernels kernels,
                                int maxNewTokens, int textBudget, String cache, double preferenceWeight, int uemWarmup,
                                int trainWindows, boolean decoderHead, OutputVocabulary outputVocabulary, Double dropout,
-                               Precision precision, double headFusion) {
+                               Precision precision, double headFusion, PreferenceReadout.Kind headKind) {
     public static final double WEIGHT_DECAY = 0.01, CLIP_NORM = 1.0;
     /** The longest generation a run may ask for (a typo guard: target sentences are ~20 tokens). */
     public static final int MAX_NEW_TOKENS = 512;
@@ -51,6 +53,7 @@ public record ExperimentConfig(String dataset, List<String> descriptions, boolea
     public ExperimentConfig {
         if (outputVocabulary == null) outputVocabulary = OutputVocabulary.FULL; // a config.json from before the option
         if (precision == null) precision = Precision.FP32;                      // likewise
+        if (headKind == null) headKind = PreferenceReadout.Kind.MEAN;           // likewise
         // absolute paths: a run's config.json must work from any working directory (resume, predict, export)
         dataset = absolute(dataset);
         descriptions = descriptions == null ? List.of() : descriptions.stream().map(ExperimentConfig::absolute).toList();
@@ -97,14 +100,14 @@ public record ExperimentConfig(String dataset, List<String> descriptions, boolea
     public ExperimentConfig withSeed(long s) {
         return new ExperimentConfig(dataset, descriptions, skipBadRows, lm, uem, steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery,
                 checkpointEvery, freezeLm, s, kernels, maxNewTokens, textBudget, cache, preferenceWeight, uemWarmup, trainWindows, decoderHead,
-                outputVocabulary, dropout, precision, headFusion);
+                outputVocabulary, dropout, precision, headFusion, headKind);
     }
 
     /** The same experiment decoded with another head-fusion weight ({@code uem evaluate --head-fusion}). */
     public ExperimentConfig withHeadFusion(double w) {
         return new ExperimentConfig(dataset, descriptions, skipBadRows, lm, uem, steps, batchSize, accumulation, lrUser, lrLm, warmup, evalEvery,
                 checkpointEvery, freezeLm, seed, kernels, maxNewTokens, textBudget, cache, preferenceWeight, uemWarmup, trainWindows, decoderHead,
-                outputVocabulary, dropout, precision, w);
+                outputVocabulary, dropout, precision, w, headKind);
     }
 
     public boolean builtInLm() {

@@ -105,7 +105,7 @@ public final class TrainedRun implements AutoCloseable {
         T5Config lm = c.get("lm_config", T5Config.class);
         UemConfig uem = c.get("uem_config", UemConfig.class);
         int labels = c.path("head_labels").isMissingNode() ? 0 : c.integer("head_labels", 0, 100_000);
-        return new UemModelSpec(lm, uem, labels, 0, c.path("decoder_head").asBoolean(false),
+        return new UemModelSpec(lm, uem, labels, dev.uem.model.uem.PreferenceReadout.Kind.MEAN, 0, c.path("decoder_head").asBoolean(false),
                 c.path("output_tokens").isArray() ? c.get("output_tokens", long[].class) : null,
                 c.path("once_tokens").isArray() ? c.get("once_tokens", long[].class) : null);
     }

@@ -1,5 +1,6 @@
 package dev.uem.experiment;
 
+import dev.uem.model.uem.PreferenceReadout;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.uem.model.t5.T5Checkpoint;
 import dev.uem.model.t5.T5Model;
@@ -38,7 +39,7 @@ class DeviceRunTest {
     private static List<Double> run(Precision precision, Path lm, String name) throws Exception {
         ExperimentConfig c = new ExperimentConfig("data/movielens/ml-latest-small", List.of(), false, lm.toString(), "mini", 3, 4, 1, 5e-3, 5e-3,
                 1, 3, 3, false, 0, PromptAssembly.Kernels.NATIVE, 6, 512, tmp.resolve("cache").toString(), 1.0, 2, 2, true,
-                ExperimentConfig.OutputVocabulary.TASK, 0.0, precision, 1.0);
+                ExperimentConfig.OutputVocabulary.TASK, 0.0, precision, 1.0, PreferenceReadout.Kind.GENRE_ATTENTION);
         Path dir = tmp.resolve(name);
         try (Experiment ex = Experiment.open(c, () -> new FakeEncoder("fake")).on(ComputeDevice.resolve("cpu"))) {
             ex.run(Arm.uem(2), dir, false, false);

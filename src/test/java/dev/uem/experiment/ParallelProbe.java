@@ -1,5 +1,6 @@
 package dev.uem.experiment;
 
+import dev.uem.model.uem.PreferenceReadout;
 import dev.uem.io.StopSignal;
 import dev.uem.model.uem.PromptAssembly;
 import dev.uem.testing.FakeEncoder;
@@ -22,7 +23,7 @@ public final class ParallelProbe {
         TorchRuntime.init();
         int batch = Integer.parseInt(args[3]), steps = Integer.parseInt(args[4]);
         ExperimentConfig c = new ExperimentConfig("data/movielens/ml-latest-small", List.of(), false, args[1], "mini", steps, batch, 1, 5e-3, 5e-3,
-                1, steps, 2, false, 0, PromptAssembly.Kernels.NATIVE, 6, 512, args[2], 1.0, 2, 2, true, ExperimentConfig.OutputVocabulary.TASK, 0.0, null, 1.0);
+                1, steps, 2, false, 0, PromptAssembly.Kernels.NATIVE, 6, 512, args[2], 1.0, 2, 2, true, ExperimentConfig.OutputVocabulary.TASK, 0.0, null, 1.0, PreferenceReadout.Kind.GENRE_ATTENTION);
         WorkerEnv env = WorkerEnv.from(System.getenv());
         try (DataParallel group = DataParallel.join(env, Duration.ofSeconds(60));
              Experiment ex = Experiment.open(c, () -> new FakeEncoder("fake", true)).parallel(group)) {

@@ -24,7 +24,7 @@ class ResultsAndConfigTest {
 
     private static ExperimentConfig config(int steps, int batch, PromptAssembly.Kernels kernels, int budget) {
         return new ExperimentConfig("data", List.of(), false, "t5-mini", "mini", steps, batch, 1, 5e-3, 2e-3, 40, 100, 50, false, 0,
-                kernels, 32, budget, "cache", 1.0, 0, 20, false, ExperimentConfig.OutputVocabulary.TASK, null, null, 0.0);
+                kernels, 32, budget, "cache", 1.0, 0, 20, false, ExperimentConfig.OutputVocabulary.TASK, null, null, 0.0, null);
     }
 
     @Test
@@ -41,22 +41,22 @@ class ResultsAndConfigTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> config(10, 16, PromptAssembly.Kernels.TORCH, 4)).getMessage().contains("text_budget"));
         ExperimentConfig ok = config(10, 16, PromptAssembly.Kernels.TORCH, 512);
         IllegalArgumentException w = assertThrows(IllegalArgumentException.class, () -> new ExperimentConfig("data", List.of(), false, "t5-mini", "mini",
-                10, 16, 1, 5e-3, 2e-3, 40, 100, 50, false, 0, PromptAssembly.Kernels.TORCH, 32, 512, "cache", -0.5, 0, 20, false, null, null, null, 0.0));
+                10, 16, 1, 5e-3, 2e-3, 40, 100, 50, false, 0, PromptAssembly.Kernels.TORCH, 32, 512, "cache", -0.5, 0, 20, false, null, null, null, 0.0, null));
         assertTrue(w.getMessage().contains("preference_weight") && w.getMessage().contains("-0.5"), w.getMessage());
         w = assertThrows(IllegalArgumentException.class, () -> new ExperimentConfig("data", List.of(), false, "t5-mini", "mini",
-                10, 16, 1, 5e-3, 2e-3, 40, 100, 50, false, 0, PromptAssembly.Kernels.TORCH, 32, 512, "cache", 1.0, -3, 20, false, null, null, null, 0.0));
+                10, 16, 1, 5e-3, 2e-3, 40, 100, 50, false, 0, PromptAssembly.Kernels.TORCH, 32, 512, "cache", 1.0, -3, 20, false, null, null, null, 0.0, null));
         assertTrue(w.getMessage().contains("uem_warmup") && w.getMessage().contains("-3"), w.getMessage());
         w = assertThrows(IllegalArgumentException.class, () -> new ExperimentConfig("data", List.of(), false, "t5-mini", "mini",
-                10, 16, 1, 5e-3, 2e-3, 40, 100, 50, false, 0, PromptAssembly.Kernels.TORCH, 32, 512, "cache", 1.0, 0, -1, false, null, null, null, 0.0));
+                10, 16, 1, 5e-3, 2e-3, 40, 100, 50, false, 0, PromptAssembly.Kernels.TORCH, 32, 512, "cache", 1.0, 0, -1, false, null, null, null, 0.0, null));
         assertTrue(w.getMessage().contains("train_windows") && w.getMessage().contains("-1"), w.getMessage());
         w = assertThrows(IllegalArgumentException.class, () -> new ExperimentConfig("data", List.of(), false, "t5-mini", "mini",
-                10, 16, 1, 5e-3, 2e-3, 40, 100, 50, false, 0, PromptAssembly.Kernels.TORCH, 32, 512, "cache", 1.0, 0, 1, false, null, null, null, -0.25));
+                10, 16, 1, 5e-3, 2e-3, 40, 100, 50, false, 0, PromptAssembly.Kernels.TORCH, 32, 512, "cache", 1.0, 0, 1, false, null, null, null, -0.25, null));
         assertTrue(w.getMessage().contains("head_fusion") && w.getMessage().contains("-0.25"), w.getMessage());
         assertTrue(ok.preferenceHead() && !ok.withSeed(3).equals(ok) && ok.withSeed(3).seed() == 3);
         assertEquals(ExperimentConfig.OutputVocabulary.TASK, ok.withSeed(3).outputVocabulary());
         // a config.json written before --output-vocab existed trained on the whole vocabulary
         assertEquals(ExperimentConfig.OutputVocabulary.FULL, new ExperimentConfig("data", List.of(), false, "t5-mini", "mini",
-                10, 16, 1, 5e-3, 2e-3, 40, 100, 50, false, 0, PromptAssembly.Kernels.TORCH, 32, 512, "cache", 1.0, 0, 1, false, null, null, null, 0.0).outputVocabulary());
+                10, 16, 1, 5e-3, 2e-3, 40, 100, 50, false, 0, PromptAssembly.Kernels.TORCH, 32, 512, "cache", 1.0, 0, 1, false, null, null, null, 0.0, null).outputVocabulary());
         // warm-up longer than a short run is clipped rather than refused
         assertEquals(10, config(10, 16, PromptAssembly.Kernels.TORCH, 512).settings().warmupSteps());
     }

@@ -1,5 +1,6 @@
 package dev.uem.experiment;
 
+import dev.uem.model.uem.PreferenceReadout;
 import dev.uem.io.StopSignal;
 import dev.uem.model.uem.PromptAssembly;
 import dev.uem.testing.FakeEncoder;
@@ -18,7 +19,7 @@ public final class StopProbe {
         StopSignal.install();
         TorchRuntime.init();
         ExperimentConfig c = new ExperimentConfig("data/movielens/ml-latest-small", List.of(), false, args[1], "mini", 60, 4, 1, 5e-3, 5e-3,
-                1, 20, 7, false, 0, PromptAssembly.Kernels.TORCH, 6, 512, args[2], 1.0, 40, 2, false, ExperimentConfig.OutputVocabulary.TASK, 0.0, null, 1.0);
+                1, 20, 7, false, 0, PromptAssembly.Kernels.TORCH, 6, 512, args[2], 1.0, 40, 2, false, ExperimentConfig.OutputVocabulary.TASK, 0.0, null, 1.0, PreferenceReadout.Kind.GENRE_ATTENTION);
         try (Experiment ex = Experiment.open(c, () -> new FakeEncoder("fake", true))) {
             System.out.println("started");
             ex.run(Arm.uem(3), Path.of(args[0]), args[3].equals("resume"), false);

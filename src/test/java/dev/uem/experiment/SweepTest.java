@@ -1,5 +1,6 @@
 package dev.uem.experiment;
 
+import dev.uem.model.uem.PreferenceReadout;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.model.t5.T5Checkpoint;
 import dev.uem.model.t5.T5Model;
@@ -43,7 +44,7 @@ class SweepTest {
         Path lm = tinyLm();
         ExperimentConfig c = new ExperimentConfig("data/movielens/ml-latest-small", List.of(), false, lm.toString(), "mini", 3, 4, 1, 5e-3, 5e-3,
                 1, 2, 2, false, 0, PromptAssembly.Kernels.TORCH, 6, 512, tmp.resolve("cache").toString(), 1.0, 2, 20, true,
-                ExperimentConfig.OutputVocabulary.TASK, null, null, 1.0);
+                ExperimentConfig.OutputVocabulary.TASK, null, null, 1.0, PreferenceReadout.Kind.GENRE_ATTENTION);
         List<Arm> arms = List.of(Arm.text(2), Arm.uem(2), Arm.uem(3));
         Path dir = tmp.resolve("sweep");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
@@ -104,7 +105,7 @@ class SweepTest {
         Path lm = tinyLm();
         ExperimentConfig c = new ExperimentConfig("data/movielens/ml-latest-small", List.of(), false, lm.toString(), "mini", 2, 4, 1, 5e-3, 5e-3,
                 1, 2, 2, false, 5, PromptAssembly.Kernels.TORCH, 6, 512, tmp.resolve("cache").toString(), 1.0, 1, 2, false,
-                ExperimentConfig.OutputVocabulary.FULL, 0.0, null, 1.0);
+                ExperimentConfig.OutputVocabulary.FULL, 0.0, null, 1.0, PreferenceReadout.Kind.GENRE_ATTENTION);
         Path dir = tmp.resolve("seeds");
         List<ObjectNode> lines = Sweep.run(seed -> Experiment.open(c.withSeed(seed), () -> new FakeEncoder("fake")), 5, 2, List.of(Arm.uem(2)), dir, false,
                 new PrintStream(new ByteArrayOutputStream()));

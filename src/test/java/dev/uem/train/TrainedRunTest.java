@@ -75,7 +75,7 @@ class TrainedRunTest {
     @Test
     void aRunWrittenWithItsModelSpecOpensIntoTheSameModel() throws Exception {
         T5Config c = TinyT5.config(300);
-        UemModelSpec spec = new UemModelSpec(c, new UemConfig(24, 32, 1, 4, 64, 0.0, 8, 32, 4), 6, 1.0, true,
+        UemModelSpec spec = new UemModelSpec(c, new UemConfig(24, 32, 1, 4, 64, 0.0, 8, 32, 4), 6, dev.uem.model.uem.PreferenceReadout.Kind.GENRE_ATTENTION, 1.0, true,
                 new long[] {1, 5, 6, 7, 9}, new long[] {5, 6});
         try (PointerScope s = new PointerScope()) {
             torch.manual_seed(4);

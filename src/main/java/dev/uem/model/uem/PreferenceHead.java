@@ -8,59 +8,31 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * An auxiliary readout of the UEM: the mean of the user's real tokens (the UEM's output after the projection to the LM
- * width: exactly what the LM receives) through a small MLP to three outputs per label of
- * a {@link dev.uem.data.LabelSpace}: logits of the user's whole-history labels, logits of the label rule applied to
- * the shown window, and the window's per-genre statistics (share of items and mean rating per genre,
- * {@link dev.uem.data.LabelSpace#windowStats}). The last two are functions of the input alone: they cannot be learnt
- * by memorising users, and they spell out what the label rule is computed from.
- *
- * <p>Why it exists: trained only through the LM's sentence loss, a from-scratch T5 learns the sentence prior long
- * before the UEM's rows say anything about genres, and settles on one sentence for everyone. A direct loss on the
- * UEM makes its tokens carry the preferences (bench/RESULTS.md, "Quality").
+ * The {@link PreferenceReadout.Kind#MEAN} readout: the mean of the real tokens through a small MLP to the three outputs
+ * per label. What the decoder's head reads (one state), and the UEM's head of runs made before
+ * {@link GenreAttentionHead}: a mean over the window cannot divide a genre's rating sum by its count, so it reads the
+ * label rule less well the longer the history (bench/RESULTS.md, "Fifth session").
  */
-public final class PreferenceHead extends Module {
-    /** The head's outputs, in the order of its output's second dimension. */
-    public static final int USER = 0, WINDOW = 1, STATS = 2;
+public final class PreferenceHead extends Module implements PreferenceReadout {
     final LinearImpl hidden, out;
     public final int labels;
 
-    public PreferenceHead(int width, int labels) {
+    public PreferenceHead(long width, int labels) {
         super("PreferenceHead");
-        if (width <= 0 || labels <= 0 || labels % 2 != 0)
-            throw new IllegalArgumentException("preference head: width > 0 and an even label count (likes and dislikes) expected, found " + width + ", " + labels);
+        PreferenceReadout.checkShape(width, labels);
         this.labels = labels;
         hidden = register_module("hidden", new LinearImpl(width, width));
         out = register_module("out", new LinearImpl(width, 3L * labels));
     }
 
-    /**
-     * @param rows {@code [B, p, e]} user tokens
-     * @param mask {@code [B, p]} 1 for real rows
-     * @return {@code [B, 3, labels]}: {@link #USER} and {@link #WINDOW} logits, {@link #STATS} the predicted
-     *         statistics (per genre: item share, then mean rating)
-     */
-    public Tensor forward(Tensor rows, Tensor mask) {
+    @Override public int labels() {
+        return labels;
+    }
+
+    @Override public Tensor forward(Tensor rows, Tensor mask) {
         Tensor keep = mask.to(rows.scalar_type()).unsqueeze(-1);                           // [B, p, 1]
         Tensor pooled = rows.mul(keep).sum(new long[] {1}, false, new ScalarTypeOptional())
                 .div(keep.sum(new long[] {1}, false, new ScalarTypeOptional()).clamp_min(new Scalar(1.0)));
         return out.forward(torch.gelu(hidden.forward(pooled), "tanh")).view(rows.size(0), 3, labels);
-    }
-
-    /**
-     * Binary cross-entropy of both label sets plus the squared error of the window statistics (the mean-rating error
-     * counted only for genres the window has).
-     *
-     * @param stats {@code [B, 3G]} from {@link dev.uem.data.LabelSpace#windowStats}, {@code G = labels / 2}
-     */
-    public static Tensor loss(Tensor output, Tensor userTargets, Tensor windowTargets, Tensor stats) {
-        output = output.to(torch.ScalarType.Float);  // the losses in float32, also under bf16 autocast (a no-op otherwise)
-        long g = output.size(2) / 2;
-        Tensor predicted = output.select(1, STATS);
-        Tensor share = predicted.narrow(1, 0, g).sub(stats.narrow(1, 0, g)).pow(new Scalar(2)).mean();
-        Tensor rating = predicted.narrow(1, g, g).sub(stats.narrow(1, g, g)).pow(new Scalar(2)).mul(stats.narrow(1, 2 * g, g)).mean();
-        return torch.binary_cross_entropy_with_logits(output.select(1, USER), userTargets)
-                .add(torch.binary_cross_entropy_with_logits(output.select(1, WINDOW), windowTargets))
-                .add(share).add(rating);
     }
 }

@@ -15,7 +15,7 @@ import org.bytedeco.pytorch.global.torch;
  * soft token each through the {@link UserEmbeddingModule}; {@link SoftPrompts} come first; the embedded
  * instruction last; one attention mask covers all three.
  *
- * <p>With a {@link PreferenceHead} the UEM also answers directly: its loss (times {@code headWeight}) joins the
+ * <p>With a {@link PreferenceReadout} the UEM also answers directly: its loss (times {@code headWeight}) joins the
  * LM's, and alone it is the {@link #warmupLoss} of the UEM warm-up stage that runs before joint training.
  */
 public final class UemLanguageModel extends Module implements PreferenceModel {
@@ -23,7 +23,7 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
     public final UserEmbeddingModule uem;
     public final SoftPrompts prompts;
     /** The auxiliary preference readout; null when the model has none. */
-    public final PreferenceHead head;
+    public final PreferenceReadout head;
     /** The same readout on the decoder's first state (null when off): it can only learn through cross-attention. */
     private PreferenceHead decoderHead;
     private final double headWeight;
@@ -34,7 +34,7 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
     }
 
     /** The model with a preference head whose loss is added to the LM's with weight {@code headWeight} (>= 0). */
-    public UemLanguageModel(T5Model lm, UserEmbeddingModule uem, SoftPrompts prompts, PreferenceHead head, double headWeight) {
+    public UemLanguageModel(T5Model lm, UserEmbeddingModule uem, SoftPrompts prompts, PreferenceReadout head, double headWeight) {
         super("UemLanguageModel");
         if (!(headWeight >= 0)) throw new IllegalArgumentException("preference head weight must be >= 0, found " + headWeight);
         if (uem.config.lmWidth() != lm.config.dModel())
@@ -42,7 +42,8 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
         this.lm = register_module("lm", lm);
         this.uem = register_module("uem", uem);
         this.prompts = register_module("prompts", prompts);
-        this.head = head == null ? null : register_module("head", head);
+        if (head != null) register_module("head", (Module) head);
+        this.head = head;
         this.headWeight = headWeight;
     }
 
@@ -53,7 +54,7 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
      */
     public UemLanguageModel withDecoderHead(PreferenceHead h) {
         if (head == null) throw new IllegalStateException("a decoder head needs the UEM's preference head");
-        if (h.labels != head.labels) throw new IllegalArgumentException("decoder head has " + h.labels + " labels, the UEM's " + head.labels);
+        if (h.labels != head.labels()) throw new IllegalArgumentException("decoder head has " + h.labels + " labels, the UEM's " + head.labels());
         decoderHead = register_module("decoder_head", h);
         return this;
     }
@@ -103,7 +104,7 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
         if (decoderHead != null) {
             Tensor first = o.decoderHidden().narrow(1, 0, 1);                       // [B, 1, d]
             Tensor one = torch.ones_like(first.select(2, 0));                         // [B, 1]
-            aux = aux.add(PreferenceHead.loss(decoderHead.forward(first, one), b.preferences(), b.windowPreferences(), b.windowStats()));
+            aux = aux.add(PreferenceReadout.loss(decoderHead.forward(first, one), b.preferences(), b.windowPreferences(), b.windowStats()));
         }
         return new Loss(loss, aux.mul(new Scalar(headWeight)));
     }
@@ -131,7 +132,7 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
         if (b.preferences() == null) throw new IllegalArgumentException("the batch has no preference targets");
         // the head reads the user tokens as the LM receives them (after the projection), so the warm-up stage trains the
         // projection too and the LM starts joint training from tokens that already carry the preferences (bench/RESULTS.md)
-        return PreferenceHead.loss(head.forward(uem.project(hidden), b.userMask()), b.preferences(), b.windowPreferences(), b.windowStats());
+        return PreferenceReadout.loss(head.forward(uem.project(hidden), b.userMask()), b.preferences(), b.windowPreferences(), b.windowStats());
     }
 
     @Override
@@ -151,7 +152,7 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
         TensorVector v = new TensorVector();
         for (Tensor t : uem.parameters().get()) v.push_back(t);
         v.push_back(prompts.weight());
-        if (head != null) for (Tensor t : head.parameters().get()) v.push_back(t);
+        if (head != null) for (Tensor t : ((Module) head).parameters().get()) v.push_back(t);
         if (decoderHead != null) for (Tensor t : decoderHead.parameters().get()) v.push_back(t);
         return v;
     }

@@ -11,13 +11,14 @@ import dev.uem.model.t5.T5Model;
  * @param lmConfig     the T5's configuration (built-in or a checkpoint's)
  * @param uemConfig    the UEM's shape
  * @param headLabels   labels of the preference head ({@code likes:}/{@code dislikes:} genres); 0 = no head
+ * @param headKind     how that head pools the user tokens (null, in a run made before the choice: {@code MEAN})
  * @param headWeight   the head loss's weight beside the LM's (0 while only reading the head)
  * @param decoderHead  also a preference head on the decoder's first state
  * @param outputTokens the token ids the LM scores (null: the whole vocabulary)
  * @param onceTokens   tokens greedy decoding emits at most once per sentence (null: no limit)
  */
-public record UemModelSpec(T5Config lmConfig, UemConfig uemConfig, int headLabels, double headWeight, boolean decoderHead,
-                           long[] outputTokens, long[] onceTokens) {
+public record UemModelSpec(T5Config lmConfig, UemConfig uemConfig, int headLabels, PreferenceReadout.Kind headKind, double headWeight,
+                           boolean decoderHead, long[] outputTokens, long[] onceTokens) {
     /**
      * Sentencepiece ids below 32000 are words; the 100 above are T5's sentinel tokens, poor starting points for the
      * soft prompts.
@@ -25,6 +26,7 @@ public record UemModelSpec(T5Config lmConfig, UemConfig uemConfig, int headLabel
     public static final long PROMPT_INIT_IDS = 32000;
 
     public UemModelSpec {
+        if (headKind == null) headKind = PreferenceReadout.Kind.MEAN;  // config.json from before the choice
         if (headLabels < 0 || headLabels % 2 != 0) throw new IllegalArgumentException("model: head_labels must be even and >= 0, found " + headLabels);
         if (!(headWeight >= 0)) throw new IllegalArgumentException("model: head_weight must be >= 0, found " + headWeight);
         if (decoderHead && headLabels == 0) throw new IllegalArgumentException("model: a decoder head needs the UEM's preference head (head_labels > 0)");
@@ -43,7 +45,7 @@ public record UemModelSpec(T5Config lmConfig, UemConfig uemConfig, int headLabel
         if (onceTokens != null) lm.limitRepeats(onceTokens);
         SoftPrompts prompts = new SoftPrompts(uemConfig.promptLength(), uemConfig.lmWidth()).initFromVocab(lm.sharedWeight(), PROMPT_INIT_IDS);
         UserEmbeddingModule uem = new UserEmbeddingModule(uemConfig);
-        PreferenceHead head = headLabels > 0 ? new PreferenceHead(uemConfig.lmWidth(), headLabels) : null;
+        PreferenceReadout head = headLabels > 0 ? headKind.create(uemConfig.lmWidth(), headLabels) : null;
         UemLanguageModel m = new UemLanguageModel(lm, uem, prompts, head, headWeight);
         if (decoderHead) m.withDecoderHead(new PreferenceHead(lmConfig.dModel(), headLabels));
         return m;
@@ -51,6 +53,6 @@ public record UemModelSpec(T5Config lmConfig, UemConfig uemConfig, int headLabel
 
     /** The same model read only (no head loss in the objective): what a finished run is opened with. */
     public UemModelSpec forInference() {
-        return new UemModelSpec(lmConfig, uemConfig, headLabels, 0, decoderHead, outputTokens, onceTokens);
+        return new UemModelSpec(lmConfig, uemConfig, headLabels, headKind, 0, decoderHead, outputTokens, onceTokens);
     }
 }
