@@ -85,10 +85,12 @@ final class ExperimentOptions {
                     + "and losses in float32; weights, gradients and AdamW state stay float32, so checkpoints are the same) (default: ${DEFAULT-VALUE}).")
     Precision precision;
 
-    @Option(names = "--head-fusion", defaultValue = "2.0", paramLabel = "W",
+    @Option(names = "--head-fusion", defaultValue = "8.0", paramLabel = "W",
             description = "Weight of the UEM's preference head in the LM's greedy decoding (shallow fusion): each genre's first token gets "
-                    + "W x (logit of the head's probability - logit of the head's threshold chosen on validation users); the text stays the LM's. "
-                    + "0 = the LM alone (also reported in arm.json as lm_only). Needs the head and --output-vocab task (default: ${DEFAULT-VALUE}).")
+                    + "W x the log-odds of the head's probability for it, then the genre tokens are shifted together so that they keep the LM's "
+                    + "total probability (the head chooses which genre, the LM whether one comes); the text stays the LM's. 0 = the LM alone "
+                    + "(also reported in arm.json as lm_only). Needs the head and --output-vocab task (default: ${DEFAULT-VALUE}, chosen on "
+                    + "validation users; bench/RESULTS.md).")
     double headFusion;
 
     @Option(names = "--head", defaultValue = "genre-attention", paramLabel = "genre-attention|mean", converter = HeadKindConverter.class,

@@ -269,7 +269,7 @@ public final class Experiment implements AutoCloseable {
     private List<ObjectNode> evaluate(Arm arm, PreferenceModel model, BatchSource batches, TargetVocabulary grammar, Windows w, Path dir,
                                       ObjectNode training, long t0) throws IOException {
         List<Examples.Window> val = w.validation, test = w.test;
-        // the head's readout (cheap: no LM) comes first, since its validation threshold centres the fusion of the head into decoding
+        // the head's readout first (cheap: no LM), then the LM's decoding with the head fused in
         ObjectNode head = null;
         HeadFusion fusion = null;
         if (model.hasPreferenceHead()) {
@@ -277,7 +277,7 @@ public final class Experiment implements AutoCloseable {
                 head = headReadout(arm, model, batches, val, test);
             }
             if (config.headFusion() > 0 && grammar != null)
-                fusion = new HeadFusion(grammar.genreNames(), grammar.dislikesStart(), config.headFusion(), head.get("threshold").asDouble());
+                fusion = new HeadFusion(grammar.genreNames(), grammar.dislikesStart(), config.headFusion());
         }
         // each rank decodes its share of the windows
         long tEval = System.nanoTime();

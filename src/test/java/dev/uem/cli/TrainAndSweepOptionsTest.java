@@ -75,7 +75,9 @@ class TrainAndSweepOptionsTest {
         assertTrue(e.contains("--seeds") && e.contains("0"), e);
         e = fails("train", "--head-fusion", "-0.5", "--out", tmp.resolve("j").toString());
         assertTrue(e.contains("head_fusion") && e.contains("-0.5"), e);
-        for (String d : new String[] {"a", "c", "d", "e", "f", "j"})
+        e = fails("train", "--head", "max", "--out", tmp.resolve("k").toString());
+        assertTrue(e.contains("--head") && e.contains("expected genre-attention or mean, found 'max'"), e);
+        for (String d : new String[] {"a", "c", "d", "e", "f", "j", "k"})
             assertTrue(Files.notExists(tmp.resolve(d)), "nothing is written before the options are valid: " + d);
     }
 

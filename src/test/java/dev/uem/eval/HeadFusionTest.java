@@ -46,7 +46,7 @@ class HeadFusionTest {
     }
 
     @Test
-    void eachGenreStartGetsTheHeadsCentredLogOddsOfItsListsLabel() throws Exception {
+    void eachGenreStartGetsTheHeadsLogOddsOfItsListsLabelAndTheGenresKeepTheirMass() throws Exception {
         Dataset d = dataset();
         List<String> genres = d.labelGenres();
         int g = genres.size();
@@ -68,32 +68,51 @@ class HeadFusionTest {
                 p[0][l] = 0.05f + 0.9f * l / (2 * g);
                 p[1][l] = 0.95f - 0.9f * l / (2 * g);
             }
-            double w = 1.5, t = 0.3;
-            java.util.function.DoubleUnaryOperator b = q -> w * (Math.log(q / (1 - q)) - Math.log(t / (1 - t)));
-            GreedyDecoder.StepBias bias = new HeadFusion(v.genreNames(), v.dislikesStart(), w, t).bias(p, lm);
-            // row 0 is still in its likes list, row 1 has written "doesn't"
+            double w = 6;  // large: a plain added bias of up to 6 x 2.9 would beat the template token below
+            java.util.function.DoubleUnaryOperator b = q -> w * Math.log(q / (1 - q));
+            GreedyDecoder.StepBias bias = new HeadFusion(v.genreNames(), v.dislikesStart(), w).bias(p, lm);
+            // row 0 is still in its likes list, row 1 has written "doesn't"; the LM's logits are random, a template
+            // token (column of "likes"' first piece... any non-genre column) is far ahead, and row 0 has named one genre
+            int template = (int) lm.columnOfToken(1);  // EOS stands in for any non-genre token
+            float[] logits = new float[2 * columns];
+            java.util.Random r = new java.util.Random(5);
+            for (int k = 0; k < logits.length; k++) logits[k] = (float) r.nextGaussian();
+            logits[template] = logits[columns + template] = 8f;
+            int drama = genres.indexOf("Drama");
+            int dramaColumn = (int) lm.columnOfToken(v.genreNames()[drama][0]);
+            logits[dramaColumn] = Float.NEGATIVE_INFINITY;
             long[][] seq = {{0, 100, 200}, {0, 100, v.dislikesStart()}};
-            float[] out = bias.next(seq, 2, columns);
+            float[] out = bias.next(seq, 2, logits, columns);
             assertEquals(2 * columns, out.length);
-            float[] expected = new float[2 * columns];
             for (int row = 0; row < 2; row++) {
-                for (int g0 = 0; g0 < g; g0++) {
-                    if (g0 == thriller || g0 == imax) continue;
-                    expected[(int) (row * columns + lm.columnOfToken(v.genreNames()[g0][0]))] = (float) b.applyAsDouble(p[row][(row == 1 ? g : 0) + g0]);
-                }
-                int o = row == 1 ? g : 0;  // the shared piece: the larger of the two genres' biases
-                expected[(int) (row * columns + lm.columnOfToken(shared))] = (float) Math.max(b.applyAsDouble(p[row][o + thriller]), b.applyAsDouble(p[row][o + imax]));
+                int o = row == 1 ? g : 0, at = row * columns;
+                // the head's log-odds, up to one shift per row: the shared piece gets the larger of its two genres'
+                java.util.Map<Integer, Double> raw = new java.util.LinkedHashMap<>();
+                for (int g0 = 0; g0 < g; g0++)
+                    if (g0 != thriller && g0 != imax) raw.put((int) lm.columnOfToken(v.genreNames()[g0][0]), b.applyAsDouble(p[row][o + g0]));
+                raw.put((int) lm.columnOfToken(shared), Math.max(b.applyAsDouble(p[row][o + thriller]), b.applyAsDouble(p[row][o + imax])));
+                double shift = raw.get(dramaColumn) - out[at + dramaColumn];
+                for (var e : raw.entrySet()) assertEquals(e.getValue() - shift, out[at + e.getKey()], 1e-4, "column " + e.getKey() + ", row " + row);
+                // the genre tokens keep the LM's total probability (a blocked one takes no part)
+                double before = 0, after = 0;
+                for (int col : raw.keySet())
+                    if (logits[at + col] != Float.NEGATIVE_INFINITY) {
+                        before += Math.exp(logits[at + col]);
+                        after += Math.exp(logits[at + col] + out[at + col]);
+                    }
+                assertEquals(before, after, 1e-4 * before, "row " + row);
+                assertEquals(0f, out[at + template], "EOS is left alone");
+                int best = 0;
+                for (int col = 0; col < columns; col++) if (logits[at + col] + out[at + col] > logits[at + best] + out[at + best]) best = col;
+                assertEquals(template, best, "the LM's template token stays first: the head chooses among genres only");
             }
-            assertArrayEquals(expected, out, 1e-5f);
-            assertEquals(0f, out[(int) lm.columnOfToken(1)], "EOS is left alone");
-            // once a row has emitted the shared piece, only the two genres' second pieces are biased
-            float[] after = bias.next(new long[][] {{0, 100, shared}, {0, 100, v.dislikesStart()}}, 2, columns);
-            float[] expectedAfter = new float[columns];
-            expectedAfter[(int) lm.columnOfToken(v.genreNames()[thriller][1])] = (float) b.applyAsDouble(p[0][thriller]);
-            expectedAfter[(int) lm.columnOfToken(v.genreNames()[imax][1])] = (float) b.applyAsDouble(p[0][imax]);
-            assertArrayEquals(expectedAfter, java.util.Arrays.copyOf(after, columns), 1e-5f);
-            assertThrows(IllegalArgumentException.class, () -> new HeadFusion(v.genreNames(), v.dislikesStart(), -1, 0.5));
-            assertThrows(IllegalArgumentException.class, () -> new HeadFusion(v.genreNames(), v.dislikesStart(), 1, 1.0));
+            // once a row has emitted the shared piece, only the two genres' second pieces are biased, their mass kept
+            float[] after = bias.next(new long[][] {{0, 100, shared}, {0, 100, v.dislikesStart()}}, 2, logits, columns);
+            int th = (int) lm.columnOfToken(v.genreNames()[thriller][1]), im = (int) lm.columnOfToken(v.genreNames()[imax][1]);
+            assertEquals(b.applyAsDouble(p[0][thriller]) - b.applyAsDouble(p[0][imax]), after[th] - after[im], 1e-4);
+            assertEquals(Math.exp(logits[th]) + Math.exp(logits[im]), Math.exp(logits[th] + after[th]) + Math.exp(logits[im] + after[im]), 1e-4);
+            for (int col = 0; col < columns; col++) if (col != th && col != im) assertEquals(0f, after[col], "column " + col);
+            assertThrows(IllegalArgumentException.class, () -> new HeadFusion(v.genreNames(), v.dislikesStart(), -1));
         }
     }
 
@@ -108,7 +127,7 @@ class HeadFusionTest {
             long[][] free = new GreedyDecoder(m).generate(embeds, null, 5, false).sequences();
             assertTrue(Arrays.stream(free).anyMatch(r -> Arrays.stream(r, 1, r.length).anyMatch(x -> x != 7)), "the free model writes more than token 7");
             // a large bias on token 7's column (3), from step 2 on: the first token is the model's own, the rest are 7
-            GreedyDecoder.StepBias bias = (seq, n, v) -> {
+            GreedyDecoder.StepBias bias = (seq, n, logits, v) -> {
                 float[] b = new float[seq.length * v];
                 if (n >= 1) for (int r = 0; r < seq.length; r++) b[r * v + 3] = 1e4f;
                 return b;

@@ -57,6 +57,11 @@ class ResultsAndConfigTest {
         // a config.json written before --output-vocab existed trained on the whole vocabulary
         assertEquals(ExperimentConfig.OutputVocabulary.FULL, new ExperimentConfig("data", List.of(), false, "t5-mini", "mini",
                 10, 16, 1, 5e-3, 2e-3, 40, 100, 50, false, 0, PromptAssembly.Kernels.TORCH, 32, 512, "cache", 1.0, 0, 1, false, null, null, null, 0.0, null).outputVocabulary());
+        // a config.json written before --head existed trained the mean head, and a run rebuilds exactly that model
+        assertEquals(dev.uem.model.uem.PreferenceReadout.Kind.MEAN, ok.headKind());
+        com.fasterxml.jackson.databind.node.ObjectNode old = new ObjectMapper().valueToTree(ok.withSeed(1));
+        old.remove("headKind");
+        assertEquals(dev.uem.model.uem.PreferenceReadout.Kind.MEAN, new ObjectMapper().treeToValue(old, ExperimentConfig.class).headKind());
         // warm-up longer than a short run is clipped rather than refused
         assertEquals(10, config(10, 16, PromptAssembly.Kernels.TORCH, 512).settings().warmupSteps());
     }

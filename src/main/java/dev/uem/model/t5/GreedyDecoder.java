@@ -31,7 +31,7 @@ public final class GreedyDecoder {
      * token first): {@code [B * V]} row-major over the model's output columns, or null for none.
      */
     public interface StepBias {
-        float[] next(long[][] seq, int n, int columns);
+        float[] next(long[][] seq, int n, float[] logits, int columns);
     }
 
     public Result generate(Tensor inputsEmbeds, Tensor attentionMask, int maxNewTokens, boolean keepStepLogits) {
@@ -63,7 +63,7 @@ public final class GreedyDecoder {
                         if (keepStepLogits) steps.add(toRows(logits, b));
                         long v = logits.size(1);
                         if (blocked != null) logits = logits.add(Tensors.onDeviceOf(logits, Tensors.floats(blocked, b, v)));
-                        float[] extra = bias == null ? null : bias.next(seq, n, (int) v);
+                        float[] extra = bias == null ? null : bias.next(seq, n, Tensors.toFloats(logits), (int) v);
                         if (extra != null) logits = logits.add(Tensors.onDeviceOf(logits, Tensors.floats(extra, b, v)));
                         long[] best = Tensors.toLongs(logits.argmax(new LongOptional(1), false));
                         boolean all = true;
