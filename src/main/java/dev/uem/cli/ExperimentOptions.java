@@ -86,10 +86,11 @@ final class ExperimentOptions {
     Precision precision;
 
     @Option(names = "--head-fusion", defaultValue = "8.0", paramLabel = "W",
-            description = "Weight of the UEM's preference head in the LM's greedy decoding (shallow fusion): each genre's first token gets "
-                    + "W x the log-odds of the head's probability for it, then the genre tokens are shifted together so that they keep the LM's "
-                    + "total probability (the head chooses which genre, the LM whether one comes); the text stays the LM's. 0 = the LM alone "
-                    + "(also reported in arm.json as lm_only). Needs the head and --output-vocab task (default: ${DEFAULT-VALUE}, chosen on "
+            description = "Weight of the UEM's preference head in the LM's greedy decoding (shallow fusion): which genre — each genre's first "
+                    + "token gets W x the log-odds of the head's probability, the genre tokens shifted together to keep the LM's total "
+                    + "probability — and how many — after a list's first genre, ',' and the list's end get +W/-W until the list has as many "
+                    + "genres as the head names (its validation threshold), their joint probability kept; the text stays the LM's. 0 = the LM "
+                    + "alone (also reported in arm.json as lm_only). Needs the head and --output-vocab task (default: ${DEFAULT-VALUE}, chosen on "
                     + "validation users; bench/RESULTS.md).")
     double headFusion;
 

@@ -58,9 +58,10 @@ final class PredictCommand implements Callable<Integer> {
             String text;
             // decode as the run's evaluation did: with the head fused in when it was (and the LM scores the task's tokens)
             HeadFusion fusion = null;
-            if (r.headFusion > 0 && r.model.hasPreferenceHead() && r.model.lm.outputTokens() != null) {
+            if (r.headFusion > 0 && r.headThreshold != null && r.model.hasPreferenceHead() && r.model.lm.outputTokens() != null) {
                 TargetVocabulary grammar = TargetVocabulary.of(d, o.tokenizer());
-                fusion = new HeadFusion(grammar.genreNames(), grammar.dislikesStart(), r.headFusion);
+                fusion = new HeadFusion(new HeadFusion.Grammar(grammar.genreNames(), grammar.dislikesStart(), grammar.separator(),
+                        grammar.likesEnd(), grammar.dislikesEnd()), r.headFusion, r.headThreshold);
             }
             try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
                 Batch batch = new BatchBuilder(d, o.items(), o.tokenizer()).forHistories(List.of(history)).to(r.device);

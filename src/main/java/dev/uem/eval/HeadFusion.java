@@ -1,5 +1,6 @@
 package dev.uem.eval;
 
+import dev.uem.data.PreferenceLabels;
 import dev.uem.model.Batch;
 import dev.uem.model.PreferenceModel;
 import dev.uem.model.t5.GreedyDecoder;
@@ -11,41 +12,58 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Shallow fusion of the UEM's preference head into the LM's greedy decoding. At every step the genre names' first
- * tokens get {@code weight * logit(p_likes:G)} added to their logits while a row writes its likes list, and
- * {@code weight * logit(p_dislikes:G)} once it has begun {@code doesn't like}; then all of them are shifted by one
- * amount so that together they keep the probability the LM gave them. {@code p} is the head's readout of the same user
- * tokens the LM reads ({@link Evaluator#headProbabilities}). So the head says <em>which</em> genre, the LM <em>whether</em>
- * a genre comes at this step at all (or a template word, a list's end). Weight 0 is the LM alone.
+ * Shallow fusion of the UEM's preference head into the LM's greedy decoding. Two decisions of the sentence are the
+ * head's, the rest stays the LM's:
+ * <ul>
+ *   <li><b>Which genre.</b> At every step the genre names' first tokens get {@code weight * logit(p_likes:G)} added to
+ *   their logits while a row writes its likes list, and {@code weight * logit(p_dislikes:G)} once it has begun
+ *   {@code doesn't like}; then all of them are shifted by one amount so that together they keep the probability the LM
+ *   gave them, so the LM still decides whether a genre comes at that step at all (or a template word).</li>
+ *   <li><b>How many.</b> Once a list names at least one genre, the separator (",") and the list's end ("and" before
+ *   {@code doesn't like}, the final ".") get {@code +weight} and {@code -weight} — the other way round once the list
+ *   has as many genres as the head would name (its labels above its validation threshold, at most three) — again
+ *   shifted so that the two keep their joint probability. Whether a list is {@code none} stays the LM's.</li>
+ * </ul>
+ * {@code p} is the head's readout of the same user tokens the LM reads ({@link Evaluator#headProbabilities}). Weight 0 is
+ * the LM alone.
  *
  * <p>Why: trained from scratch on a few hundred users, the LM reads the user tokens less well than its preference head
- * (bench/RESULTS.md, "Fourth session" and "Fifth session"); fusion lets the sentence the LM writes use both. Keeping the
- * genre tokens' total probability is what lets the weight grow: a plain added bias (this class's first form, centred
- * on the head's threshold) put genre names into the template once the weight passed 3 ("The user Mystery, ...").
+ * (bench/RESULTS.md, "Fourth session" and "Fifth session"); fusion lets the sentence the LM writes use both. Keeping
+ * the probability mass is what lets the weight grow: a plain added bias (this class's first form) put genre names into
+ * the template once the weight passed 3 ("The user Mystery, ...").
  */
 public final class HeadFusion {
-    private final long[][] genreNames;
-    /** The genres by the first token of their name, in label order; a token shared by several names lists them all. */
-    private final Map<Long, List<Integer>> byFirst = new LinkedHashMap<>();
-    private final long dislikesStart;
-    private final int genres;
-    private final double weight;
-
     /**
-     * The task's output grammar comes from {@code dev.uem.train.TargetVocabulary} (the same fields).
+     * The task sentence's tokens the fusion needs (from {@code dev.uem.train.TargetVocabulary}, the same fields).
      *
      * @param genreNames    for each label genre, the tokens of its name inside a list
      * @param dislikesStart the token that begins {@code doesn't like}
+     * @param separator     the token between two genres of a list
+     * @param likesEnd      the token that ends the likes list
+     * @param dislikesEnd   the token that ends the dislikes list
      */
-    public HeadFusion(long[][] genreNames, long dislikesStart, double weight) {
-        for (long[] name : genreNames)
-            if (name.length == 0) throw new IllegalArgumentException("head fusion: a genre name without tokens");
+    public record Grammar(long[][] genreNames, long dislikesStart, long separator, long likesEnd, long dislikesEnd) {
+        public Grammar {
+            for (long[] name : genreNames)
+                if (name.length == 0) throw new IllegalArgumentException("head fusion: a genre name without tokens");
+        }
+    }
+
+    private final Grammar grammar;
+    /** The genres by the first token of their name, in label order; a token shared by several names lists them all. */
+    private final Map<Long, List<Integer>> byFirst = new LinkedHashMap<>();
+    private final int genres;
+    private final double weight, thresholdLogit;
+
+    /** @param threshold the head's decision threshold in (0, 1), chosen on validation users (how many genres it names) */
+    public HeadFusion(Grammar grammar, double weight, double threshold) {
         if (!(weight >= 0)) throw new IllegalArgumentException("head fusion weight must be >= 0, found " + weight);
-        this.genreNames = genreNames.clone();
-        this.dislikesStart = dislikesStart;
-        this.genres = genreNames.length;
+        if (!(threshold > 0 && threshold < 1)) throw new IllegalArgumentException("head threshold must be in (0, 1), found " + threshold);
+        this.grammar = grammar;
+        this.genres = grammar.genreNames().length;
         this.weight = weight;
-        for (int g = 0; g < genres; g++) byFirst.computeIfAbsent(this.genreNames[g][0], t -> new ArrayList<>()).add(g);
+        this.thresholdLogit = logit(threshold);
+        for (int g = 0; g < genres; g++) byFirst.computeIfAbsent(grammar.genreNames()[g][0], t -> new ArrayList<>()).add(g);
     }
 
     public double weight() {
@@ -63,18 +81,33 @@ public final class HeadFusion {
      * biases; once a row has emitted it, the next step biases those genres' second tokens instead (and keeps their mass).
      */
     public GreedyDecoder.StepBias bias(float[][] probabilities, T5Model lm) {
-        // output columns once per batch: each first token's, and each genre's second token (-1 when its name has one)
+        // output columns once per batch: each first token's, each genre's second token (-1 when its name has one), the list tokens'
         Map<Long, Integer> firstColumn = new LinkedHashMap<>();
         for (long t : byFirst.keySet()) firstColumn.put(t, (int) lm.columnOfToken(t));
         int[] secondColumn = new int[genres];
-        for (int g = 0; g < genres; g++) secondColumn[g] = genreNames[g].length > 1 ? (int) lm.columnOfToken(genreNames[g][1]) : -1;
+        for (int g = 0; g < genres; g++)
+            secondColumn[g] = grammar.genreNames()[g].length > 1 ? (int) lm.columnOfToken(grammar.genreNames()[g][1]) : -1;
+        int separator = (int) lm.columnOfToken(grammar.separator());
+        int[] end = {(int) lm.columnOfToken(grammar.likesEnd()), (int) lm.columnOfToken(grammar.dislikesEnd())};
+        int[][] wanted = new int[probabilities.length][2];  // per row and list: how many genres the head names
+        for (int row = 0; row < probabilities.length; row++)
+            for (int list = 0; list < 2; list++) {
+                for (int g = 0; g < genres; g++) if (logit(probabilities[row][list * genres + g]) > thresholdLogit) wanted[row][list]++;
+                wanted[row][list] = Math.min(wanted[row][list], PreferenceLabels.MAX_LABELS);
+            }
         return (seq, n, logits, v) -> {
             float[] out = new float[seq.length * v];
             List<Integer> columns = new ArrayList<>();
             for (int row = 0; row < seq.length; row++) {
-                boolean dislikes = false;
-                for (int k = 0; k <= n && !dislikes; k++) dislikes = seq[row][k] == dislikesStart;
-                int offset = dislikes ? genres : 0;
+                // which list the row is in, and how many genres it has named there
+                int list = 0, named = 0;
+                for (int k = 1; k <= n; k++) {
+                    if (seq[row][k] == grammar.dislikesStart()) {
+                        list = 1;
+                        named = 0;
+                    } else if (byFirst.containsKey(seq[row][k])) named++;
+                }
+                int offset = list * genres;
                 columns.clear();
                 List<Integer> shared = byFirst.get(seq[row][n]);
                 if (shared != null && shared.size() > 1) {  // inside a shared prefix: the genres' second tokens decide
@@ -92,6 +125,12 @@ public final class HeadFusion {
                     }
                 }
                 keepMass(out, logits, row * v, columns);
+                if (named > 0) {  // how many: another genre, or the list's end
+                    float more = (float) (wanted[row][list] > named ? weight : -weight);
+                    out[row * v + separator] = more;
+                    out[row * v + end[list]] = -more;
+                    keepMass(out, logits, row * v, List.of(separator, end[list]));
+                }
             }
             return out;
         };

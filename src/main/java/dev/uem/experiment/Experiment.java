@@ -269,7 +269,7 @@ public final class Experiment implements AutoCloseable {
     private List<ObjectNode> evaluate(Arm arm, PreferenceModel model, BatchSource batches, TargetVocabulary grammar, Windows w, Path dir,
                                       ObjectNode training, long t0) throws IOException {
         List<Examples.Window> val = w.validation, test = w.test;
-        // the head's readout first (cheap: no LM), then the LM's decoding with the head fused in
+        // the head's readout first (cheap: no LM): its validation threshold tells the fusion how many genres the head names
         ObjectNode head = null;
         HeadFusion fusion = null;
         if (model.hasPreferenceHead()) {
@@ -277,7 +277,8 @@ public final class Experiment implements AutoCloseable {
                 head = headReadout(arm, model, batches, val, test);
             }
             if (config.headFusion() > 0 && grammar != null)
-                fusion = new HeadFusion(grammar.genreNames(), grammar.dislikesStart(), config.headFusion());
+                fusion = new HeadFusion(new HeadFusion.Grammar(grammar.genreNames(), grammar.dislikesStart(), grammar.separator(),
+                        grammar.likesEnd(), grammar.dislikesEnd()), config.headFusion(), head.get("threshold").asDouble());
         }
         // each rank decodes its share of the windows
         long tEval = System.nanoTime();

@@ -22,8 +22,12 @@ import java.util.TreeSet;
  * @param dislikesStart  the token that begins {@code doesn't like}: a sentence is in its dislikes list once it was emitted
  * @param genreNames     for each label genre, the tokens of its name inside a list (a name may begin with a piece it
  *                       shares with others, e.g. a bare "▁" before "Thriller" and "IMAX")
+ * @param separator      the token between two genres of a list (",")
+ * @param likesEnd       the token that ends the likes list (the "and" before "doesn't like")
+ * @param dislikesEnd    the token that ends the dislikes list (the final ".")
  */
-public record TargetVocabulary(long[] tokens, long[] genreStarts, long dislikesStart, long[][] genreNames) {
+public record TargetVocabulary(long[] tokens, long[] genreStarts, long dislikesStart, long[][] genreNames, long separator,
+                               long likesEnd, long dislikesEnd) {
     public static TargetVocabulary of(Dataset dataset, T5Tokenizer tokenizer) {
         TreeSet<Long> ids = new TreeSet<>();
         long[] none = tokenizer.encode(new PreferenceLabels(List.of(), List.of()).targetSentence());
@@ -48,7 +52,18 @@ public record TargetVocabulary(long[] tokens, long[] genreStarts, long dislikesS
         for (long id : none) template.add(id);
         long[] genreStarts = starts.entrySet().stream().filter(e -> e.getValue() == 1 && !template.contains(e.getKey()))
                 .mapToLong(Map.Entry::getKey).sorted().toArray();
-        return new TargetVocabulary(ids.stream().mapToLong(Long::longValue).toArray(), genreStarts, dislikesStart(tokenizer, none), names);
+        long start = dislikesStart(tokenizer, none);
+        int at = 0;
+        while (none[at] != start) at++;
+        // "likes none and doesn't like none.": the token before "doesn't" ends the likes list, the one before EOS the dislikes list
+        long likesEnd = none[at - 1], dislikesEnd = none[none.length - 2];
+        // "likes A, A and ...": the token after the first A's name separates two genres
+        String g0 = genres.get(0);
+        long[] two = tokenizer.encode(new PreferenceLabels(List.of(g0, g0), List.of()).targetSentence());
+        long[] one = tokenizer.encode(new PreferenceLabels(List.of(g0), List.of()).targetSentence());
+        int d = 0;
+        while (two[d] == one[d]) d++;
+        return new TargetVocabulary(ids.stream().mapToLong(Long::longValue).toArray(), genreStarts, start, names, two[d], likesEnd, dislikesEnd);
     }
 
     /** The first token of {@code none} whose prefix decodes past "... and doesn"; the template's own wording decides. */

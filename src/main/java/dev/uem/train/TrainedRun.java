@@ -1,5 +1,6 @@
 package dev.uem.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.uem.data.ReadOptions;
 import dev.uem.io.JsonConfig;
 import dev.uem.model.io.SafetensorsFile;
@@ -40,13 +41,18 @@ public final class TrainedRun implements AutoCloseable {
     public final long seed;
     /** Where the model was opened (its batches must be moved there). */
     public final ComputeDevice device;
-    /** How the run's evaluation decoded: the head-fusion weight ({@code --head-fusion}, 0 for none or runs from before it). */
+    /**
+     * How the run's evaluation decoded: the head-fusion weight ({@code --head-fusion}, 0 for none or runs from before it)
+     * and the head's validation threshold from {@code head.json} (null without one).
+     */
     public final double headFusion;
+    public final Double headThreshold;
 
     private TrainedRun(Path dir, UemLanguageModel model, int history, Path dataset, String lm, String encoder, Path cache, ReadOptions readOptions,
-                       long seed, ComputeDevice device, double headFusion) {
+                       long seed, ComputeDevice device, double headFusion, Double headThreshold) {
         this.device = device;
         this.headFusion = headFusion;
+        this.headThreshold = headThreshold;
         this.dir = dir;
         this.model = model;
         this.history = history;
@@ -87,8 +93,11 @@ public final class TrainedRun implements AutoCloseable {
         }
         model.eval();
         model.to(device.torch(), false);
+        Path headFile = dir.resolve("head.json");
+        JsonNode headThreshold = Files.isRegularFile(headFile) ? JsonConfig.read(headFile).path("threshold") : null;
+        Double threshold = headThreshold != null && headThreshold.isNumber() ? headThreshold.asDouble() : null;
         return new TrainedRun(dir, model, history, dataset, c.text("lm"), c.path("encoder").asText("all-MiniLM-L6-v2"), cache, read,
-                c.path("seed").asLong(0), device, c.path("experiment").path("headFusion").asDouble(0));
+                c.path("seed").asLong(0), device, c.path("experiment").path("headFusion").asDouble(0), threshold);
     }
 
     /** A run folder written before config.json had the {@code model} key: the same facts under separate keys. */

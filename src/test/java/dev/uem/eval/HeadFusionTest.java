@@ -56,6 +56,9 @@ class HeadFusionTest {
             for (int g0 = 0; g0 < g; g0++)
                 assertEquals(" " + genres.get(g0), " " + tok.decode(v.genreNames()[g0]).strip(), "name tokens of " + genres.get(g0));
             assertTrue(tok.decode(new long[] {v.dislikesStart()}).startsWith("doesn"), tok.decode(new long[] {v.dislikesStart()}));
+            assertEquals(",", tok.decode(new long[] {v.separator()}).strip());
+            assertEquals("and", tok.decode(new long[] {v.likesEnd()}).strip());
+            assertEquals(".", tok.decode(new long[] {v.dislikesEnd()}).strip());
             int thriller = genres.indexOf("Thriller"), imax = genres.indexOf("IMAX");
             long shared = v.genreNames()[thriller][0];
             assertEquals(shared, v.genreNames()[imax][0], "Thriller and IMAX begin with the same piece (else this test checks nothing)");
@@ -70,9 +73,9 @@ class HeadFusionTest {
             }
             double w = 6;  // large: a plain added bias of up to 6 x 2.9 would beat the template token below
             java.util.function.DoubleUnaryOperator b = q -> w * Math.log(q / (1 - q));
-            GreedyDecoder.StepBias bias = new HeadFusion(v.genreNames(), v.dislikesStart(), w).bias(p, lm);
-            // row 0 is still in its likes list, row 1 has written "doesn't"; the LM's logits are random, a template
-            // token (column of "likes"' first piece... any non-genre column) is far ahead, and row 0 has named one genre
+            GreedyDecoder.StepBias bias = new HeadFusion(grammar(v), w, 0.5).bias(p, lm);
+            // row 0 is still in its likes list, row 1 has written "doesn't", neither has named a genre yet; the LM's
+            // logits are random but for one non-genre token far ahead (a template word), and Drama is blocked
             int template = (int) lm.columnOfToken(1);  // EOS stands in for any non-genre token
             float[] logits = new float[2 * columns];
             java.util.Random r = new java.util.Random(5);
@@ -106,13 +109,66 @@ class HeadFusionTest {
                 for (int col = 0; col < columns; col++) if (logits[at + col] + out[at + col] > logits[at + best] + out[at + best]) best = col;
                 assertEquals(template, best, "the LM's template token stays first: the head chooses among genres only");
             }
-            // once a row has emitted the shared piece, only the two genres' second pieces are biased, their mass kept
+            // once a row has emitted the shared piece, of the genre tokens only the two genres' second pieces are biased,
+            // their mass kept (the piece counts as a named genre, so the list tokens get the how-many bias, tested below)
             float[] after = bias.next(new long[][] {{0, 100, shared}, {0, 100, v.dislikesStart()}}, 2, logits, columns);
             int th = (int) lm.columnOfToken(v.genreNames()[thriller][1]), im = (int) lm.columnOfToken(v.genreNames()[imax][1]);
             assertEquals(b.applyAsDouble(p[0][thriller]) - b.applyAsDouble(p[0][imax]), after[th] - after[im], 1e-4);
             assertEquals(Math.exp(logits[th]) + Math.exp(logits[im]), Math.exp(logits[th] + after[th]) + Math.exp(logits[im] + after[im]), 1e-4);
-            for (int col = 0; col < columns; col++) if (col != th && col != im) assertEquals(0f, after[col], "column " + col);
-            assertThrows(IllegalArgumentException.class, () -> new HeadFusion(v.genreNames(), v.dislikesStart(), -1));
+            java.util.Set<Integer> listTokens = java.util.Set.of((int) lm.columnOfToken(v.separator()), (int) lm.columnOfToken(v.likesEnd()));
+            for (int col = 0; col < columns; col++)
+                if (col != th && col != im && !listTokens.contains(col)) assertEquals(0f, after[col], "column " + col);
+            assertThrows(IllegalArgumentException.class, () -> new HeadFusion(grammar(v), -1, 0.5));
+            assertThrows(IllegalArgumentException.class, () -> new HeadFusion(grammar(v), 1, 1.0));
+        }
+    }
+
+    private static HeadFusion.Grammar grammar(TargetVocabulary v) {
+        return new HeadFusion.Grammar(v.genreNames(), v.dislikesStart(), v.separator(), v.likesEnd(), v.dislikesEnd());
+    }
+
+    /**
+     * After a list's first genre the separator and the list's end get +W / -W when the head names more genres than the
+     * list has, -W / +W when not, their joint probability kept; before the first genre ("none" or a genre) nothing.
+     */
+    @Test
+    void theHeadDecidesHowManyGenresAListGets() throws Exception {
+        Dataset d = dataset();
+        List<String> genres = d.labelGenres();
+        int g = genres.size();
+        try (T5Tokenizer tok = T5Tokenizer.bundled(); PointerScope s = new PointerScope()) {
+            TargetVocabulary v = TargetVocabulary.of(d, tok);
+            T5Model lm = T5Model.create(TinyT5.config(32128), 1).restrictOutput(v.tokens());
+            int columns = v.tokens().length, sep = (int) lm.columnOfToken(v.separator());
+            int likesEnd = (int) lm.columnOfToken(v.likesEnd()), dislikesEnd = (int) lm.columnOfToken(v.dislikesEnd());
+            float[][] p = new float[3][2 * g];  // threshold 0.5: row 0 names 2 likes, row 1 one; row 2 two dislikes
+            p[0][0] = p[0][1] = 0.9f;
+            p[1][0] = 0.9f;
+            p[2][g] = p[2][g + 1] = 0.8f;
+            for (float[] row : p) for (int l = 0; l < 2 * g; l++) if (row[l] == 0) row[l] = 0.1f;
+            double w = 2;
+            GreedyDecoder.StepBias bias = new HeadFusion(grammar(v), w, 0.5).bias(p, lm);
+            long a = v.genreNames()[0][0], b = v.genreNames()[1][0];
+            long[][] seq = {{0, 100, a, 100}, {0, 100, a, 100}, {0, 100, v.dislikesStart(), b}};  // the decoder's rows are long enough
+            float[] logits = new float[3 * columns];
+            java.util.Random r = new java.util.Random(9);
+            for (int k = 0; k < logits.length; k++) logits[k] = (float) r.nextGaussian();
+            float[] out = bias.next(seq, 2, logits, columns);
+            float[] out3 = bias.next(seq, 3, logits, columns);
+            assertEquals(2 * w, out[sep] - out[likesEnd], 1e-4, "row 0: one genre named, the head names two: go on");
+            assertEquals(-2 * w, out[columns + sep] - out[columns + likesEnd], 1e-4, "row 1: the head names one: end the list");
+            assertEquals(2 * w, out3[2 * columns + sep] - out3[2 * columns + dislikesEnd], 1e-4, "row 2, in its dislikes list: go on");
+            for (int[] rowEnd : new int[][] {{0, likesEnd}, {1, likesEnd}}) {
+                int at = rowEnd[0] * columns;
+                assertEquals(Math.exp(logits[at + sep]) + Math.exp(logits[at + rowEnd[1]]),
+                        Math.exp(logits[at + sep] + out[at + sep]) + Math.exp(logits[at + rowEnd[1]] + out[at + rowEnd[1]]), 1e-4, "mass kept");
+            }
+            float[] before = bias.next(new long[][] {{0, 100, 200}, {0, 100, 200}, {0, 100, v.dislikesStart()}}, 2, logits, columns);
+            for (int row = 0; row < 3; row++) {
+                assertEquals(0f, before[row * columns + sep], "no genre named yet: the LM's choice");
+                assertEquals(0f, before[row * columns + likesEnd]);
+                assertEquals(0f, before[row * columns + dislikesEnd]);
+            }
         }
     }
 

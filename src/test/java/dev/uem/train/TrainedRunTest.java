@@ -67,6 +67,7 @@ class TrainedRunTest {
                 assertEquals("t5-mini", r.lm);
                 assertTrue(!r.model.is_training(), "eval mode");
                 assertEquals(0.0, r.headFusion, "a run from before --head-fusion decodes with the LM alone");
+                assertEquals(null, r.headThreshold);
             }
         }
     }
@@ -85,6 +86,7 @@ class TrainedRunTest {
             cfg.set("model", json.valueToTree(spec));
             cfg.putObject("experiment").put("headFusion", 2.0);
             AtomicFiles.writeString(dir.resolve("config.json"), json.writeValueAsString(cfg));
+            AtomicFiles.writeString(dir.resolve("head.json"), "{\"name\": \"uem-head-8\", \"threshold\": 0.35}");
             Map<String, Tensor> saved = Modules.namedParameters(m);
             SafetensorsWriter.write(dir.resolve("best.safetensors"), saved);
             try (TrainedRun r = TrainedRun.open(dir)) {
@@ -97,6 +99,7 @@ class TrainedRunTest {
                 assertEquals(Path.of("/somewhere/cache"), r.cache);
                 assertTrue(r.model.hasPreferenceHead());
                 assertEquals(2.0, r.headFusion, "how the run was evaluated: predict decodes the same way");
+                assertEquals(0.35, r.headThreshold, 1e-12);
                 assertTrue(r.model.head instanceof dev.uem.model.uem.GenreAttentionHead, "the head kind the spec names");
             }
         }
