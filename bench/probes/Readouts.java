@@ -88,7 +88,7 @@ public class Readouts {
                         for (int s = 0; s < ws.size(); s += 32) {
                             List<Examples.Window> w = ws.subList(s, Math.min(ws.size(), s + 32));
                             final int off = s;
-                            GreedyDecoder.StepBias bias = lambda == 0 ? null : (seq, n, V) -> {
+                            GreedyDecoder.StepBias bias = lambda == 0 ? null : (seq, n, stepLogits, V) -> {
                                 float[] out = new float[seq.length * V];
                                 for (int row = 0; row < seq.length; row++) {
                                     boolean second = false;

@@ -1,7 +1,7 @@
 package dev.uem.cli;
 
-import dev.uem.model.uem.PreferenceReadout;
 import dev.uem.experiment.ExperimentConfig;
+import dev.uem.model.uem.PreferenceReadout;
 import dev.uem.model.uem.PromptAssembly;
 import dev.uem.torch.Precision;
 import dev.uem.train.TextBatchBuilder;

@@ -17,7 +17,8 @@ import java.util.TreeSet;
  * ({@link dev.uem.model.t5.T5Model#restrictOutput}) and names each genre once when decoding
  * ({@link dev.uem.model.t5.T5Model#limitRepeats}). Built from the template and the genre names, never from users, so
  * it is the same for every split and every MovieLens folder with the same genres. {@link #genreNames} and
- * {@link #dislikesStart} place the preference head's bias when it is fused into decoding ({@code dev.uem.eval.HeadFusion}).
+ * {@link #dislikesStart} place the preference head's bias when it is fused into decoding ({@code dev.uem.eval.HeadFusion}),
+ * {@link #separator}, {@link #likesEnd} and {@link #dislikesEnd} its say on how long each list is.
  *
  * @param dislikesStart  the token that begins {@code doesn't like}: a sentence is in its dislikes list once it was emitted
  * @param genreNames     for each label genre, the tokens of its name inside a list (a name may begin with a piece it

@@ -28,7 +28,8 @@ public final class GreedyDecoder {
 
     /**
      * Additive logits for every row's next token, from what each row has emitted so far ({@code seq[i][0..n]}, the start
-     * token first): {@code [B * V]} row-major over the model's output columns, or null for none.
+     * token first) and the step's logits ({@code logits}, {@code [B * V]} row-major over the model's output columns, -inf
+     * where a once-only token was used): {@code [B * V]} the same way, or null for none.
      */
     public interface StepBias {
         float[] next(long[][] seq, int n, float[] logits, int columns);

@@ -14,7 +14,8 @@ import org.bytedeco.pytorch.global.torch;
  * <p>Why it exists: trained only through the LM's sentence loss, a from-scratch T5 learns the sentence prior long
  * before the UEM's rows say anything about genres, and settles on one sentence for everyone. A direct loss on the
  * UEM makes its tokens carry the preferences (bench/RESULTS.md, "Quality"); the readout's probabilities are also fused
- * into the LM's decoding ({@code dev.uem.eval.HeadFusion}).
+ * into the LM's decoding ({@code dev.uem.eval.HeadFusion}). Implementations are libtorch {@code Module}s (the model
+ * registers them as its {@code head}).
  */
 public interface PreferenceReadout {
     /** The readout's outputs, in the order of its output's second dimension. */
