@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.data.*;
 import dev.uem.embed.ItemEmbeddings;
 import dev.uem.embed.MiniLmEncoder;
-import dev.uem.eval.Verbalizer;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.train.TextBatchBuilder;
 
@@ -59,7 +58,7 @@ public class MirrorExport {
                 ObjectNode n = users.putObject(Integer.toString(u));
                 ArrayNode hist = n.putArray("history"); // [movieId, rating * 2]
                 for (Dataset.Entry e : d.history(u)) hist.addArray().add(e.movieId()).add((int) Math.round(e.rating() * 2));
-                n.set("target", json.valueToTree(tok.encode(Verbalizer.target(PreferenceLabels.of(d, u)))));
+                n.set("target", json.valueToTree(tok.encode(PreferenceLabels.of(d, u).targetSentence())));
                 n.set("truth", json.valueToTree(PreferenceLabels.of(d, u).asLabels()));
             }
             UserSplit split = UserSplit.of(d.userIds(), 0);
