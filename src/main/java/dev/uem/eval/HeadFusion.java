@@ -53,7 +53,7 @@ public final class HeadFusion {
     /** The genres by the first token of their name, in label order; a token shared by several names lists them all. */
     private final Map<Long, List<Integer>> byFirst = new LinkedHashMap<>();
     private final int genres;
-    private final double weight, thresholdLogit;
+    private final double weight, threshold;
 
     /** @param threshold the head's decision threshold in (0, 1), chosen on validation users (how many genres it names) */
     public HeadFusion(Grammar grammar, double weight, double threshold) {
@@ -62,7 +62,7 @@ public final class HeadFusion {
         this.grammar = grammar;
         this.genres = grammar.genreNames().length;
         this.weight = weight;
-        this.thresholdLogit = logit(threshold);
+        this.threshold = threshold;
         for (int g = 0; g < genres; g++) byFirst.computeIfAbsent(grammar.genreNames()[g][0], t -> new ArrayList<>()).add(g);
     }
 
@@ -89,10 +89,11 @@ public final class HeadFusion {
             secondColumn[g] = grammar.genreNames()[g].length > 1 ? (int) lm.columnOfToken(grammar.genreNames()[g][1]) : -1;
         int separator = (int) lm.columnOfToken(grammar.separator());
         int[] end = {(int) lm.columnOfToken(grammar.likesEnd()), (int) lm.columnOfToken(grammar.dislikesEnd())};
-        int[][] wanted = new int[probabilities.length][2];  // per row and list: how many genres the head names
+        // per row and list: how many genres the head names, by its own decoding rule (LabelSpace.decode: at most 3 above the threshold)
+        int[][] wanted = new int[probabilities.length][2];
         for (int row = 0; row < probabilities.length; row++)
             for (int list = 0; list < 2; list++) {
-                for (int g = 0; g < genres; g++) if (logit(probabilities[row][list * genres + g]) > thresholdLogit) wanted[row][list]++;
+                for (int g = 0; g < genres; g++) if (probabilities[row][list * genres + g] > threshold) wanted[row][list]++;
                 wanted[row][list] = Math.min(wanted[row][list], PreferenceLabels.MAX_LABELS);
             }
         return (seq, n, logits, v) -> {
