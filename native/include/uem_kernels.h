@@ -72,6 +72,18 @@ int uem_assemble_backward_f32(const float* grad_out, const float* user, const in
  * dropped in [0, 65536] is the drop probability in units of 2^-16. */
 int uem_dropout_scale_f32(float* scale, int64_t n, uint64_t seed, int32_t dropped, float keep_scale);
 
+/* One AdamW step (decoupled weight decay, as torch.optim.AdamW) over n float32 elements in a single pass over the
+ * four buffers, instead of the ~9 passes of the per-op form. The gradient is first scaled by grad_scale (gradient
+ * clipping's factor, 1 for none), so clipping needs no pass of its own:
+ *   g = grad * grad_scale;   param *= decay                       (decay = 1 - lr * weight_decay)
+ *   m = beta1 * m + (1 - beta1) * g;   v = beta2 * v + (1 - beta2) * g * g
+ *   param -= step_size * m / (sqrt(v) * inv_sqrt_bc2 + eps)        (step_size = lr / (1 - beta1^t),
+ *                                                                   inv_sqrt_bc2 = 1 / sqrt(1 - beta2^t))
+ * The caller computes the step's scalars in double; the arithmetic here is float32, element by element in the order
+ * above (the same values as the per-op form up to float rounding). */
+int uem_adamw_f32(float* param, const float* grad, float* exp_avg, float* exp_avg_sq, int64_t n,
+                  float decay, float beta1, float beta2, float step_size, float inv_sqrt_bc2, float eps, float grad_scale);
+
 /* ---- CUDA (float32 or bfloat16 storage, float32 accumulation) ------------------------------------------------
  * The CUDA kernels live in a separate library (libuem_kernels_cuda.so) so that this one never needs the CUDA
  * runtime. uem_cuda_load() dlopens it; afterwards the calls below forward to it. All pointers are device

@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 
 #include <climits>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -142,7 +143,7 @@ extern "C" {
 
 const char* uem_last_error(void) { return last_error.c_str(); }
 
-int uem_abi_version(void) { return 2; }
+int uem_abi_version(void) { return 3; }
 
 int uem_dropout_scale_f32(float* scale, int64_t n, uint64_t seed, int32_t dropped, float keep_scale) {
     if (n < 0 || dropped < 0 || dropped > 65536 || (n > 0 && scale == nullptr)) return fail(UEM_ERR_SHAPE, "dropout: n >= 0, dropped in [0, 65536] and a buffer expected");
@@ -162,6 +163,27 @@ int uem_dropout_scale_f32(float* scale, int64_t n, uint64_t seed, int32_t droppe
     if (n % 4 != 0) {
         uint64_t r = draw((uint64_t)full);
         for (int64_t i = 4 * full, j = 0; i < n; i++, j++) scale[i] = ((uint32_t)((r >> (16 * j)) & 0xFFFF) >= limit) ? keep_scale : 0.0f;
+    }
+    return UEM_OK;
+}
+
+int uem_adamw_f32(float* param, const float* grad, float* exp_avg, float* exp_avg_sq, int64_t n,
+                  float decay, float beta1, float beta2, float step_size, float inv_sqrt_bc2, float eps, float grad_scale) {
+    if (n < 0 || (n > 0 && (param == nullptr || grad == nullptr || exp_avg == nullptr || exp_avg_sq == nullptr)))
+        return fail(UEM_ERR_SHAPE, "adamw: n >= 0 and four buffers expected");
+    const float one_minus_beta1 = 1.0f - beta1, one_minus_beta2 = 1.0f - beta2;
+    // one loop without branches or aliasing between the buffers: the compiler vectorises it (sqrtps / divps)
+    float* __restrict p = param;
+    const float* __restrict gr = grad;
+    float* __restrict m = exp_avg;
+    float* __restrict v = exp_avg_sq;
+    for (int64_t i = 0; i < n; i++) {
+        float g = gr[i] * grad_scale;
+        float mi = beta1 * m[i] + one_minus_beta1 * g;
+        float vi = beta2 * v[i] + one_minus_beta2 * g * g;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = p[i] * decay - step_size * mi / (std::sqrt(vi) * inv_sqrt_bc2 + eps);
     }
     return UEM_OK;
 }

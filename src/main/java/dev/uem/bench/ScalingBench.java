@@ -14,12 +14,12 @@ import dev.uem.model.t5.T5Model;
 import dev.uem.model.uem.UemConfig;
 import dev.uem.model.uem.UemModelSpec;
 import dev.uem.text.T5Tokenizer;
+import dev.uem.torch.Modules;
 import dev.uem.train.BatchBuilder;
+import dev.uem.train.FusedAdamW;
 import dev.uem.train.TargetVocabulary;
 import dev.uem.train.TextBatchBuilder;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.AdamW;
-import org.bytedeco.pytorch.AdamWOptions;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.jfree.chart.ChartFactory;
@@ -87,9 +87,9 @@ public final class ScalingBench {
             model = new TextHistoryModel(t5);
             source = new TextBatchBuilder(dataset, tokenizer, textBudget);
         }
-        try (model) {
+        List<Tensor> params = new ArrayList<>(Modules.namedParameters(model.module()).values());
+        try (model; FusedAdamW opt = new FusedAdamW(List.of(params), new double[] {1e-4}, 0.01)) {
             model.module().train(true);
-            AdamW opt = new AdamW(model.module().parameters(), new AdamWOptions(1e-4));
             double[] ms = new double[steps];
             long tokens = 0;
             for (int i = 0; i < steps + 2; i++) {
@@ -101,9 +101,8 @@ public final class ScalingBench {
                     tokens = batchTensors.textIds().size(1);
                     Tensor loss = model.loss(batchTensors);
                     model.backward(loss);
-                    torch.clip_grad_norm_(model.module().parameters(), 1.0);
-                    opt.step();
-                    opt.zero_grad();
+                    opt.step(FusedAdamW.clipScale(opt.gradientNorm(), 1.0));   // the trainer's clipping and AdamW
+                    opt.zeroGrad();
                 }
                 if (i >= 2) ms[i - 2] = (System.nanoTime() - t0) / 1e6;
             }

@@ -3,6 +3,7 @@ package dev.uem.bench;
 import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
 import dev.uem.torch.TorchRuntime;
+import dev.uem.train.FusedAdamW;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AdamW;
 import org.bytedeco.pytorch.AdamWOptions;
@@ -18,14 +19,19 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * One T5 training step (zero_grad, forward, loss, backward, clip to norm 1, AdamW) timed over many steps,
+ * One T5 training step (zero_grad, forward, loss, backward, clip to norm 1, AdamW: the trainer's {@link FusedAdamW}, or
+ * libtorch's for comparison) timed over many steps,
  * with the achieved GFLOP/s set against libtorch's own sgemm peak measured in the same process, and the
  * resident set size sampled along the way (it must stay flat: one PointerScope per step).
  */
 public final class T5StepBench {
-    public record Settings(T5Config config, int batch, int encLen, int decLen, int steps, int warmup, dev.uem.torch.Precision precision) {
+    /** Which AdamW steps the parameters: the trainer's ({@link FusedAdamW}, one native pass, clipping folded in) or libtorch's (the baseline). */
+    public enum StepOptimizer { FUSED, LIBTORCH }
+
+    public record Settings(T5Config config, int batch, int encLen, int decLen, int steps, int warmup, dev.uem.torch.Precision precision,
+                           StepOptimizer optimizer) {
         public Settings(T5Config config, int batch, int encLen, int decLen, int steps, int warmup) {
-            this(config, batch, encLen, decLen, steps, warmup, dev.uem.torch.Precision.FP32);
+            this(config, batch, encLen, decLen, steps, warmup, dev.uem.torch.Precision.FP32, StepOptimizer.FUSED);
         }
     }
 
@@ -52,7 +58,11 @@ public final class T5StepBench {
             TensorVector params = model.parameters();
             AdamWOptions o = new AdamWOptions(1e-4);
             o.weight_decay().put(0.01);
-            AdamW opt = new AdamW(params, o);
+            boolean fused = s.optimizer() == StepOptimizer.FUSED;
+            AdamW libtorchOpt = fused ? null : new AdamW(params, o);
+            List<Tensor> own = new ArrayList<>();
+            for (long i = 0; i < params.size(); i++) own.add(new Tensor(params.get(i)));
+            FusedAdamW fusedOpt = new FusedAdamW(List.of(own), new double[] {1e-4}, 0.01);
             Tensor ids = torch.randint(2, c.vocabSize(), new long[] {s.batch(), s.encLen()}, dev.uem.torch.Tensors.LONG);
             Tensor mask = torch.ones(new long[] {s.batch(), s.encLen()}, dev.uem.torch.Tensors.LONG);
             Tensor labels = torch.randint(2, c.vocabSize(), new long[] {s.batch(), s.decLen()}, dev.uem.torch.Tensors.LONG);
@@ -63,7 +73,8 @@ public final class T5StepBench {
             for (int i = 0; i < total; i++) {
                 long t0 = System.nanoTime(), t1, t2, t3;
                 try (PointerScope scope = new PointerScope()) {
-                    opt.zero_grad();
+                    if (fused) fusedOpt.zeroGrad();
+                    else libtorchOpt.zero_grad();
                     Tensor loss;
                     try (dev.uem.torch.Precision.Scope autocast = s.precision().autocast(dev.uem.torch.ComputeDevice.CPU)) {
                         loss = model.forward(model.embed(ids), mask, labels).loss();
@@ -71,8 +82,12 @@ public final class T5StepBench {
                     t1 = System.nanoTime();
                     loss.backward();
                     t2 = System.nanoTime();
-                    torch.clip_grad_norm_(params, 1.0);
-                    opt.step();
+                    if (fused) {
+                        fusedOpt.step(FusedAdamW.clipScale(fusedOpt.gradientNorm(), 1.0));
+                    } else {
+                        torch.clip_grad_norm_(params, 1.0);
+                        libtorchOpt.step();
+                    }
                     t3 = System.nanoTime();
                 }
                 int k = i - s.warmup();
@@ -88,6 +103,7 @@ public final class T5StepBench {
                 }
                 if (progress != null) progress.accept(i + 1);
             }
+            fusedOpt.close();
             return new Result(s, peak, step, fwd, bwd, optMs, trainingFlops(c, s.batch(), s.encLen(), s.decLen()),
                     rss.stream().mapToLong(Long::longValue).toArray(), rssAt.stream().mapToInt(Integer::intValue).toArray());
         }

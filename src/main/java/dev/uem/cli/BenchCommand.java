@@ -150,6 +150,10 @@ final class BenchCommand implements Runnable {
         @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16",
                 description = "Forward-pass arithmetic: fp32, or bf16 autocast (matrix products in bfloat16, float32 weights) (default: ${DEFAULT-VALUE}).")
         Precision precision;
+        @Option(names = "--optimizer", defaultValue = "fused", paramLabel = "fused|libtorch",
+                description = "AdamW and clipping: fused (the trainer's: one native pass per parameter, clipping folded in) or libtorch "
+                        + "(torch::optim::AdamW and clip_grad_norm_, the baseline) (default: ${DEFAULT-VALUE}).")
+        T5StepBench.StepOptimizer optimizer;
         @Option(names = "--reference-ms", defaultValue = "645",
                 description = "Baseline ms/step to report a ratio against (default: HF modeling_t5 on PyTorch 1.13, 1 thread, ${DEFAULT-VALUE} ms).")
         double referenceMs;
@@ -158,7 +162,7 @@ final class BenchCommand implements Runnable {
         public Integer call() {
             TorchRuntime.init();
             T5Config c = config.resolve();
-            var settings = new T5StepBench.Settings(c, batch, encLen, decLen, steps, warmup, precision);
+            var settings = new T5StepBench.Settings(c, batch, encLen, decLen, steps, warmup, precision, optimizer);
             T5StepBench.Result r;
             try (ProgressBar pb = new ProgressBarBuilder().setTaskName("t5-step").setInitialMax(steps + warmup)
                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).build()) {
@@ -166,8 +170,8 @@ final class BenchCommand implements Runnable {
             }
             double med = r.medianMs();
             System.out.println("# uem bench t5-step  (" + TorchRuntime.describe() + ")");
-            System.out.printf("shape: batch %d, encoder %d, decoder %d, dropout %.2f, precision %s, %d timed steps after %d warm-up%n",
-                    batch, encLen, decLen, c.dropoutRate(), precision.name().toLowerCase(), steps, warmup);
+            System.out.printf("shape: batch %d, encoder %d, decoder %d, dropout %.2f, precision %s, optimizer %s, %d timed steps after %d warm-up%n",
+                    batch, encLen, decLen, c.dropoutRate(), precision.name().toLowerCase(), optimizer.name().toLowerCase(), steps, warmup);
             System.out.printf("| metric | value |%n|---|---|%n");
             System.out.printf("| median ms/step | %.1f (p10 %.1f, p90 %.1f) |%n", med, T5StepBench.percentile(r.stepMs(), 0.1), T5StepBench.percentile(r.stepMs(), 0.9));
             System.out.printf("| forward / backward / clip+AdamW (median ms) | %.1f / %.1f / %.1f |%n",

@@ -18,7 +18,7 @@ import java.io.File;
  * <p>Nothing here records autograd history; {@code NativePromptAssembly} bridges these calls into training.
  */
 public final class NativeKernels {
-    private static final int ABI_VERSION = 2;
+    private static final int ABI_VERSION = 3;
     private static final String LOAD_ERROR = load();
     private static boolean cudaLoaded;
 
@@ -64,6 +64,29 @@ public final class NativeKernels {
         Tensor scale = torch.empty(shape, dev.uem.torch.Tensors.FLOAT, new MemoryFormatOptional());
         check(UemKernels.uem_dropout_scale_f32(scale.data_ptr(), scale.numel(), seed, dropped, keepScale), false, "dropout");
         return scale;
+    }
+
+    /** Whether {@link #adamW} takes these tensors: float32, contiguous, on the CPU, one size. */
+    public static boolean fitsAdamW(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq) {
+        long n = param.numel();
+        for (Tensor t : new Tensor[] {param, grad, expAvg, expAvgSq})
+            if (!t.device().is_cpu() || t.scalar_type().value != torch.ScalarType.Float.value || !t.is_contiguous() || t.numel() != n)
+                return false;
+        return true;
+    }
+
+    /**
+     * One AdamW step of {@code param} in place, in a single pass (the formula in the header's {@code uem_adamw_f32});
+     * {@code expAvg} and {@code expAvgSq} are updated in place. The tensors must pass {@link #fitsAdamW}.
+     */
+    public static void adamW(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, double decay, double beta1, double beta2,
+                             double stepSize, double invSqrtBc2, double eps, double gradScale) {
+        requireLoaded();
+        if (!fitsAdamW(param, grad, expAvg, expAvgSq))
+            throw new IllegalArgumentException("adamw: float32, contiguous CPU tensors of one size expected, found " + param.numel()
+                    + "/" + grad.numel() + "/" + expAvg.numel() + "/" + expAvgSq.numel() + " elements");
+        check(UemKernels.uem_adamw_f32(param.data_ptr(), grad.data_ptr(), expAvg.data_ptr(), expAvgSq.data_ptr(), param.numel(),
+                (float) decay, (float) beta1, (float) beta2, (float) stepSize, (float) invSqrtBc2, (float) eps, (float) gradScale), false, "adamw");
     }
 
     /** Sizes of one assembly call: batch, prompts, history rows, instruction tokens, row width, LM width, vocab. */

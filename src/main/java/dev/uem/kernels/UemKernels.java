@@ -47,6 +47,10 @@ public final class UemKernels {
 
     public static native int uem_dropout_scale_f32(@Cast("float*") Pointer scale, long n, @Cast("uint64_t") long seed, int dropped, float keepScale);
 
+    public static native int uem_adamw_f32(@Cast("float*") Pointer param, @Cast("const float*") Pointer grad, @Cast("float*") Pointer expAvg,
+                                           @Cast("float*") Pointer expAvgSq, long n, float decay, float beta1, float beta2,
+                                           float stepSize, float invSqrtBc2, float eps, float gradScale);
+
     public static native int uem_cuda_load(String libraryPath);
 
     public static native @Cast("const char*") org.bytedeco.javacpp.BytePointer uem_cuda_last_error();

@@ -4,18 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.uem.io.AtomicFiles;
 import dev.uem.model.io.SafetensorsFile;
 import dev.uem.model.io.SafetensorsWriter;
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.ArchiveWriter;
-import org.bytedeco.pytorch.InputArchive;
-import org.bytedeco.pytorch.Optimizer;
-import org.bytedeco.pytorch.OutputArchive;
 import org.bytedeco.pytorch.Tensor;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +25,7 @@ import java.util.stream.Stream;
 
 /**
  * Resume points of a run: {@code checkpoints/step-NNNNNNN/} holding the parameters ({@code model.safetensors}), the
- * AdamW state (libtorch's own archive, {@code optimizer.pt}) and {@link State} (step, data position, best so far).
+ * AdamW state ({@link FusedAdamW#save}, {@code optimizer.safetensors}) and {@link State} (step, data position, best so far).
  * A checkpoint is written into {@code step-NNNNNNN.tmp/}, flushed to disk, and only then renamed into place, so a
  * kill at any moment leaves the previous complete checkpoint; older ones are deleted after the rename.
  * The random streams need no saving: the data order of epoch {@code e} and the torch seed of step {@code t} are
@@ -43,6 +36,7 @@ final class Checkpoints {
     record State(int step, int epoch, int cursor, double bestValidationLoss, int bestStep, double lastLoss) {}
 
     private static final String PREFIX = "step-";
+    private static final String OPTIMIZER = "optimizer.safetensors";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path dir;
@@ -55,18 +49,14 @@ final class Checkpoints {
      * Writes the checkpoint of {@code state}. On any I/O error (a full disk) the half-written {@code .tmp} folder is
      * removed, the previous checkpoint stays as it was, and the error names the folder and the cause.
      */
-    void save(State state, Map<String, Tensor> parameters, Optimizer optimizer) {
+    void save(State state, Map<String, Tensor> parameters, FusedAdamW optimizer) {
         String name = String.format("%s%07d", PREFIX, state.step());
         Path tmp = dir.resolve(name + ".tmp"), done = dir.resolve(name);
         try {
             deleteTree(tmp);
             Files.createDirectories(tmp);
             SafetensorsWriter.write(tmp.resolve("model.safetensors"), parameters);
-            try (PointerScope scope = new PointerScope()) {
-                OutputArchive archive = new OutputArchive();
-                optimizer.save(archive);
-                writeArchive(archive, tmp.resolve("optimizer.pt"));
-            }
+            optimizer.save(tmp.resolve(OPTIMIZER));
             AtomicFiles.writeString(tmp.resolve("state.json"), JSON.writeValueAsString(state));
             fsync(tmp);
             deleteTree(done); // only when re-saving a step (never in a straight run)
@@ -78,38 +68,6 @@ final class Checkpoints {
             IOException cause = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
             throw new UncheckedIOException(tmp + ": cannot write checkpoint " + name + " (" + cause.getMessage()
                     + "); the previous checkpoint is unchanged", cause);
-        }
-    }
-
-    /**
-     * Writes a libtorch archive through Java I/O and fsyncs it. Why not {@code save_to(path)}: libtorch's file writer
-     * meets a full disk by throwing from a destructor, which aborts the process (issue #12); here the writer callback
-     * never reports a short write to libtorch, and the first I/O error is thrown afterwards as an {@link IOException}.
-     */
-    static void writeArchive(OutputArchive archive, Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            IOException[] failure = {null};
-            ArchiveWriter writer = new ArchiveWriter() {
-                @Override
-                public long call(Pointer data, long size) {
-                    if (failure[0] == null && size > 0) {
-                        try {
-                            ByteBuffer b = new BytePointer(data).position(0).limit(size).capacity(size).asByteBuffer();
-                            while (b.hasRemaining()) ch.write(b);
-                        } catch (IOException e) {
-                            failure[0] = e;
-                        }
-                    }
-                    return size;
-                }
-            };
-            try {
-                archive.save_to(writer);
-            } finally {
-                writer.close();
-            }
-            if (failure[0] != null) throw failure[0];
-            ch.force(true);
         }
     }
 
@@ -155,7 +113,10 @@ final class Checkpoints {
 
     /** What is wrong with a checkpoint folder's files, or null when they look whole. */
     private static String damage(Path c) {
-        for (String f : new String[] {"state.json", "model.safetensors", "optimizer.pt"}) {
+        if (Files.isRegularFile(c.resolve("optimizer.pt")) && !Files.exists(c.resolve(OPTIMIZER)))
+            return "optimizer.pt is libtorch's AdamW state from a uem before 2026-11-29, which this version cannot read; "
+                    + "resume with the uem that wrote it";
+        for (String f : new String[] {"state.json", "model.safetensors", OPTIMIZER}) {
             Path p = c.resolve(f);
             try {
                 if (!Files.isRegularFile(p)) return f + " missing";
@@ -164,24 +125,24 @@ final class Checkpoints {
                 return f + ": " + e.getMessage();
             }
         }
-        try (SafetensorsFile f = SafetensorsFile.open(c.resolve("model.safetensors"))) {
-            return null;
-        } catch (RuntimeException e) {
-            return e.getMessage();
+        for (String f : new String[] {"model.safetensors", OPTIMIZER}) {
+            try (SafetensorsFile file = SafetensorsFile.open(c.resolve(f))) {
+                // the header parses and every tensor lies inside the file
+            } catch (RuntimeException e) {
+                return e.getMessage();
+            }
         }
+        return null;
     }
 
     /** Loads the checkpoint of {@code state} into the parameters and the optimiser (built the same way as when saved). */
-    void load(State state, Map<String, Tensor> parameters, Optimizer optimizer) {
+    void load(State state, Map<String, Tensor> parameters, FusedAdamW optimizer) {
         Path d = dir.resolve(String.format("%s%07d", PREFIX, state.step()));
         try (PointerScope scope = new PointerScope()) {
             SafetensorsFile.copyInto(d.resolve("model.safetensors"), parameters);
-            InputArchive archive = new InputArchive();
-            // AdamW's moments go where the parameters are now, whichever device wrote them (a CUDA run resumes on a CPU)
-            Tensor first = parameters.values().iterator().next();
-            archive.load_from(d.resolve("optimizer.pt").toString(), new org.bytedeco.pytorch.DeviceOptional(first.device()));
-            optimizer.load(archive);
         }
+        // AdamW's moments go where the parameters are now, whichever device wrote them (a CUDA run resumes on a CPU)
+        optimizer.load(d.resolve(OPTIMIZER));
     }
 
     private List<Path> complete() {

@@ -16,11 +16,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.AdamW;
-import org.bytedeco.pytorch.AdamWOptions;
 import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.OptimizerParamGroup;
-import org.bytedeco.pytorch.OptimizerParamGroupVector;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -171,7 +167,6 @@ public final class Trainer {
         int world = group.worldSize(), rank = group.rank(), b = s.batchSize();
         List<Tensor> trainable = new ArrayList<>();  // own references (params), not views into a temporary vector
         for (Tensor p : params.values()) if (p.requires_grad()) trainable.add(p);
-        TensorVector trainableVector = new TensorVector(trainable.toArray(new Tensor[0]));
         try (BufferedWriter log = leader ? Files.newBufferedWriter(metrics, StandardOpenOption.CREATE, StandardOpenOption.APPEND) : null;
              ProgressBar pb = showProgress && leader ? new ProgressBarBuilder().setTaskName("train").setInitialMax(s.totalSteps())
                      .startsFrom(st.step(), Duration.ZERO).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).build() : null) {
@@ -191,10 +186,10 @@ public final class Trainer {
                         examples += w.size();
                     }
                     group.averageGradients(trainable);
-                    double norm = torch.clip_grad_norm_(trainableVector, s.clipNorm());
+                    double norm = opt.adamw().gradientNorm();
                     if (!Double.isFinite(norm)) throw diverged("gradient norm is " + norm, step, bestStep);
-                    opt.adamw().step();
-                    opt.adamw().zero_grad();
+                    opt.adamw().step(FusedAdamW.clipScale(norm, s.clipNorm()));  // clipping folded into the update
+                    opt.adamw().zeroGrad();
                 }
                 // the step's loss over the whole global batch, and whether any rank was asked to stop (all stop together)
                 boolean stopping = StopSignal.requested();
@@ -372,37 +367,36 @@ public final class Trainer {
     }
 
     /** The optimiser with each group's base learning rate in group order: the schedule scales these every step. */
-    private record Optimiser(AdamW adamw, double[] baseLr, boolean hasUser) {
+    private record Optimiser(FusedAdamW adamw, double[] baseLr, boolean hasUser) {
         void scaleLearningRates(double f) {
-            OptimizerParamGroupVector groups = adamw.param_groups();
-            for (int g = 0; g < baseLr.length; g++) groups.get(g).options().set_lr(baseLr[g] * f);
+            for (int g = 0; g < baseLr.length; g++) adamw.setLearningRate(g, baseLr[g] * f);
         }
     }
 
     /** Group 0: the UEM and prompts (when the model has them); then the LM (unless frozen). */
     private Optimiser optimizer() {
-        List<TensorVector> groups = new ArrayList<>();
+        List<List<Tensor>> groups = new ArrayList<>();
         List<Double> lrs = new ArrayList<>();
-        TensorVector user = model.userParameters();
-        boolean hasUser = user.size() > 0;
+        List<Tensor> user = owned(model.userParameters());
+        boolean hasUser = !user.isEmpty();
         if (hasUser) {
             groups.add(user);
             lrs.add(s.lrUser());
         }
         if (!s.freezeLm()) {
-            groups.add(model.lm().parameters());
+            groups.add(owned(model.lm().parameters()));
             lrs.add(s.lrLm());
         }
         if (groups.isEmpty()) throw new IllegalArgumentException("nothing to train: the LM is frozen and the model has no UEM or prompts");
-        AdamW opt = new AdamW(new OptimizerParamGroupVector(), adamW(lrs.get(0)));
-        for (int g = 0; g < groups.size(); g++) opt.add_param_group(new OptimizerParamGroup(groups.get(g), adamW(lrs.get(g))));
-        return new Optimiser(opt, lrs.stream().mapToDouble(Double::doubleValue).toArray(), hasUser);
+        double[] base = lrs.stream().mapToDouble(Double::doubleValue).toArray();
+        return new Optimiser(new FusedAdamW(groups, base, s.weightDecay()), base, hasUser);
     }
 
-    private AdamWOptions adamW(double lr) {
-        AdamWOptions o = new AdamWOptions(lr);
-        o.weight_decay().put(s.weightDecay());
-        return o;
+    /** Own handles to a vector's tensors (an element of a TensorVector points into the vector, which may be freed). */
+    private static List<Tensor> owned(TensorVector v) {
+        List<Tensor> out = new ArrayList<>();
+        for (long i = 0; i < v.size(); i++) out.add(new Tensor(v.get(i)));
+        return out;
     }
 
     /** Mean teacher-forced loss over the validation windows, in eval mode. */
