@@ -55,7 +55,7 @@ final class ExperimentOptions {
             description = "Weight of the UEM's preference-head loss (multi-label over likes:/dislikes: genres) beside the LM's; 0 turns the head off "
                     + "unless --uem-warmup needs it (default: ${DEFAULT-VALUE}).")
     double preferenceWeight;
-    @Option(names = "--uem-warmup", defaultValue = "1000", paramLabel = "STEPS",
+    @Option(names = "--uem-warmup", defaultValue = "2000", paramLabel = "STEPS",
             description = "Steps of the UEM warm-up stage before joint training: the UEM, prompts and preference head learn on the head's loss "
                     + "alone, the LM is not run (cheap); 0 skips it (default: ${DEFAULT-VALUE}).")
     int uemWarmup;
