@@ -139,7 +139,13 @@ public final class Trainer {
             throw new IllegalArgumentException("batch_size " + s.batchSize() + (group.worldSize() > 1 ? " x " + group.worldSize() + " ranks" : "")
                     + " is larger than the " + train.size() + " training examples");
         if (s.freezeLm()) for (Tensor p : model.lm().parameters().get()) p.requires_grad_(false);
-        Optimiser opt = optimizer();
+        try (Optimiser opt = optimizer()) {  // its moments are native memory: freed when training ends, however it ends
+            return train(opt, train, validation, showProgress);
+        }
+    }
+
+    /** The training loop proper, with the optimiser {@link #train(List, List, boolean)} made and will close. */
+    private Outcome train(Optimiser opt, List<Examples.Window> train, List<Examples.Window> validation, boolean showProgress) {
         Map<String, Tensor> params = Modules.namedParameters(model.module());
         Checkpoints.State st = new Checkpoints.State(0, 0, 0, Double.POSITIVE_INFINITY, 0, Double.NaN);
         boolean leader = group.leader();
@@ -367,9 +373,14 @@ public final class Trainer {
     }
 
     /** The optimiser with each group's base learning rate in group order: the schedule scales these every step. */
-    private record Optimiser(FusedAdamW adamw, double[] baseLr, boolean hasUser) {
+    private record Optimiser(FusedAdamW adamw, double[] baseLr, boolean hasUser) implements AutoCloseable {
         void scaleLearningRates(double f) {
             for (int g = 0; g < baseLr.length; g++) adamw.setLearningRate(g, baseLr[g] * f);
+        }
+
+        @Override
+        public void close() {
+            adamw.close();
         }
     }
 
