@@ -60,9 +60,9 @@ public final class T5StepBench {
             o.weight_decay().put(0.01);
             boolean fused = s.optimizer() == StepOptimizer.FUSED;
             AdamW libtorchOpt = fused ? null : new AdamW(params, o);
-            List<Tensor> own = new ArrayList<>();
+            List<Tensor> own = new ArrayList<>();  // own handles: a TensorVector's elements point into the vector
             for (long i = 0; i < params.size(); i++) own.add(new Tensor(params.get(i)));
-            FusedAdamW fusedOpt = new FusedAdamW(List.of(own), new double[] {1e-4}, 0.01);
+            FusedAdamW fusedOpt = fused ? new FusedAdamW(List.of(own), new double[] {1e-4}, 0.01) : null;
             Tensor ids = torch.randint(2, c.vocabSize(), new long[] {s.batch(), s.encLen()}, dev.uem.torch.Tensors.LONG);
             Tensor mask = torch.ones(new long[] {s.batch(), s.encLen()}, dev.uem.torch.Tensors.LONG);
             Tensor labels = torch.randint(2, c.vocabSize(), new long[] {s.batch(), s.decLen()}, dev.uem.torch.Tensors.LONG);
@@ -103,7 +103,7 @@ public final class T5StepBench {
                 }
                 if (progress != null) progress.accept(i + 1);
             }
-            fusedOpt.close();
+            if (fusedOpt != null) fusedOpt.close();
             return new Result(s, peak, step, fwd, bwd, optMs, trainingFlops(c, s.batch(), s.encLen(), s.decLen()),
                     rss.stream().mapToLong(Long::longValue).toArray(), rssAt.stream().mapToInt(Integer::intValue).toArray());
         }

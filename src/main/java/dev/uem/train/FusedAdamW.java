@@ -80,10 +80,6 @@ public final class FusedAdamW implements AutoCloseable {
         return this;
     }
 
-    public int groups() {
-        return groups.size();
-    }
-
     public void setLearningRate(int group, double value) {
         lr[group] = value;
     }
