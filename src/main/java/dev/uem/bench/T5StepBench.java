@@ -2,6 +2,7 @@ package dev.uem.bench;
 
 import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
+import dev.uem.torch.Modules;
 import dev.uem.torch.TorchRuntime;
 import dev.uem.train.FusedAdamW;
 import org.bytedeco.javacpp.PointerScope;
@@ -60,9 +61,7 @@ public final class T5StepBench {
             o.weight_decay().put(0.01);
             boolean fused = s.optimizer() == StepOptimizer.FUSED;
             AdamW libtorchOpt = fused ? null : new AdamW(params, o);
-            List<Tensor> own = new ArrayList<>();  // own handles: a TensorVector's elements point into the vector
-            for (long i = 0; i < params.size(); i++) own.add(new Tensor(params.get(i)));
-            FusedAdamW fusedOpt = fused ? new FusedAdamW(List.of(own), new double[] {1e-4}, 0.01) : null;
+            FusedAdamW fusedOpt = fused ? new FusedAdamW(List.of(Modules.handles(params)), new double[] {1e-4}, 0.01) : null;
             Tensor ids = torch.randint(2, c.vocabSize(), new long[] {s.batch(), s.encLen()}, dev.uem.torch.Tensors.LONG);
             Tensor mask = torch.ones(new long[] {s.batch(), s.encLen()}, dev.uem.torch.Tensors.LONG);
             Tensor labels = torch.randint(2, c.vocabSize(), new long[] {s.batch(), s.decLen()}, dev.uem.torch.Tensors.LONG);

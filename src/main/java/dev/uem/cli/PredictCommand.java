@@ -5,6 +5,7 @@ import dev.uem.data.HistoryFile;
 import dev.uem.data.PreferenceLabels;
 import dev.uem.eval.HeadFusion;
 import dev.uem.eval.Verbalizer;
+import dev.uem.experiment.Experiment;
 import dev.uem.model.Batch;
 import dev.uem.train.TargetVocabulary;
 import dev.uem.model.t5.GreedyDecoder;
@@ -60,8 +61,7 @@ final class PredictCommand implements Callable<Integer> {
             HeadFusion fusion = null;
             if (r.headFusion > 0 && r.headThreshold != null && r.model.hasPreferenceHead() && r.model.lm.outputTokens() != null) {
                 TargetVocabulary grammar = TargetVocabulary.of(d, o.tokenizer());
-                fusion = new HeadFusion(new HeadFusion.Grammar(grammar.genreNames(), grammar.dislikesStart(), grammar.separator(),
-                        grammar.likesEnd(), grammar.dislikesEnd()), r.headFusion, r.headThreshold);
+                fusion = Experiment.headFusion(grammar, r.headFusion, r.headThreshold);
             }
             try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
                 Batch batch = new BatchBuilder(d, o.items(), o.tokenizer()).forHistories(List.of(history)).to(r.device);

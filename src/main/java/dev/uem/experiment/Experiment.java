@@ -266,6 +266,15 @@ public final class Experiment implements AutoCloseable {
      * chosen on), writes the arm's files into {@code dir} and returns its lines (none on ranks other than 0).
      * {@code training} gets the evaluation's speed, the peak RSS and the seconds since {@code t0}.
      */
+    /**
+     * The head's fusion into decoding over the task vocabulary's sentence tokens (train and eval are one layer and do not
+     * know each other, so the conversion lives here, above both; {@code uem predict} uses it too).
+     */
+    public static HeadFusion headFusion(TargetVocabulary grammar, double weight, double threshold) {
+        return new HeadFusion(new HeadFusion.Grammar(grammar.genreNames(), grammar.dislikesStart(), grammar.separator(),
+                grammar.likesEnd(), grammar.dislikesEnd()), weight, threshold);
+    }
+
     private List<ObjectNode> evaluate(Arm arm, PreferenceModel model, BatchSource batches, TargetVocabulary grammar, Windows w, Path dir,
                                       ObjectNode training, long t0) throws IOException {
         List<Examples.Window> val = w.validation, test = w.test;
@@ -277,8 +286,7 @@ public final class Experiment implements AutoCloseable {
                 head = headReadout(arm, model, batches, val, test);
             }
             if (config.headFusion() > 0 && grammar != null)
-                fusion = new HeadFusion(new HeadFusion.Grammar(grammar.genreNames(), grammar.dislikesStart(), grammar.separator(),
-                        grammar.likesEnd(), grammar.dislikesEnd()), config.headFusion(), head.get("threshold").asDouble());
+                fusion = headFusion(grammar, config.headFusion(), head.get("threshold").asDouble());
         }
         // each rank decodes its share of the windows
         long tEval = System.nanoTime();

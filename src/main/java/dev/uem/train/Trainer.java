@@ -19,7 +19,6 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 import java.io.BufferedWriter;
@@ -388,26 +387,19 @@ public final class Trainer {
     private Optimiser optimizer() {
         List<List<Tensor>> groups = new ArrayList<>();
         List<Double> lrs = new ArrayList<>();
-        List<Tensor> user = owned(model.userParameters());
+        List<Tensor> user = Modules.handles(model.userParameters());
         boolean hasUser = !user.isEmpty();
         if (hasUser) {
             groups.add(user);
             lrs.add(s.lrUser());
         }
         if (!s.freezeLm()) {
-            groups.add(owned(model.lm().parameters()));
+            groups.add(Modules.handles(model.lm().parameters()));
             lrs.add(s.lrLm());
         }
         if (groups.isEmpty()) throw new IllegalArgumentException("nothing to train: the LM is frozen and the model has no UEM or prompts");
         double[] base = lrs.stream().mapToDouble(Double::doubleValue).toArray();
         return new Optimiser(new FusedAdamW(groups, base, s.weightDecay()), base, hasUser);
-    }
-
-    /** Own handles to a vector's tensors (an element of a TensorVector points into the vector, which may be freed). */
-    private static List<Tensor> owned(TensorVector v) {
-        List<Tensor> out = new ArrayList<>();
-        for (long i = 0; i < v.size(); i++) out.add(new Tensor(v.get(i)));
-        return out;
     }
 
     /** Mean teacher-forced loss over the validation windows, in eval mode. */

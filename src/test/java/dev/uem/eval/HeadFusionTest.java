@@ -3,6 +3,7 @@ package dev.uem.eval;
 import dev.uem.data.Dataset;
 import dev.uem.data.DatasetReader;
 import dev.uem.data.ReadOptions;
+import dev.uem.experiment.Experiment;
 import dev.uem.model.t5.GreedyDecoder;
 import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
@@ -73,7 +74,7 @@ class HeadFusionTest {
             }
             double w = 6;  // large: a plain added bias of up to 6 x 2.9 would beat the template token below
             java.util.function.DoubleUnaryOperator b = q -> w * Math.log(q / (1 - q));
-            GreedyDecoder.StepBias bias = new HeadFusion(grammar(v), w, 0.5).bias(p, lm);
+            GreedyDecoder.StepBias bias = Experiment.headFusion(v, w, 0.5).bias(p, lm);
             // row 0 is still in its likes list, row 1 has written "doesn't", neither has named a genre yet; the LM's
             // logits are random but for one non-genre token far ahead (a template word), and Drama is blocked
             int template = (int) lm.columnOfToken(1);  // EOS stands in for any non-genre token
@@ -118,13 +119,9 @@ class HeadFusionTest {
             java.util.Set<Integer> listTokens = java.util.Set.of((int) lm.columnOfToken(v.separator()), (int) lm.columnOfToken(v.likesEnd()));
             for (int col = 0; col < columns; col++)
                 if (col != th && col != im && !listTokens.contains(col)) assertEquals(0f, after[col], "column " + col);
-            assertThrows(IllegalArgumentException.class, () -> new HeadFusion(grammar(v), -1, 0.5));
-            assertThrows(IllegalArgumentException.class, () -> new HeadFusion(grammar(v), 1, 1.0));
+            assertThrows(IllegalArgumentException.class, () -> Experiment.headFusion(v, -1, 0.5));
+            assertThrows(IllegalArgumentException.class, () -> Experiment.headFusion(v, 1, 1.0));
         }
-    }
-
-    private static HeadFusion.Grammar grammar(TargetVocabulary v) {
-        return new HeadFusion.Grammar(v.genreNames(), v.dislikesStart(), v.separator(), v.likesEnd(), v.dislikesEnd());
     }
 
     /**
@@ -147,7 +144,7 @@ class HeadFusionTest {
             p[2][g] = p[2][g + 1] = 0.8f;
             for (float[] row : p) for (int l = 0; l < 2 * g; l++) if (row[l] == 0) row[l] = 0.1f;
             double w = 2;
-            GreedyDecoder.StepBias bias = new HeadFusion(grammar(v), w, 0.5).bias(p, lm);
+            GreedyDecoder.StepBias bias = Experiment.headFusion(v, w, 0.5).bias(p, lm);
             long a = v.genreNames()[0][0], b = v.genreNames()[1][0];
             long[][] seq = {{0, 100, a, 100}, {0, 100, a, 100}, {0, 100, v.dislikesStart(), b}};  // the decoder's rows are long enough
             float[] logits = new float[3 * columns];
