@@ -78,7 +78,7 @@ public final class ScalingBench {
         PreferenceModel model;
         BatchSource source;
         if (uem) {
-            UemModelSpec spec = new UemModelSpec(c, UemConfig.mini(items.rowWidth(), c.dModel(), history), LabelSpace.of(dataset).size(), dev.uem.model.uem.PreferenceReadout.Kind.GENRE_ATTENTION, 1.0, true,
+            UemModelSpec spec = new UemModelSpec(c, UemConfig.mini(items.rowWidth(), c.dModel(), history), LabelSpace.of(dataset).size(), dev.uem.model.uem.PreferenceReadout.Kind.GENRE_COUNT_INTERACTION, 1.0, true,
                     grammar.tokens(), grammar.genreStarts());
             model = spec.build(T5Model.create(c, 0));
             source = new BatchBuilder(dataset, items, tokenizer);

@@ -94,19 +94,23 @@ final class ExperimentOptions {
                     + "validation users; bench/RESULTS.md).")
     double headFusion;
 
-    @Option(names = "--head", defaultValue = "genre-attention", paramLabel = "genre-attention|mean", converter = HeadKindConverter.class,
-            description = "How the UEM's preference head pools the user tokens: genre-attention = one learned query per genre attends over "
-                    + "the tokens (and a 'none' slot), so it can average a genre's ratings the way the label rule does; mean = the tokens' "
-                    + "mean through an MLP (runs made before this option) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--head", defaultValue = "genre-count-interaction", paramLabel = "KIND", converter = HeadKindConverter.class,
+            description = "How the UEM's preference head reads the user tokens: genre-count-interaction = per genre a sigmoid gate on each "
+                    + "token gives the genre's item count and mean rating (the label rule's own quantities), and the genres' readings then "
+                    + "attend to each other (the rule keeps the three best); genre-count = the same without that layer; genre-attention = one "
+                    + "softmax query per genre over the tokens and a 'none' slot (the default before the seventh session); genre-interaction = "
+                    + "that with the layer; mean = the tokens' mean through an MLP (runs before the fifth session) (default: ${DEFAULT-VALUE}; "
+                    + "bench/RESULTS.md, \"Seventh session\").")
     PreferenceReadout.Kind headKind;
 
-    /** {@code genre-attention} and {@code mean}, the way --help spells them. */
+    /** A {@link PreferenceReadout.Kind} the way --help spells it ({@code genre-count-interaction}, ..., {@code mean}). */
     static final class HeadKindConverter implements picocli.CommandLine.ITypeConverter<PreferenceReadout.Kind> {
         @Override public PreferenceReadout.Kind convert(String v) {
             try {
                 return PreferenceReadout.Kind.valueOf(v.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
             } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException("expected genre-attention or mean, found '" + v + "'");
+                throw new picocli.CommandLine.TypeConversionException("expected one of " + java.util.Arrays.stream(PreferenceReadout.Kind.values())
+                        .map(k -> k.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')).toList() + ", found '" + v + "'");
             }
         }
     }

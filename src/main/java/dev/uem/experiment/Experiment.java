@@ -272,7 +272,7 @@ public final class Experiment implements AutoCloseable {
      */
     public static HeadFusion headFusion(TargetVocabulary grammar, double weight, double threshold) {
         return new HeadFusion(new HeadFusion.Grammar(grammar.genreNames(), grammar.dislikesStart(), grammar.separator(),
-                grammar.likesEnd(), grammar.dislikesEnd()), weight, threshold);
+                grammar.likesEnd(), grammar.dislikesEnd(), grammar.none()), weight, threshold);
     }
 
     private List<ObjectNode> evaluate(Arm arm, PreferenceModel model, BatchSource batches, TargetVocabulary grammar, Windows w, Path dir,

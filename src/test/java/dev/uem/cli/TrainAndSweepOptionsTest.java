@@ -76,7 +76,7 @@ class TrainAndSweepOptionsTest {
         e = fails("train", "--head-fusion", "-0.5", "--out", tmp.resolve("j").toString());
         assertTrue(e.contains("head_fusion") && e.contains("-0.5"), e);
         e = fails("train", "--head", "max", "--out", tmp.resolve("k").toString());
-        assertTrue(e.contains("--head") && e.contains("expected genre-attention or mean, found 'max'"), e);
+        assertTrue(e.contains("--head") && e.contains("expected one of [mean, genre-attention, genre-interaction, genre-count, genre-count-interaction], found 'max'"), e);
         for (String d : new String[] {"a", "c", "d", "e", "f", "j", "k"})
             assertTrue(Files.notExists(tmp.resolve(d)), "nothing is written before the options are valid: " + d);
     }

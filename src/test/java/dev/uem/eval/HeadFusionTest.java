@@ -97,8 +97,10 @@ class HeadFusionTest {
                 raw.put((int) lm.columnOfToken(shared), Math.max(b.applyAsDouble(p[row][o + thriller]), b.applyAsDouble(p[row][o + imax])));
                 double shift = raw.get(dramaColumn) - out[at + dramaColumn];
                 for (var e : raw.entrySet()) assertEquals(e.getValue() - shift, out[at + e.getKey()], 1e-4, "column " + e.getKey() + ", row " + row);
-                // the genre tokens keep the LM's total probability (a blocked one takes no part)
-                double before = 0, after = 0;
+                // before a list's first genre, the genre tokens and "none" together keep the LM's total probability (a
+                // blocked one takes no part)
+                int none = (int) lm.columnOfToken(v.none());
+                double before = Math.exp(logits[at + none]), after = Math.exp(logits[at + none] + out[at + none]);
                 for (int col : raw.keySet())
                     if (logits[at + col] != Float.NEGATIVE_INFINITY) {
                         before += Math.exp(logits[at + col]);
@@ -166,6 +168,51 @@ class HeadFusionTest {
                 assertEquals(0f, before[row * columns + likesEnd]);
                 assertEquals(0f, before[row * columns + dislikesEnd]);
             }
+        }
+    }
+
+    /**
+     * Before a list's first genre, the genres together against "none": their probability ratio moves by e^(2W) toward
+     * the genres when the head names one for that list, toward "none" when it names none; the pair keeps its joint
+     * probability, and after the first genre "none" is left alone.
+     */
+    @Test
+    void theHeadDecidesWhetherAListIsEmpty() throws Exception {
+        Dataset d = dataset();
+        int g = d.labelGenres().size();
+        try (T5Tokenizer tok = T5Tokenizer.bundled(); PointerScope s = new PointerScope()) {
+            TargetVocabulary v = TargetVocabulary.of(d, tok);
+            assertEquals("none", tok.decode(new long[] {v.none()}).strip());
+            T5Model lm = T5Model.create(TinyT5.config(32128), 1).restrictOutput(v.tokens());
+            int columns = v.tokens().length, none = (int) lm.columnOfToken(v.none());
+            java.util.Set<Integer> genreColumns = new java.util.TreeSet<>();
+            for (long[] name : v.genreNames()) genreColumns.add((int) lm.columnOfToken(name[0]));
+            float[][] p = new float[2][2 * g];  // threshold 0.5: row 0 names one like and no dislike, row 1 nothing at all
+            for (float[] row : p) java.util.Arrays.fill(row, 0.2f);
+            p[0][1] = 0.9f;
+            double w = 1.5;
+            GreedyDecoder.StepBias bias = Experiment.headFusion(v, w, 0.5).bias(p, lm);
+            float[] logits = new float[2 * columns];
+            java.util.Random r = new java.util.Random(11);
+            for (int k = 0; k < logits.length; k++) logits[k] = (float) r.nextGaussian();
+            long[][] likes = {{0, 100, 200}, {0, 100, 200}}, dislikes = {{0, 100, v.dislikesStart()}, {0, 100, v.dislikesStart()}};
+            double[][] expected = {{2 * w, -2 * w}, {-2 * w, -2 * w}};  // [row][list]: log of the genres-to-none ratio's change
+            for (int list = 0; list < 2; list++) {
+                float[] out = bias.next(list == 0 ? likes : dislikes, 2, logits, columns);
+                for (int row = 0; row < 2; row++) {
+                    int at = row * columns;
+                    double genres = 0, genresAfter = 0;
+                    for (int c : genreColumns) {
+                        genres += Math.exp(logits[at + c]);
+                        genresAfter += Math.exp(logits[at + c] + out[at + c]);
+                    }
+                    double empty = Math.exp(logits[at + none]), emptyAfter = Math.exp(logits[at + none] + out[at + none]);
+                    assertEquals(expected[row][list], Math.log(genresAfter / emptyAfter) - Math.log(genres / empty), 1e-4, "row " + row + ", list " + list);
+                    assertEquals(genres + empty, genresAfter + emptyAfter, 1e-4 * (genres + empty), "mass kept, row " + row);
+                }
+            }
+            float[] named = bias.next(new long[][] {{0, 100, v.genreNames()[1][0]}, {0, 100, v.genreNames()[1][0]}}, 2, logits, columns);
+            assertEquals(0f, named[none], "after the first genre \"none\" is the LM's");
         }
     }
 

@@ -25,9 +25,15 @@ public final class GenreAttentionHead extends Module implements PreferenceReadou
     static final int KEY = 64, VALUE = 64, GENRE = 16, HIDDEN = 128;
     final LinearImpl key, value, fc1, fc2;
     final Tensor queries, none, genre;
+    /** One transformer layer over the genres' readings, or null ({@link PreferenceReadout.Kind#GENRE_ATTENTION}). */
+    final UserEmbeddingModule.EncoderLayer interaction;
     public final int labels;
 
-    public GenreAttentionHead(long width, int labels) {
+    /**
+     * @param interaction whether the genres' readings attend to each other before the outputs: the label rule keeps a
+     *                    user's three best-rated genres, so whether a genre is a label depends on the others' ratings
+     */
+    public GenreAttentionHead(long width, int labels, boolean interaction) {
         super("GenreAttentionHead");
         PreferenceReadout.checkShape(width, labels);
         this.labels = labels;
@@ -41,6 +47,7 @@ public final class GenreAttentionHead extends Module implements PreferenceReadou
         genre = new Tensor(register_parameter("genre", torch.zeros(g, GENRE)));
         fc1 = register_module("fc1", new LinearImpl(VALUE + 1 + GENRE, HIDDEN));
         fc2 = register_module("fc2", new LinearImpl(HIDDEN, 6));
+        this.interaction = interaction ? register_module("interaction", new UserEmbeddingModule.EncoderLayer(HIDDEN, 4, 2 * HIDDEN, 0.0)) : null;
         try (NoGradGuard ng = new NoGradGuard()) {
             queries.normal_(0.0, 0.1, new org.bytedeco.pytorch.GeneratorOptional());  // small: attention starts near uniform
         }
@@ -61,7 +68,9 @@ public final class GenreAttentionHead extends Module implements PreferenceReadou
         Tensor pooled = attn.narrow(2, 0, p).matmul(v);                                          // [B, G, 64]
         Tensor present = attn.narrow(2, p, 1).neg().add(new Scalar(1.0));                        // [B, G, 1]
         Tensor features = torch.cat(new TensorVector(pooled, present, genre.type_as(v).unsqueeze(0).expand(b, g, GENRE)), 2);
-        Tensor out = fc2.forward(torch.gelu(fc1.forward(features), "tanh"));                    // [B, G, 6]
+        Tensor h = torch.gelu(fc1.forward(features), "tanh");                                   // [B, G, 128]
+        if (interaction != null) h = interaction.forward(h, h.narrow(2, 0, 1).mul(new Scalar(0.0)).view(b, 1, 1, g));  // no genre masked
+        Tensor out = fc2.forward(h);                                                             // [B, G, 6]
         // [B, G, 6] -> [B, 6, G] -> [B, 3, 2G]: USER (likes, dislikes), WINDOW (likes, dislikes), STATS (share, rating)
         return out.transpose(1, 2).reshape(b, 3, 2 * g);
     }

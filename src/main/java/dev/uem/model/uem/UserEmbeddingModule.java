@@ -111,15 +111,19 @@ public final class UserEmbeddingModule extends Module {
         final double dropout;
 
         EncoderLayer(UemConfig c) {
+            this(c.hidden(), c.heads(), c.mlp(), c.dropout());
+        }
+
+        EncoderLayer(long width, int heads, long mlp, double dropout) {
             super("EncoderLayer");
-            heads = c.heads();
-            dropout = c.dropout();
-            norm1 = register_module("norm1", layerNorm(c.hidden()));
-            qkv = register_module("qkv", new LinearImpl(c.hidden(), 3L * c.hidden()));
-            out = register_module("out", new LinearImpl(c.hidden(), c.hidden()));
-            norm2 = register_module("norm2", layerNorm(c.hidden()));
-            fc1 = register_module("fc1", new LinearImpl(c.hidden(), c.mlp()));
-            fc2 = register_module("fc2", new LinearImpl(c.mlp(), c.hidden()));
+            this.heads = heads;
+            this.dropout = dropout;
+            norm1 = register_module("norm1", layerNorm(width));
+            qkv = register_module("qkv", new LinearImpl(width, 3L * width));
+            out = register_module("out", new LinearImpl(width, width));
+            norm2 = register_module("norm2", layerNorm(width));
+            fc1 = register_module("fc1", new LinearImpl(width, mlp));
+            fc2 = register_module("fc2", new LinearImpl(mlp, width));
         }
 
         Tensor forward(Tensor x, Tensor keyBias) {

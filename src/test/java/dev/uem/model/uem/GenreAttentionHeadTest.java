@@ -28,7 +28,7 @@ class GenreAttentionHeadTest {
     void outputsThreeRowsPerLabelAndIgnoresPaddingAndOrder() {
         try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
             torch.manual_seed(1);
-            GenreAttentionHead head = new GenreAttentionHead(8, 6);
+            GenreAttentionHead head = new GenreAttentionHead(8, 6, false);
             Tensor rows = torch.randn(2, 5, 8);
             Tensor mask = Tensors.floats(new float[] {1, 1, 1, 1, 1, 1, 1, 1, 0, 0}, 2, 5);
             Tensor out = head.forward(rows, mask);
@@ -52,7 +52,7 @@ class GenreAttentionHeadTest {
     void learnsPerGenreMeansOverVaryingWindows() {
         try (PointerScope s = new PointerScope()) {
             torch.manual_seed(2);
-            GenreAttentionHead head = new GenreAttentionHead(8, 6);
+            GenreAttentionHead head = new GenreAttentionHead(8, 6, false);
             AdamW opt = new AdamW(head.parameters(), new AdamWOptions(1e-2));
             Random r = new Random(3);
             for (int step = 0; step < 300; step++) {
@@ -100,7 +100,7 @@ class GenreAttentionHeadTest {
 
     @Test
     void refusesOddLabelCounts() {
-        assertThrows(IllegalArgumentException.class, () -> new GenreAttentionHead(8, 5));
-        assertThrows(IllegalArgumentException.class, () -> new GenreAttentionHead(0, 6));
+        assertThrows(IllegalArgumentException.class, () -> new GenreAttentionHead(8, 5, false));
+        assertThrows(IllegalArgumentException.class, () -> new GenreAttentionHead(0, 6, false));
     }
 }
