@@ -10,7 +10,7 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The {@link PreferenceReadout.Kind#GENRE_ATTENTION} readout (label-wise attention, as in multi-label text
+ * The {@link PreferenceReadout.Kind#GENRE_ATTENTION} and {@link PreferenceReadout.Kind#GENRE_INTERACTION} readouts (label-wise attention, as in multi-label text
  * classification): every label genre has a learned query that attends over the user's tokens and over one "none"
  * slot of its own. The attention average of a genre's items is what the label rule needs — their mean rating, which a
  * mean over the whole window cannot give (it would have to divide a sum by a count) — and the weight left on the
@@ -69,7 +69,7 @@ public final class GenreAttentionHead extends Module implements PreferenceReadou
         Tensor present = attn.narrow(2, p, 1).neg().add(new Scalar(1.0));                        // [B, G, 1]
         Tensor features = torch.cat(new TensorVector(pooled, present, genre.type_as(v).unsqueeze(0).expand(b, g, GENRE)), 2);
         Tensor h = torch.gelu(fc1.forward(features), "tanh");                                   // [B, G, 128]
-        if (interaction != null) h = interaction.forward(h, h.narrow(2, 0, 1).mul(new Scalar(0.0)).view(b, 1, 1, g));  // no genre masked
+        if (interaction != null) h = interaction.forward(h, null);                               // every genre sees every genre
         Tensor out = fc2.forward(h);                                                             // [B, G, 6]
         // [B, G, 6] -> [B, 6, G] -> [B, 3, 2G]: USER (likes, dislikes), WINDOW (likes, dislikes), STATS (share, rating)
         return out.transpose(1, 2).reshape(b, 3, 2 * g);

@@ -10,7 +10,8 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The {@link PreferenceReadout.Kind#GENRE_COUNT} readout: it computes the label rule's own quantities. Every label
+ * The {@link PreferenceReadout.Kind#GENRE_COUNT} and {@link PreferenceReadout.Kind#GENRE_COUNT_INTERACTION} (the
+ * default) readouts: they compute the label rule's own quantities. Every label
  * genre has a learned query, and a sigmoid gate per (genre, user token) says whether that token's movie lists the
  * genre. The gates' sum is the genre's item count, the gated mean of a per-token rating is its mean rating: a sum
  * divided by a count, exactly what docs/TASK.md §3 computes, at any history length (a softmax over the window, as in
@@ -69,7 +70,7 @@ public final class GenreCountHead extends Module implements PreferenceReadout {
         Tensor features = torch.cat(new TensorVector(pooled, torch.log1p(count), share, meanRating,
                 genre.type_as(v).unsqueeze(0).expand(b, g, GENRE)), 2);
         Tensor h = torch.gelu(fc1.forward(features), "tanh");                                       // [B, G, 128]
-        if (interaction != null) h = interaction.forward(h, h.narrow(2, 0, 1).mul(new Scalar(0.0)).view(b, 1, 1, g));  // no genre masked
+        if (interaction != null) h = interaction.forward(h, null);                               // every genre sees every genre
         Tensor out = torch.cat(new TensorVector(fc2.forward(h), share, meanRating), 2);              // [B, G, 6]
         // [B, G, 6] -> [B, 6, G] -> [B, 3, 2G]: USER (likes, dislikes), WINDOW (likes, dislikes), STATS (share, rating)
         return out.transpose(1, 2).reshape(b, 3, 2 * g);

@@ -126,11 +126,13 @@ public final class UserEmbeddingModule extends Module {
             fc2 = register_module("fc2", new LinearImpl(mlp, width));
         }
 
+        /** @param keyBias additive attention bias {@code [B, 1, 1, p]} (padding keys very negative), or null: every key is real */
         Tensor forward(Tensor x, Tensor keyBias) {
             long b = x.size(0), p = x.size(1), d = x.size(2), hd = d / heads;
             Tensor qkvOut = qkv.forward(norm1.forward(x)).view(b, p, 3, heads, hd).permute(2, 0, 3, 1, 4); // [3, B, H, p, hd]
             Tensor q = qkvOut.select(0, 0), k = qkvOut.select(0, 1), v = qkvOut.select(0, 2);
-            Tensor scores = q.matmul(k.transpose(-2, -1)).mul(new Scalar(1.0 / Math.sqrt(hd))).add(keyBias);
+            Tensor scores = q.matmul(k.transpose(-2, -1)).mul(new Scalar(1.0 / Math.sqrt(hd)));
+            if (keyBias != null) scores = scores.add(keyBias);
             // softmax in float32 whatever the scores' dtype (bf16 autocast), as the T5's attention does
             Tensor attn = drop(torch.softmax(scores, -1, new org.bytedeco.pytorch.ScalarTypeOptional(torch.ScalarType.Float)).type_as(scores));
             Tensor ctx = attn.matmul(v).transpose(1, 2).reshape(b, p, d);
