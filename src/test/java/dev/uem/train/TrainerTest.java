@@ -180,7 +180,7 @@ class TrainerTest {
         torch.manual_seed(seed);
         UemConfig uc = new UemConfig(items.rowWidth(), 32, 1, 4, 64, 0.0, 8, 32, 4);
         return new UemLanguageModel(t5, new UserEmbeddingModule(uc), new SoftPrompts(4, 32).initRandom(0.5),
-                new dev.uem.model.uem.GenreAttentionHead(32, labels, false), 1.0);
+                dev.uem.model.uem.PreferenceReadout.Kind.GENRE_COUNT_INTERACTION.create(32, labels), 1.0);  // the default head
     }
 
     /**
