@@ -139,8 +139,7 @@ public final class HeadFusion {
                     List<Integer> both = new ArrayList<>(columns);
                     both.add(empty);
                     keepMass(out, logits, row * v, both);
-                }
-                if (named > 0) {  // how many: another genre, or the list's end
+                } else {  // how many: another genre, or the list's end
                     float more = (float) (wanted[row][list] > named ? weight : -weight);
                     out[row * v + separator] = more;
                     out[row * v + end[list]] = -more;

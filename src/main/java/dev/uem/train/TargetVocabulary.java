@@ -36,7 +36,6 @@ public record TargetVocabulary(long[] tokens, long[] genreStarts, long dislikesS
         Map<Long, Integer> starts = new HashMap<>();  // first token of a genre name -> how many genres begin with it
         List<String> genres = dataset.labelGenres();
         long[][] names = new long[genres.size()][];
-        int listStart = -1;  // where a list begins: the first token at which a one-genre sentence and the empty one differ
         for (int gi = 0; gi < genres.size(); gi++) {
             String g = genres.get(gi);
             // a genre first, inside and last in a list, before " and" and before "." (SentencePiece pieces depend on context)
@@ -46,7 +45,6 @@ public record TargetVocabulary(long[] tokens, long[] genreStarts, long dislikesS
             int i = 0;
             while (i < Math.min(alone.length, none.length) && alone[i] == none[i]) i++;  // "The user likes" is shared
             starts.merge(alone[i], 1, Integer::sum);
-            listStart = i;
             int suffix = 0;  // " and doesn't like none." is shared too
             while (suffix < alone.length - i && suffix < none.length - i && alone[alone.length - 1 - suffix] == none[none.length - 1 - suffix]) suffix++;
             names[gi] = java.util.Arrays.copyOfRange(alone, i, Math.max(i + 1, alone.length - suffix));
@@ -66,6 +64,8 @@ public record TargetVocabulary(long[] tokens, long[] genreStarts, long dislikesS
         long[] one = tokenizer.encode(new PreferenceLabels(List.of(g0), List.of()).targetSentence());
         int d = 0;
         while (two[d] == one[d]) d++;
+        int listStart = 0;  // where the likes list begins: the first token at which a one-genre sentence and the empty one differ
+        while (one[listStart] == none[listStart]) listStart++;
         long empty = none[listStart];  // "none" (its first piece), the same in both lists
         int k = at;
         while (k < none.length && none[k] != empty) k++;

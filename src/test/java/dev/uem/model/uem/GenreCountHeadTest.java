@@ -16,7 +16,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.Random;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,27 +24,6 @@ class GenreCountHeadTest {
     @BeforeAll
     static void init() {
         TorchRuntime.init();
-    }
-
-    @Test
-    void outputsThreeRowsPerLabelAndIgnoresPaddingAndOrder() {
-        for (boolean interaction : new boolean[] {false, true}) {
-            try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-                torch.manual_seed(1);
-                GenreCountHead head = new GenreCountHead(8, 6, interaction);
-                Tensor rows = torch.randn(2, 5, 8);
-                Tensor mask = Tensors.floats(new float[] {1, 1, 1, 1, 1, 1, 1, 1, 0, 0}, 2, 5);
-                Tensor out = head.forward(rows, mask);
-                assertArrayEquals(new long[] {2, 3, 6}, out.shape());
-
-                Tensor otherPadding = rows.clone();
-                otherPadding.select(0, 1).narrow(0, 3, 2).fill_(new Scalar(100.0));
-                assertEquals(0.0, head.forward(otherPadding, mask).sub(out).abs().max().item_float(), 1e-6, "padded rows change nothing");
-
-                Tensor reversed = rows.flip(1), reversedMask = mask.flip(1);
-                assertEquals(0.0, head.forward(reversed, reversedMask).sub(out).abs().max().item_float(), 1e-5, "the readout is a set function");
-            }
-        }
     }
 
     /**
@@ -93,47 +71,19 @@ class GenreCountHeadTest {
             Random r = new Random(3);
             for (int step = 0; step < 300; step++) {
                 try (PointerScope inner = new PointerScope()) {
-                    Tensor[] b = batch(r, 32);
+                    Tensor[] b = GenreWindows.batch(r, 32, 40, 3);
                     opt.zero_grad();
                     PreferenceReadout.loss(head.forward(b[0], b[1]), b[2], b[2], b[3]).backward();
                     opt.step();
                 }
             }
             try (NoGradGuard g = new NoGradGuard()) {
-                Tensor[] b = batch(new Random(4), 256);
+                Tensor[] b = GenreWindows.batch(new Random(4), 256, 40, 3);
                 Tensor predicted = head.forward(b[0], b[1]).select(1, PreferenceReadout.USER).gt(new Scalar(0.0));
                 double accuracy = predicted.eq(b[2].gt(new Scalar(0.5))).to(torch.ScalarType.Float).mean().item_double();
                 assertTrue(accuracy > 0.9, "accuracy " + accuracy);
             }
         }
-    }
-
-    /** rows [B, 40, 8], mask [B, 40] (4 to 40 real rows), targets [B, 6], stats [B, 9] as LabelSpace.windowStats. */
-    private static Tensor[] batch(Random r, int n) {
-        int p = 40;
-        float[] rows = new float[n * p * 8], mask = new float[n * p], targets = new float[n * 6], stats = new float[n * 9];
-        for (int i = 0; i < n; i++) {
-            int real = 4 + r.nextInt(p - 3);
-            double[] sum = new double[3];
-            int[] count = new int[3];
-            for (int j = 0; j < real; j++) {
-                int genre = r.nextInt(3);
-                float rating = r.nextBoolean() ? 0.7f : -1f;
-                rows[(i * p + j) * 8 + genre] = 1;
-                rows[(i * p + j) * 8 + 3] = rating;
-                mask[i * p + j] = 1;
-                sum[genre] += rating;
-                count[genre]++;
-            }
-            for (int g = 0; g < 3; g++) {
-                stats[i * 9 + g] = 5f * count[g] / real;
-                stats[i * 9 + 3 + g] = count[g] > 0 ? (float) (sum[g] / count[g]) : 0f;
-                stats[i * 9 + 6 + g] = count[g] > 0 ? 1f : 0f;
-                if (count[g] < 3) continue;
-                targets[i * 6 + (sum[g] > 0 ? g : 3 + g)] = 1;
-            }
-        }
-        return new Tensor[] {Tensors.floats(rows, n, p, 8), Tensors.floats(mask, n, p), Tensors.floats(targets, n, 6), Tensors.floats(stats, n, 9)};
     }
 
     @Test
