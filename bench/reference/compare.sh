@@ -15,7 +15,9 @@ JAR=target/uem.jar
 [ -f "$JAR" ] || { echo "compare.sh: $JAR not found: build it with mvn -B -q package -DskipTests" >&2; exit 1; }
 "$PY" -c "import torch" 2>/dev/null || { echo "compare.sh: $PY has no torch: apt-get install python3-torch" >&2; exit 1; }
 
-declare -A REF UEM BF
+# OpenBLAS picks its kernels from the CPU unless OPENBLAS_CORETYPE says otherwise; both sides read the same variable
+echo "OpenBLAS core type: ${OPENBLAS_CORETYPE:-its own detection} (OPENBLAS_CORETYPE, the same for both sides)"
+declare -A REF UEM BF UFRAC BFRAC
 [ "$ONLY" = decode ] || for round in 1 2 3; do
   for t in 1 2; do
     # PyTorch at 2 threads: OpenMP told not to spin (spinning workers fight the BLAS threads on 2 cores)
@@ -25,16 +27,19 @@ declare -A REF UEM BF
     # uem fp32 at 1 thread: one libtorch and one OpenBLAS thread; at 2: its default (element-wise on 1, GEMMs on 2 OpenBLAS threads)
     out=$(UEM_TORCH_THREADS=1 OPENBLAS_NUM_THREADS="$t" java -jar "$JAR" bench t5-step --steps "$STEPS" 2>/dev/null)
     uem_ms=$(grep '| median ms/step' <<<"$out" | sed -E 's/.*\| ([0-9.]+) \(.*/\1/')
-    uem_peak=$(grep 'sgemm peak' <<<"$out" | sed -E 's/.*\| ([0-9.]+) GFLOP.*/\1/')
+    uem_peak=$(grep 'libtorch sgemm peak' <<<"$out" | sed -E 's/.*\| ([0-9.]+) GFLOP.*/\1/')
+    uem_frac=$(grep '| fraction of peak' <<<"$out" | sed -E 's/.*\| ([0-9.]+) %.*/\1/')
     # uem bf16 (autocast: bfloat16 matrix products through oneDNN, float32 weights): libtorch's threads do the GEMMs,
     # so at 2 threads it gets 2 non-spinning OpenMP threads
     if [ "$t" = 1 ]; then bf=$(UEM_TORCH_THREADS=1 OPENBLAS_NUM_THREADS=1 java -jar "$JAR" bench t5-step --steps "$STEPS" --precision bf16 2>/dev/null)
     else bf=$(OMP_WAIT_POLICY=PASSIVE UEM_TORCH_THREADS=2 java -jar "$JAR" bench t5-step --steps "$STEPS" --precision bf16 2>/dev/null); fi
     bf_ms=$(grep '| median ms/step' <<<"$bf" | sed -E 's/.*\| ([0-9.]+) \(.*/\1/')
-    printf 'round %d, %d thread(s): reference %7.1f ms/step (sgemm peak %6.1f GFLOP/s) | uem fp32 %7.1f ms/step (sgemm peak %6.1f GFLOP/s), ratio %.2f | uem bf16 %7.1f ms/step, ratio %.2f\n' \
-      "$round" "$t" "$ref_ms" "$ref_peak" "$uem_ms" "$uem_peak" "$(awk -v a="$uem_ms" -v b="$ref_ms" 'BEGIN{print a/b}')" \
-      "$bf_ms" "$(awk -v a="$bf_ms" -v b="$ref_ms" 'BEGIN{print a/b}')"
-    REF[$t]+="$ref_ms "; UEM[$t]+="$uem_ms "; BF[$t]+="$bf_ms "
+    # bf16 products are set against the bf16 peak the same run measured (they outrun the float32 one)
+    bf_frac=$(grep '| fraction of peak' <<<"$bf" | sed -E 's/.*\| ([0-9.]+) %.*/\1/')
+    printf 'round %d, %d thread(s): reference %7.1f ms/step (sgemm peak %6.1f GFLOP/s) | uem fp32 %7.1f ms/step (sgemm peak %6.1f GFLOP/s, %4.1f %% of it), ratio %.2f | uem bf16 %7.1f ms/step (%4.1f %% of the bf16 peak), ratio %.2f\n' \
+      "$round" "$t" "$ref_ms" "$ref_peak" "$uem_ms" "$uem_peak" "$uem_frac" "$(awk -v a="$uem_ms" -v b="$ref_ms" 'BEGIN{print a/b}')" \
+      "$bf_ms" "$bf_frac" "$(awk -v a="$bf_ms" -v b="$ref_ms" 'BEGIN{print a/b}')"
+    REF[$t]+="$ref_ms "; UEM[$t]+="$uem_ms "; BF[$t]+="$bf_ms "; UFRAC[$t]+="$uem_frac "; BFRAC[$t]+="$bf_frac "
   done
 done
 median() { { tr ' ' '\n' <<<"$1" | grep . || true; } | sort -g | awk '{a[NR]=$1} END{print (NR == 0 ? "" : NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
@@ -44,6 +49,7 @@ best2=$(awk -v a="$ref1" -v b="$ref2" 'BEGIN{print (a < b ? a : b)}')
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 if [ "$ONLY" != decode ]; then
 echo "medians (1 / 2 threads): reference $ref1 / $ref2 ms (best with 2 cores: $best2), uem fp32 $(median "${UEM[1]:-}") / $(median "${UEM[2]:-}") ms, uem bf16 $(median "${BF[1]:-}") / $(median "${BF[2]:-}") ms"
+echo "uem's matrix products against the peak of their precision (medians): fp32 $(median "${UFRAC[1]:-}") % / $(median "${UFRAC[2]:-}") % of the sgemm peak, bf16 $(median "${BFRAC[1]:-}") % / $(median "${BFRAC[2]:-}") % of the bf16 peak (1 / 2 threads)"
 echo "ratio uem/reference, uem in fp32: 1 thread $(ratio "$(median "${UEM[1]:-}")" "$ref1"), 2 threads $(ratio "$(median "${UEM[2]:-}")" "$best2")"
 echo "ratio uem/reference: 1 thread $(ratio "$(median "${BF[1]:-}")" "$ref1"), 2 threads $(ratio "$(median "${BF[2]:-}")" "$best2")   (uem --precision bf16, its fastest; the reference in fp32)"
 fi

@@ -36,7 +36,12 @@ public final class T5StepBench {
         }
     }
 
-    public record Result(Settings settings, double sgemmPeakGflops, double[] stepMs, double[] forwardMs,
+    /**
+     * {@code sgemmPeakGflops}: the float32 matrix-product peak; {@code gemmPeakGflops}: the peak of the precision under
+     * test (the same number in fp32; in bf16 a bfloat16 product through libtorch, oneDNN on CPUs), which is what the
+     * step's matrix products can at best reach.
+     */
+    public record Result(Settings settings, double sgemmPeakGflops, double gemmPeakGflops, double[] stepMs, double[] forwardMs,
                          double[] backwardMs, double[] optimizerMs, double flopsPerStep, long[] rssSamples, int[] rssSteps) {
         public double medianMs() {
             return median(stepMs);
@@ -45,6 +50,11 @@ public final class T5StepBench {
         public double gflops() {
             return flopsPerStep / (medianMs() / 1e3) / 1e9;
         }
+
+        /** The share of the precision's own matrix-product peak that the whole step achieves. */
+        public double fractionOfPeak() {
+            return gflops() / gemmPeakGflops;
+        }
     }
 
     private T5StepBench() {}
@@ -52,6 +62,7 @@ public final class T5StepBench {
     public static Result run(Settings s, java.util.function.IntConsumer progress) {
         TorchRuntime.init();
         double peak = sgemmPeakGflops(1024, 12);
+        double precisionPeak = s.precision() == dev.uem.torch.Precision.FP32 ? peak : gemmPeakGflops(1024, 12, torch.ScalarType.BFloat16);
         T5Config c = s.config();
         torch.manual_seed(0);
         try (T5Model model = T5Model.create(c, 0)) {
@@ -103,15 +114,20 @@ public final class T5StepBench {
                 if (progress != null) progress.accept(i + 1);
             }
             if (fusedOpt != null) fusedOpt.close();
-            return new Result(s, peak, step, fwd, bwd, optMs, trainingFlops(c, s.batch(), s.encLen(), s.decLen()),
+            return new Result(s, peak, precisionPeak, step, fwd, bwd, optMs, trainingFlops(c, s.batch(), s.encLen(), s.decLen()),
                     rss.stream().mapToLong(Long::longValue).toArray(), rssAt.stream().mapToInt(Integer::intValue).toArray());
         }
     }
 
     /** Best of {@code reps} timings of an n x n x n float32 matmul through libtorch (OpenBLAS here). */
     public static double sgemmPeakGflops(int n, int reps) {
+        return gemmPeakGflops(n, reps, torch.ScalarType.Float);
+    }
+
+    /** Best of {@code reps} timings of an n x n x n matmul of {@code dtype} through libtorch (bfloat16: oneDNN on CPUs). */
+    public static double gemmPeakGflops(int n, int reps, torch.ScalarType dtype) {
         try (PointerScope scope = new PointerScope()) {
-            Tensor a = torch.randn(n, n), b = torch.randn(n, n);
+            Tensor a = torch.randn(n, n).to(dtype), b = torch.randn(n, n).to(dtype);
             double best = Double.MAX_VALUE;
             for (int i = 0; i < reps; i++) {
                 long t0 = System.nanoTime();
