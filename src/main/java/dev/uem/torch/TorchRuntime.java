@@ -18,6 +18,7 @@ import org.bytedeco.pytorch.global.torch;
  */
 public final class TorchRuntime {
     private static volatile boolean initialised;
+    private static volatile boolean freedMemoryKept;
 
     private TorchRuntime() {}
 
@@ -42,7 +43,7 @@ public final class TorchRuntime {
         int threads = env != null && !env.isBlank() ? Integer.parseInt(env.trim()) : defaultThreads();
         torch.set_num_threads(threads);
         org.bytedeco.pytorch.Context.setFlushDenormal(true);
-        keepFreedMemory();
+        freedMemoryKept = keepFreedMemory();
         initialised = true;
     }
 
@@ -54,8 +55,9 @@ public final class TorchRuntime {
      * defaults the large ones (a t5-mini step has several of 31 MiB: logits, their gradient, the vocabulary-sized
      * weight gradients) come from blocks that are unmapped on free, and the per-thread heaps of the JVM's threads are
      * trimmed or deleted when they empty, so every step faults the same memory in again, page by page, zeroed by the
-     * kernel: ~40,000 page faults a step, ~5 % of it. Blocks up to 32 MiB (glibc's upper bound) now come from the heap,
-     * and a 64 MiB top pad (the size of a per-thread heap) keeps those heaps from shrinking or being deleted. The
+     * kernel: ~40,000 page faults a step, ~5 % of it. Blocks up to 32 MiB now come from the heap (a per-thread heap holds
+     * 64 MiB, so larger ones are mapped on their own either way), and a 64 MiB top pad keeps those heaps from shrinking
+     * or being deleted. The
      * high-water mark is unchanged (the same blocks are live at the peak); memory freed after it stays with the process
      * until it ends. {@code UEM_KEEP_FREED_MEMORY=0} leaves glibc's defaults.
      */
@@ -79,6 +81,7 @@ public final class TorchRuntime {
     public static String describe() {
         return "torch threads=" + torch.get_num_threads() + ", cores=" + Runtime.getRuntime().availableProcessors()
                 + ", OMP_WAIT_POLICY=" + System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)")
-                + ", OPENBLAS_NUM_THREADS=" + System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "(unset)");
+                + ", OPENBLAS_NUM_THREADS=" + System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "(unset)")
+                + ", freed memory " + (freedMemoryKept ? "kept" : "returned (glibc's defaults)");
     }
 }
