@@ -77,12 +77,8 @@ class GenreCountHeadTest {
                     opt.step();
                 }
             }
-            try (NoGradGuard g = new NoGradGuard()) {
-                Tensor[] b = GenreWindows.batch(new Random(4), 256, 40, 3);
-                Tensor predicted = head.forward(b[0], b[1]).select(1, PreferenceReadout.USER).gt(new Scalar(0.0));
-                double accuracy = predicted.eq(b[2].gt(new Scalar(0.5))).to(torch.ScalarType.Float).mean().item_double();
-                assertTrue(accuracy > 0.9, "accuracy " + accuracy);
-            }
+            double accuracy = GenreWindows.heldOutAccuracy(head, 40, 3);
+            assertTrue(accuracy > 0.9, "accuracy " + accuracy);
         }
     }
 

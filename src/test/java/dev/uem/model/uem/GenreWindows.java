@@ -1,7 +1,10 @@
 package dev.uem.model.uem;
 
 import dev.uem.torch.Tensors;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 import java.util.Random;
 
@@ -43,5 +46,14 @@ final class GenreWindows {
             }
         }
         return new Tensor[] {Tensors.floats(rows, n, p, 8), Tensors.floats(mask, n, p), Tensors.floats(targets, n, 6), Tensors.floats(stats, n, 9)};
+    }
+
+    /** The share of user-label decisions {@code head} gets right on 256 unseen windows (drawn as {@link #batch}, seed 4). */
+    static double heldOutAccuracy(PreferenceReadout head, int p, int minCount) {
+        try (NoGradGuard g = new NoGradGuard()) {
+            Tensor[] b = batch(new Random(4), 256, p, minCount);
+            Tensor predicted = head.forward(b[0], b[1]).select(1, PreferenceReadout.USER).gt(new Scalar(0.0));
+            return predicted.eq(b[2].gt(new Scalar(0.5))).to(torch.ScalarType.Float).mean().item_double();
+        }
     }
 }
