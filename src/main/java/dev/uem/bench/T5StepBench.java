@@ -140,20 +140,41 @@ public final class T5StepBench {
         }
     }
 
+    /** {@code count} matrix products of {@code [m, k] x [k, n]}, {@code batch} at a time (1: a plain product). */
+    public record MatrixProduct(String name, int m, int k, int n, int batch, int count) {
+        /** Forward FLOPs of all {@code count} of them. */
+        public double flops() {
+            return 2.0 * m * k * n * batch * count;
+        }
+    }
+
     /**
-     * Matrix-multiply FLOPs of one training step: 3x the forward (backward computes gradients for both
-     * inputs and weights). Element-wise work is not counted, so the ratio to sgemm peak is how close the
+     * The matrix products of one T5 forward pass at batch {@code b}, encoder length {@code le}, decoder length {@code ld}:
+     * the linear layers ({@code [tokens, in] x [in, out]}) and, per batch row and head, the attention's scores and context.
+     */
+    public static java.util.List<MatrixProduct> matrixProducts(T5Config c, int b, int le, int ld) {
+        int d = c.dModel(), inner = c.innerDim(), ff = c.dFf(), h = c.numHeads(), dk = c.dKv(), ffIn = c.isGatedAct() ? 2 : 1;
+        int enc = c.numLayers(), dec = c.numDecoderLayers();
+        return java.util.List.of(
+                new MatrixProduct("encoder q, k, v", b * le, d, inner, 1, 3 * enc), new MatrixProduct("encoder o", b * le, inner, d, 1, enc),
+                new MatrixProduct("encoder wi", b * le, d, ff, 1, ffIn * enc), new MatrixProduct("encoder wo", b * le, ff, d, 1, enc),
+                new MatrixProduct("decoder self q, k, v, cross q", b * ld, d, inner, 1, 4 * dec),
+                new MatrixProduct("decoder self o, cross o", b * ld, inner, d, 1, 2 * dec),
+                new MatrixProduct("decoder cross k, v (encoder rows)", b * le, d, inner, 1, 2 * dec),
+                new MatrixProduct("decoder wi", b * ld, d, ff, 1, ffIn * dec), new MatrixProduct("decoder wo", b * ld, ff, d, 1, dec),
+                new MatrixProduct("LM head", b * ld, d, c.vocabSize(), 1, 1),
+                new MatrixProduct("encoder scores", le, dk, le, b * h, enc), new MatrixProduct("encoder context", le, le, dk, b * h, enc),
+                new MatrixProduct("decoder self scores", ld, dk, ld, b * h, dec), new MatrixProduct("decoder self context", ld, ld, dk, b * h, dec),
+                new MatrixProduct("decoder cross scores", ld, dk, le, b * h, dec), new MatrixProduct("decoder cross context", ld, le, dk, b * h, dec));
+    }
+
+    /**
+     * Matrix-multiply FLOPs of one training step: 3x the forward's {@link #matrixProducts} (backward computes gradients
+     * for both inputs and weights). Element-wise work is not counted, so the ratio to sgemm peak is how close the
      * step gets to doing nothing but GEMMs.
      */
     public static double trainingFlops(T5Config c, int b, int le, int ld) {
-        double d = c.dModel(), inner = c.innerDim(), ff = c.dFf(), te = (double) b * le, td = (double) b * ld;
-        double ffMats = c.isGatedAct() ? 3 : 2;
-        double enc = 8 * te * d * inner + 4.0 * b * le * le * inner + 2 * ffMats * te * d * ff;
-        double dec = 8 * td * d * inner + 4.0 * b * ld * ld * inner // self-attention
-                + 4 * td * d * inner + 4 * te * d * inner + 4.0 * b * ld * le * inner // cross-attention
-                + 2 * ffMats * td * d * ff;
-        double head = 2 * td * d * c.vocabSize();
-        return 3 * (c.numLayers() * enc + c.numDecoderLayers() * dec + head);
+        return 3 * matrixProducts(c, b, le, ld).stream().mapToDouble(MatrixProduct::flops).sum();
     }
 
     /** Current VmRSS from /proc (0 where there is no /proc). */
