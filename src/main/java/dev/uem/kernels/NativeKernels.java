@@ -1,5 +1,6 @@
 package dev.uem.kernels;
 
+import dev.uem.torch.NativeLibraries;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.pytorch.MemoryFormatOptional;
@@ -26,7 +27,7 @@ public final class NativeKernels {
 
     private static String load() {
         try {
-            Loader.load(UemKernels.class);
+            NativeLibraries.load(UemKernels.class);
             int abi = UemKernels.uem_abi_version();
             return abi == ABI_VERSION ? null : "libuem_kernels ABI version " + abi + ", expected " + ABI_VERSION;
         } catch (Throwable t) {  // UnsatisfiedLinkError, or a missing resource in a jar built without CMake

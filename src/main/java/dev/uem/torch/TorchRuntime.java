@@ -1,6 +1,5 @@
 package dev.uem.torch;
 
-import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -32,7 +31,7 @@ public final class TorchRuntime {
             throw new IllegalStateException("this uem.jar was built with -Pgpu (CUDA libtorch) and this host has no NVIDIA driver "
                     + "(/proc/driver/nvidia and /dev/nvidiactl absent); for CPU hosts build it with 'mvn -B -q package -DskipTests' (no -Pgpu)");
         try {
-            Loader.load(torch.class);
+            NativeLibraries.load(torch.class, NativeHeap.class);
         } catch (LinkageError e) {
             throw new IllegalStateException(LibtorchClasspath.cuda(classPath)
                     ? "this uem.jar was built with -Pgpu (CUDA libtorch) and cannot load here (" + e.getMessage()
