@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,8 @@ final class LocalWorkers {
         for (int rank = 0; rank < n; rank++) {
             List<String> cmd = new ArrayList<>(List.of(java));
             cmd.addAll(jvm);
+            if (jvm.stream().noneMatch(a -> a.startsWith("-XX:ErrorFile")))  // a worker's crash report never lands in the working folder
+                cmd.add("-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "uem-hs_err_pid%p.log"));
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
             cmd.addAll(trainArgs);
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);

@@ -18,10 +18,11 @@ public final class StopProbe {
     public static void main(String[] args) throws Exception {
         StopSignal.install();
         TorchRuntime.init();
+        // the default head, decoder head and fusion weight, the native kernels; 10 warm-up steps, then 60 joint steps
         ExperimentConfig c = new ExperimentConfig("data/movielens/ml-latest-small", List.of(), false, args[1], "mini", 60, 4, 1, 5e-3, 5e-3,
-                1, 20, 7, false, 0, PromptAssembly.Kernels.TORCH, 6, 512, args[2], 1.0, 40, 2, false, ExperimentConfig.OutputVocabulary.TASK, 0.0, null, 1.0, PreferenceReadout.Kind.GENRE_ATTENTION);
+                1, 20, 7, false, 0, PromptAssembly.Kernels.NATIVE, 6, 512, args[2], 1.0, 10, 2, true, ExperimentConfig.OutputVocabulary.TASK,
+                0.0, null, 8.0, PreferenceReadout.Kind.GENRE_COUNT_INTERACTION);
         try (Experiment ex = Experiment.open(c, () -> new FakeEncoder("fake", true))) {
-            System.out.println("started");
             ex.run(Arm.uem(3), Path.of(args[0]), args[3].equals("resume"), false);
         } catch (StopSignal.StopRequested e) {
             System.err.println("uem train: " + e.getMessage());

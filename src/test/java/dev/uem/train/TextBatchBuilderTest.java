@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Path;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -63,7 +64,15 @@ class TextBatchBuilderTest {
             assertEquals(Math.max(len0, len1), b.textIds().size(1));
             assertEquals(len0 + len1, b.textMask().sum().item_long());
             assertTrue(b.rows() == null && b.userMask() == null);
-            assertTrue(b.labels().eq(new org.bytedeco.pytorch.Scalar(-100L)).sum().item_long() >= 0);
+            // each row: the user's target sentence, then -100 up to the longer one
+            long[] t0 = new TargetSentences(data, tok).of(1), t1 = new TargetSentences(data, tok).of(2);
+            int t = Math.max(t0.length, t1.length);
+            long[] expected = new long[2 * t];
+            java.util.Arrays.fill(expected, -100L);
+            System.arraycopy(t0, 0, expected, 0, t0.length);
+            System.arraycopy(t1, 0, expected, t, t1.length);
+            assertArrayEquals(expected, dev.uem.torch.Tensors.toLongs(b.labels()));
+            assertEquals(t, b.labels().size(1));
         }
         try (T5Tokenizer tok = T5Tokenizer.bundled()) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TextBatchBuilder(data, tok, 3));
