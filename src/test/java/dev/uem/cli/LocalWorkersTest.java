@@ -1,6 +1,7 @@
 package dev.uem.cli;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code --nproc}: the workers get torchrun's environment, their output comes back line by line with their rank, and a
  * failing worker fails the run naming its rank. (Training itself on two ranks: {@code DataParallelTest}.)
  */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)  // LocalWorkers stops its workers itself when one fails
 class LocalWorkersTest {
     @TempDir
     Path tmp;
