@@ -1,9 +1,9 @@
 package dev.uem.bench;
 
 import dev.uem.kernels.NativeKernels;
-import dev.uem.kernels.harness.AssemblyInputs;
-import dev.uem.kernels.harness.KernelBench;
-import dev.uem.kernels.harness.KernelCheck;
+import dev.uem.bench.kernels.AssemblyInputs;
+import dev.uem.bench.kernels.KernelBench;
+import dev.uem.bench.kernels.KernelCheck;
 import dev.uem.torch.TorchRuntime;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -1,75 +1,82 @@
 package dev.uem;
 
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.EvaluationResult;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Packages follow the data's path and never import upwards: utilities (io, text, torch) → data → embed → the kernels'
- * binding → model → train and eval → the kernels' harness, experiment → bench → cli. A package may import its own
- * layer's package and any lower one.
+ * Packages follow the data's path and never depend upwards, checked on the compiled classes (so a class named with its
+ * full package path in the code counts too): utilities (io, text, torch) → data → embed → kernels → model → train and
+ * eval → experiment → bench → cli. A package may use its own classes and those of any lower layer, not a neighbour in
+ * its own layer.
  */
 class PackageLayersTest {
-    private static final Map<String, Integer> LAYER = Map.ofEntries(
-            Map.entry("io", 0), Map.entry("text", 0), Map.entry("torch", 0),
-            Map.entry("data", 1), Map.entry("embed", 2), Map.entry("kernels", 3),
-            Map.entry("model", 4), Map.entry("train", 5), Map.entry("eval", 5),
-            Map.entry("kernels.harness", 6), Map.entry("experiment", 6), Map.entry("bench", 7), Map.entry("cli", 8));
-    private static final Pattern IMPORT = Pattern.compile("^import (?:static )?dev\\.uem\\.([a-z.]+?)\\.[A-Z]", Pattern.MULTILINE);
+    private static final List<List<String>> LAYERS = List.of(List.of("io", "text", "torch"), List.of("data"),
+            List.of("embed"), List.of("kernels"), List.of("model"), List.of("train", "eval"), List.of("experiment"),
+            List.of("bench"), List.of("cli"));
+    private static JavaClasses main;
 
-    /** The layer key of a package below dev.uem: its first name, or kernels.harness. */
-    private static String key(String pkg) {
-        if (pkg.startsWith("kernels.harness")) return "kernels.harness";
-        return pkg.contains(".") ? pkg.substring(0, pkg.indexOf('.')) : pkg;
+    @BeforeAll
+    static void importMainClasses() {
+        main = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPath(java.nio.file.Path.of("target", "classes"));
+        assertTrue(main.size() > 100, "found only " + main.size() + " classes");
     }
 
     @Test
-    void noImportRunsUpwards() throws IOException {
-        Path root = Path.of("src/main/java/dev/uem");
-        List<String> bad = new ArrayList<>();
-        int files = 0;
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path f : s.filter(p -> p.toString().endsWith(".java")).toList()) {
-                files++;
-                String from = key(root.relativize(f.getParent()).toString().replace('/', '.'));
-                assertTrue(LAYER.containsKey(from), "package " + from + " has no layer in this test: add it");
-                for (String v : upward(from, Files.readString(f))) bad.add(root.relativize(f) + " imports dev.uem." + v);
-            }
+    void noPackageDependsUpwards() {
+        List<String> violations = new ArrayList<>();
+        for (ArchRule rule : rules()) {
+            EvaluationResult result = rule.evaluate(main);
+            violations.addAll(result.getFailureReport().getDetails());
         }
-        assertTrue(files > 50, "found only " + files + " source files under " + root);
-        assertEquals(List.of(), bad);
+        assertEquals(List.of(), violations);
     }
 
     @Test
-    void theCheckSeesAnUpwardImport() {
-        assertEquals(List.of("train.Trainer"), upward("model", "package dev.uem.model;\nimport dev.uem.train.Trainer;\nimport dev.uem.data.Dataset;\n"));
-        assertEquals(List.of("kernels.harness.KernelCheck"), upward("kernels", "import dev.uem.kernels.harness.KernelCheck;\n"));
-        assertEquals(List.of(), upward("cli", "import dev.uem.experiment.Experiment;\nimport static dev.uem.io.AtomicFiles.write;\n"));
+    void everyPackageHasALayer() {
+        List<String> unknown = main.stream().map(c -> c.getPackageName().replaceFirst("^dev\\.uem\\.?", ""))
+                .map(p -> p.contains(".") ? p.substring(0, p.indexOf('.')) : p)
+                .filter(p -> !p.isEmpty() && LAYERS.stream().noneMatch(l -> l.contains(p))).distinct().toList();
+        assertEquals(List.of(), unknown, "packages without a layer in this test: add them");
     }
 
-    /** The imported dev.uem names of {@code source} that sit in a higher layer than package {@code from}. */
-    private static List<String> upward(String from, String source) {
-        List<String> out = new ArrayList<>();
-        Matcher m = IMPORT.matcher(source);
-        while (m.find()) {
-            String to = key(m.group(1));
-            Integer target = LAYER.get(to);
-            if (target == null || (!to.equals(from) && target >= LAYER.get(from))) {
-                int end = source.indexOf(';', m.start());
-                out.add(source.substring(m.start(), end).replaceFirst("^import (static )?dev\\.uem\\.", ""));
-            }
-        }
+    @Test
+    void theRulesSeeADependencyWrittenAsAFullPath() {
+        // Experiment uses the trainer; a rule that put experiment below train would flag it
+        JavaClasses experiment = new ClassFileImporter().importClasses(dev.uem.experiment.Experiment.class);
+        assertTrue(noClasses().that().resideInAPackage("dev.uem.experiment..").should().dependOnClassesThat()
+                .resideInAPackage("dev.uem.train..").evaluate(experiment).hasViolation());
+        assertTrue(rulesFor("model").toString().contains("dev.uem.train.."), rulesFor("model").toString());
+        assertTrue(rulesFor("cli").isEmpty(), "nothing sits above cli");
+    }
+
+    /** One rule per package: none of its classes depends on a package of its own or a higher layer. */
+    private static List<ArchRule> rules() {
+        List<ArchRule> out = new ArrayList<>();
+        for (List<String> layer : LAYERS) for (String p : layer) out.addAll(rulesFor(p));
         return out;
+    }
+
+    private static List<ArchRule> rulesFor(String pkg) {
+        int rank = -1;
+        for (int i = 0; i < LAYERS.size(); i++) if (LAYERS.get(i).contains(pkg)) rank = i;
+        List<String> forbidden = new ArrayList<>();
+        for (int i = rank; i < LAYERS.size(); i++)
+            for (String q : LAYERS.get(i)) if (!q.equals(pkg)) forbidden.add("dev.uem." + q + "..");
+        if (forbidden.isEmpty()) return List.of();
+        return List.of(noClasses().that().resideInAPackage("dev.uem." + pkg + "..").should().dependOnClassesThat()
+                .resideInAnyPackage(forbidden.toArray(String[]::new)).because(pkg + " sits below them"));
     }
 }

@@ -29,7 +29,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code uem bench}: performance measurements that belong in bench/RESULTS.md, not in unit tests. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench",
+        header = "Time training steps, decoding and cost curves; results print as tables.",
+        mixinStandardHelpOptions = true,
         description = "Benchmarks. Results print as a table; record them in bench/RESULTS.md.",
         subcommands = {BenchCommand.T5Step.class, BenchCommand.Scaling.class, BenchCommand.Decode.class})
 final class BenchCommand implements Runnable {
@@ -151,8 +153,7 @@ final class BenchCommand implements Runnable {
                 description = "Forward-pass arithmetic: fp32, or bf16 autocast (matrix products in bfloat16, float32 weights) (default: ${DEFAULT-VALUE}).")
         Precision precision;
         @Option(names = "--optimizer", defaultValue = "fused", paramLabel = "fused|libtorch",
-                description = "AdamW and clipping: fused (the trainer's: one native pass per parameter, clipping folded in) or libtorch "
-                        + "(torch::optim::AdamW and clip_grad_norm_, the baseline) (default: ${DEFAULT-VALUE}).")
+                description = "AdamW: the trainer's fused native pass, or libtorch's as the baseline (default: ${DEFAULT-VALUE}).")
         T5StepBench.StepOptimizer optimizer;
         @Option(names = "--reference-ms", defaultValue = "645",
                 description = "Baseline ms/step to report a ratio against (default: HF modeling_t5 on PyTorch 1.13, 1 thread, ${DEFAULT-VALUE} ms).")

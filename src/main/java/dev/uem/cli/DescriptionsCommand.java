@@ -10,7 +10,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code uem descriptions}: join TMDB overviews to MovieLens ids once, into {@code movieId,description}. */
-@Command(name = "descriptions", mixinStandardHelpOptions = true,
+@Command(name = "descriptions",
+        header = "Join TMDB plot overviews to MovieLens movies as a descriptions CSV.",
+        mixinStandardHelpOptions = true,
         description = {"Join plot overviews from TMDB files (id,overview) to MovieLens movies through links.csv and write",
                 "movieId,description. With several --tmdb files the first that has a text for a movie wins."})
 final class DescriptionsCommand implements Callable<Integer> {

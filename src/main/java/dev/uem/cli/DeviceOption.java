@@ -9,8 +9,7 @@ import picocli.CommandLine.Option;
  */
 final class DeviceOption {
     @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda|cuda:N|auto",
-            description = "Where the model and its batches live: the CPU, a CUDA device (needs the -Pgpu jar and an NVIDIA driver), "
-                    + "or auto = cuda:0 when libtorch sees one, else the CPU. Item embeddings are always computed on the CPU (default: ${DEFAULT-VALUE}).")
+            description = "Where the model runs: the CPU, a CUDA device (the -Pgpu jar), or auto (default: ${DEFAULT-VALUE}).")
     String device;
 
     /** The device, checked before any work: a CUDA device this host lacks is one error line and nothing written. */

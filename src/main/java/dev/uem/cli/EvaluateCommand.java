@@ -21,7 +21,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code uem evaluate}: a finished arm scored again with its best parameters, without training, e.g. with another head-fusion weight. */
-@Command(name = "evaluate", mixinStandardHelpOptions = true,
+@Command(name = "evaluate",
+        header = "Score a finished run again, without training it.",
+        mixinStandardHelpOptions = true,
         description = {"Score a finished train run (or one arm folder of a sweep) again without training: its best.safetensors decodes the "
                 + "same test and validation windows, optionally with another --head-fusion weight.",
                 "The arm's files (arm.json with lm_only, head.json, predictions.jsonl, per_label.csv, results.json) and a config.json go "

@@ -29,7 +29,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code uem export-user-embeddings}: every user's soft tokens from a trained run, as safetensors. */
-@Command(name = "export-user-embeddings", mixinStandardHelpOptions = true,
+@Command(name = "export-user-embeddings",
+        header = "Write every user's soft tokens and the task prompts to a safetensors file.",
+        mixinStandardHelpOptions = true,
         description = {"Write each user's soft tokens (the UEM's output for the user's latest p ratings, [len, e])",
                 "to one safetensors file: key 'user.<id>' per user, plus 'prompts' ([k, e], the task soft prompts)."})
 final class ExportUserEmbeddingsCommand implements Callable<Integer> {

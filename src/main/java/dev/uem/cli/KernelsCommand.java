@@ -1,7 +1,7 @@
 package dev.uem.cli;
 
-import dev.uem.kernels.harness.KernelBench;
-import dev.uem.kernels.harness.KernelCheck;
+import dev.uem.bench.kernels.KernelBench;
+import dev.uem.bench.kernels.KernelCheck;
 import dev.uem.kernels.NativeKernels;
 import dev.uem.torch.TorchRuntime;
 import me.tongfei.progressbar.ProgressBar;
@@ -17,7 +17,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code uem kernels}: checks and times the fused native prompt-assembly kernels against libtorch ops. */
-@Command(name = "kernels", mixinStandardHelpOptions = true,
+@Command(name = "kernels",
+        header = "Check or time the native prompt-assembly kernels against libtorch ops.",
+        mixinStandardHelpOptions = true,
         description = {"Check or time the native prompt-assembly kernels (native/) against the libtorch-op composition.",
                 "--check: forward and backward on fresh random shapes (k = 0, p = 0, n = 1, B = 1, an all-padding",
                 "history row, large e, odd sizes, the default shape); prints the largest relative error per output",

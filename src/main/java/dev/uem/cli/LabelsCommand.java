@@ -14,7 +14,9 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code uem labels}: every user's preference labels as JSON lines. */
-@Command(name = "labels", mixinStandardHelpOptions = true,
+@Command(name = "labels",
+        header = "Write each user's liked and disliked genres as JSON lines.",
+        mixinStandardHelpOptions = true,
         description = {"Write each user's liked and disliked genres (docs/TASK.md §3) as one JSON line per user, ascending id:",
                 "{\"user\": 1, \"likes\": [\"Drama\", ...], \"dislikes\": [...]} with genres in label order."})
 final class LabelsCommand implements Callable<Integer> {

@@ -4,17 +4,20 @@ import dev.uem.io.StopSignal;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.util.Map;
+
 /** Entry point of {@code uem.jar}: one command with a subcommand per job. */
 @Command(name = "uem", mixinStandardHelpOptions = true, version = "uem 0.1.0",
         description = {
-                "uem: User Embedding Model for personalised language prompting (arXiv 2401.04858),",
-                "a T5 encoder-decoder on libtorch, driven from Java.",
+                "User Embedding Model for personalised language prompting (arXiv 2401.04858): a T5 encoder-decoder "
+                        + "reading one soft token per rated movie, on libtorch, driven from Java.",
                 "",
-                "Run 'uem help COMMAND' or 'uem COMMAND --help' for a command's options."},
-        subcommands = {CommandLine.HelpCommand.class, T5ForwardCommand.class, T5InitCommand.class,
-                TokenizeCommand.class, BenchCommand.class,
-                PrepareCommand.class, LabelsCommand.class, MetricsCommand.class, DescriptionsCommand.class,
-                TrainCommand.class, SweepCommand.class, EvaluateCommand.class, PredictCommand.class, ExportUserEmbeddingsCommand.class, KernelsCommand.class})
+                "Run 'uem COMMAND --help' for a command's options."},
+        subcommands = {TrainCommand.class, PredictCommand.class, EvaluateCommand.class, SweepCommand.class,
+                PrepareCommand.class, ExportUserEmbeddingsCommand.class, LabelsCommand.class, MetricsCommand.class,
+                DescriptionsCommand.class,
+                KernelsCommand.class, BenchCommand.class, T5ForwardCommand.class, T5InitCommand.class,
+                TokenizeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -28,6 +31,13 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setCaseInsensitiveEnumValuesAllowed(true);  // --kernels native, --output-vocab task: the help shows lower case
+        cl.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Main::commandList);
+        cl.setParameterExceptionHandler((ex, args) -> {  // a bad option is one line, not the whole usage
+            CommandLine cmd = ex.getCommandLine();
+            String name = cmd.getCommandSpec().qualifiedName();
+            cmd.getErr().println(name + ": " + ex.getMessage() + " (see '" + name + " --help')");
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
+        });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof StopSignal.StopRequested stop) {
                 cmd.getErr().println("uem " + cmd.getCommandName() + ": " + stop.getMessage());
@@ -40,6 +50,21 @@ public final class Main implements Runnable {
         });
         return cl;
     }
+
+    /** The commands a user runs first, then the developer tools, each with its one-sentence header. */
+    private static String commandList(CommandLine.Help help) {
+        Map<String, CommandLine.Help> all = help.subcommands();
+        StringBuilder out = new StringBuilder();
+        all.forEach((name, sub) -> {
+            if (name.equals(DEVELOPER_TOOLS_FROM)) out.append("%nDeveloper tools:%n".formatted());
+            String header = String.join(" ", sub.commandSpec().usageMessage().header());
+            out.append("  %-24s %s%n".formatted(name, header));
+        });
+        return out.toString();
+    }
+
+    /** The first developer tool in the subcommand list above. */
+    private static final String DEVELOPER_TOOLS_FROM = "kernels";
 
     @Override
     public void run() {

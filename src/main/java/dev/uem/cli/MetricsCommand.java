@@ -17,7 +17,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code uem metrics}: docs/TASK.md §7's scores for a file of truths and predictions. */
-@Command(name = "metrics", mixinStandardHelpOptions = true,
+@Command(name = "metrics",
+        header = "Score predicted labels: weighted, micro, macro and per-label precision, recall and F1.",
+        mixinStandardHelpOptions = true,
         description = {"Score predictions: reads JSON lines {\"true\": [labels], \"pred\": [labels]} (labels like likes:Drama,",
                 "dislikes:Horror; optional \"parseable\": false) and prints one JSON object with weighted precision, recall, f1",
                 "and support (scikit-learn's average='weighted', zero_division=0), micro, macro, likes, dislikes and per_label."})

@@ -24,7 +24,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code uem predict}: one user's generated preference sentence from a trained run. */
-@Command(name = "predict", mixinStandardHelpOptions = true,
+@Command(name = "predict",
+        header = "Predict one user's liked and disliked genres with a trained run.",
+        mixinStandardHelpOptions = true,
         description = {"Generate the preference sentence of one user with a trained run and parse it into liked/disliked genres.",
                 "--user ID takes the dataset user's latest p ratings (p = the run's history length);",
                 "--history FILE takes a new user's ratings (CSV: movieId,rating[,timestamp]; movies from the dataset)."})

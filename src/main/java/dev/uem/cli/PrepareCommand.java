@@ -24,7 +24,9 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 /** {@code uem prepare}: read, label, split and summarise a dataset, and build its item-embedding cache. */
-@Command(name = "prepare", mixinStandardHelpOptions = true,
+@Command(name = "prepare",
+        header = "Summarise a MovieLens folder and build its item-embedding cache.",
+        mixinStandardHelpOptions = true,
         description = {"Read a MovieLens dataset (default: the bundled ml-latest-small), print and write its summary as JSON",
                 "(users, movies, ratings, genres, description coverage, label distribution, examples per split) and build",
                 "the sentence-embedding cache of its item texts (cold: embeds every unique text; warm: reads the cache)."})

@@ -26,7 +26,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code uem sweep}: the paper's comparison in one command, resumable arm by arm. */
-@Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "sweep",
+        header = "Compare history lengths and the text arm, each a full run, with mean and std over seeds.",
+        mixinStandardHelpOptions = true, sortOptions = false,
         description = "The paper's comparison: the counting baselines, the text-history arm(s) and the UEM arm at several "
                 + "history lengths, all with the same LM and the same number of steps, evaluated on the same test users.%n%n"
                 + "Each trained arm gets its own folder (a full train run); an arm with arm.json is done and is not rerun, "
@@ -45,8 +47,7 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--text-histories", defaultValue = "5", split = ",", description = "Text-history lengths (default: ${DEFAULT-VALUE}); 0 skips the text arm.")
     List<Integer> textHistories;
     @Option(names = "--seeds", defaultValue = "1", paramLabel = "N",
-            description = "Replicates: every arm runs with seeds --seed … --seed+N-1 (split, windows, initialisation, data order), "
-                    + "results are mean ± std over them, the plot shows the spread (default: ${DEFAULT-VALUE}).")
+            description = "Runs every arm with seeds --seed to --seed+N-1 and reports mean ± std (default: ${DEFAULT-VALUE}).")
     int seeds;
     @Mixin
     RunFolderOptions folder;

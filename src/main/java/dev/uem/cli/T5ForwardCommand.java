@@ -23,7 +23,9 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code uem t5-forward}: hold uem's T5 against HuggingFace on any checkpoint, case by case. */
-@Command(name = "t5-forward", mixinStandardHelpOptions = true,
+@Command(name = "t5-forward",
+        header = "Run golden-fixture cases through a T5 checkpoint, to compare with HuggingFace.",
+        mixinStandardHelpOptions = true,
         description = {
                 "Run every case of a cases.json (the golden-fixture format) through a T5 checkpoint folder",
                 "and write encoder/decoder states, logits, loss and greedy sequences as JSON, so the numbers",

@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code uem t5-init}: a freshly initialised T5 written as an HF checkpoint folder. */
-@Command(name = "t5-init", mixinStandardHelpOptions = true,
+@Command(name = "t5-init",
+        header = "Write a randomly initialised T5 as a HuggingFace checkpoint folder.",
+        mixinStandardHelpOptions = true,
         description = {"Initialise a T5 the way HF's _init_weights does and save it as an HF checkpoint folder",
                 "(config.json + model.safetensors), e.g. the built-in t5-mini for training from scratch."})
 final class T5InitCommand implements Callable<Integer> {

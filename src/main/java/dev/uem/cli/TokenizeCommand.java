@@ -11,7 +11,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code uem tokenize}: show the T5 ids of some text (and their decoding). */
-@Command(name = "tokenize", mixinStandardHelpOptions = true,
+@Command(name = "tokenize",
+        header = "Print the T5 token ids of each text and their decoding.",
+        mixinStandardHelpOptions = true,
         description = "Print the T5 token ids of each TEXT (with </s>), and the ids decoded back to text.")
 final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR", description = "Use DIR/tokenizer.json if present (default: the bundled T5 tokenizer).")

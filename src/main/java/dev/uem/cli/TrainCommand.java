@@ -27,11 +27,13 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code uem train}: one arm end to end on one dataset, with the counting baselines beside it. */
-@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "train",
+        header = "Train a UEM arm end to end and score it on the test users.",
+        mixinStandardHelpOptions = true, sortOptions = false,
         description = "Train the UEM with soft prompts and a T5 jointly on the training users (or, with --arm text, the same T5 "
                 + "reading the history as text), keep the best validation checkpoint, and evaluate on the test users (greedy "
                 + "decoding, verbalizer, weighted P/R/F1) next to the counting baselines.%n%n"
-                + "With no arguments: the bundled ml-latest-small, MiniLM item embeddings, t5-compact from scratch, UEM with history 50 (1,000 UEM warm-up + 400 joint steps). "
+                + "With no arguments: the bundled ml-latest-small, MiniLM item embeddings, t5-compact from scratch, UEM with history 50, the UEM warm-up stage, then the joint steps (defaults below). "
                 + "Writes under runs/<timestamp>/ (or --out): config.json, metrics.jsonl, checkpoints/, best.safetensors, "
                 + "predictions.jsonl, per_label.csv, results.json. An interrupted run continues exactly with --resume DIR.%n")
 final class TrainCommand implements Callable<Integer> {
@@ -49,10 +51,8 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     RunFolderOptions folder;
     @Option(names = "--nproc", defaultValue = "1", paramLabel = "N",
-            description = "Data-parallel training on N local worker processes (Gloo on 127.0.0.1; NCCL and one GPU each with --device cuda): each step's batch is --batch-size x N "
-                    + "windows, each worker computes its slice and gradients are averaged; rank 0 writes the run. For several hosts, "
-                    + "start the workers yourself with torchrun's variables (WORLD_SIZE, RANK, LOCAL_RANK, MASTER_ADDR, MASTER_PORT; "
-                    + "README) (default: ${DEFAULT-VALUE}).")
+            description = "Train data-parallel on N local worker processes; several hosts: docs/distributed.md "
+                    + "(default: ${DEFAULT-VALUE}).")
     int nproc;
 
     @Override

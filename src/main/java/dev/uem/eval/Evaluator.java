@@ -86,7 +86,7 @@ public final class Evaluator {
      * {@code [B, 2, labels]} head probabilities to {@code [B][labels]}: the mean of the whole-history and the window
      * outputs. The window labels are a function of the shown items alone, so their output cannot be learnt by
      * memorising training users; averaging it in scored +0.027 validation F1 (mean of three seeds) over the
-     * whole-history output alone (bench/RESULTS.md, "Fourth session").
+     * whole-history output alone (bench/RESULTS.md).
      */
     public static float[][] readout(Tensor probabilities) {
         Tensor p = probabilities.to(torch.ScalarType.Float).mean(new long[] {1}, false, new ScalarTypeOptional()).contiguous();

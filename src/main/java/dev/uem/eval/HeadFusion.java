@@ -26,16 +26,15 @@ import java.util.Map;
  *   <li><b>Whether a list is empty.</b> Before a list's first genre, the genre names' first tokens together get
  *   {@code +weight} and {@code none} gets {@code -weight} when the head names at least one genre for that list, the
  *   other way round when it names none; shifted so that they keep their joint probability, so the template's own
- *   words stay the LM's. (Measured: +0.022 validation F1 over the sixth session's 12 sweep arms, higher on every one
- *   of them; bench/RESULTS.md, "Seventh session".)</li>
+ *   words stay the LM's (measured on validation users: bench/RESULTS.md).</li>
  * </ul>
  * {@code p} is the head's readout of the same user tokens the LM reads ({@link Evaluator#headProbabilities}). Weight 0 is
  * the LM alone.
  *
  * <p>Why: trained from scratch on a few hundred users, the LM reads the user tokens less well than its preference head
- * (bench/RESULTS.md, "Fourth session" and "Fifth session"); fusion lets the sentence the LM writes use both. Keeping
- * the probability mass is what lets the weight grow: a plain added bias (this class's first form) put genre names into
- * the template once the weight passed 3 ("The user Mystery, ...").
+ * (bench/RESULTS.md); fusion lets the sentence the LM writes use both. Keeping the probability mass is what lets
+ * the weight grow: a plain added bias puts genre names into the template once the weight passes 3
+ * ("The user Mystery, ...").
  */
 public final class HeadFusion {
     /**

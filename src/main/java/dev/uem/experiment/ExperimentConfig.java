@@ -46,7 +46,7 @@ public record ExperimentConfig(String dataset, List<String> descriptions, boolea
          * decoding ({@link dev.uem.train.TargetVocabulary}).
          */
         TASK,
-        /** The tokenizer's whole vocabulary (what runs before this option did). */
+        /** The tokenizer's whole vocabulary. */
         FULL
     }
 

@@ -6,7 +6,7 @@ import sun.misc.Signal;
  * Ctrl-C (SIGINT) and SIGTERM as a request to stop at the next safe point instead of a JVM shutdown.
  *
  * <p>Why: the JVM's own handler starts shutting down while the main thread may be inside libtorch (a backward pass);
- * freeing native memory under it crashed the JVM (SIGSEGV in {@code getAccelerator}, issue #12). With this handler the
+ * freeing native memory under it crashes the JVM (SIGSEGV in {@code getAccelerator}). With this handler the
  * long loops (training steps, embedding chunks, evaluation batches) call {@link #check} between units of work, the
  * current unit finishes, nothing half-written stays behind, and the command exits with 128 + the signal's number
  * (130 for SIGINT, 143 for SIGTERM). A second signal, more than a second after the first (sooner it is the same stop

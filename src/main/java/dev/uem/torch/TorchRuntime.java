@@ -81,7 +81,7 @@ public final class TorchRuntime {
         return "torch threads=" + torch.get_num_threads() + ", cores=" + Runtime.getRuntime().availableProcessors()
                 + ", OMP_WAIT_POLICY=" + System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)")
                 + ", OPENBLAS_NUM_THREADS=" + System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "(unset)")
-                // a pinned core type changes the matrix products' speed 2x on AVX-512 CPUs (bench/RESULTS.md, eighth session)
+                // a pinned core type changes the matrix products' speed 2x on AVX-512 CPUs (bench/RESULTS.md)
                 + ", OPENBLAS_CORETYPE=" + System.getenv().getOrDefault("OPENBLAS_CORETYPE", "(unset: OpenBLAS detects the CPU)")
                 + ", freed memory " + (freedMemoryKept ? "kept" : "returned (glibc's defaults)");
     }

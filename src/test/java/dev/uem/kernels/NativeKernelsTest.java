@@ -1,6 +1,6 @@
 package dev.uem.kernels;
 
-import dev.uem.kernels.harness.KernelCheck;
+import dev.uem.bench.kernels.KernelCheck;
 import dev.uem.torch.Tensors;
 import dev.uem.torch.TorchRuntime;
 import org.bytedeco.javacpp.PointerScope;

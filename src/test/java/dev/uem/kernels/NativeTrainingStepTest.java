@@ -1,6 +1,6 @@
 package dev.uem.kernels;
 
-import dev.uem.kernels.harness.KernelCheck;
+import dev.uem.bench.kernels.KernelCheck;
 import dev.uem.model.Batch;
 import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;

@@ -48,7 +48,7 @@ public record T5Config(
                 tieWordEmbeddings, padTokenId, eosTokenId, decoderStartTokenId);
     }
 
-    /** The built-in compact T5 for training from scratch: T5 v1.1 layout at d_model 256, 4+4 layers. */
+    /** The built-in t5-mini for training from scratch: T5 v1.1 layout at d_model 256, 4+4 layers. */
     public static T5Config t5Mini() {
         return new T5Config(32128, 256, 64, 1024, 4, 4, 4, 32, 128, 0.1, 1e-6, 1.0,
                 "gated-gelu", "gelu_new", true, false, 0, 1, 0);

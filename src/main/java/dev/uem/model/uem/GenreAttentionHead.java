@@ -19,7 +19,7 @@ import org.bytedeco.pytorch.global.torch;
  * the window's share and mean rating).
  *
  * <p>Measured in a probe on the exported rows (bench/probes/labelwise.py; validation / test weighted F1 at p = 50):
- * 0.434 / 0.393 against 0.335 / 0.300 for the mean readout (bench/RESULTS.md, "Fifth session").
+ * 0.434 / 0.393 against 0.335 / 0.300 for the mean readout (bench/RESULTS.md).
  */
 public final class GenreAttentionHead extends Module implements PreferenceReadout {
     static final int KEY = 64, VALUE = 64, GENRE = 16, HIDDEN = 128;

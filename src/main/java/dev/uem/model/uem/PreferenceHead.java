@@ -9,9 +9,9 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * The {@link PreferenceReadout.Kind#MEAN} readout: the mean of the real tokens through a small MLP to the three outputs
- * per label. What the decoder's head reads (one state), and the UEM's head of runs made before
- * {@link GenreAttentionHead}: a mean over the window cannot divide a genre's rating sum by its count, so it reads the
- * label rule less well the longer the history (bench/RESULTS.md, "Fifth session").
+ * per label. What the decoder's head reads (one state), and {@code --head mean} for the UEM: a mean over the window
+ * cannot divide a genre's rating sum by its count, so it reads the label rule less well the longer the history
+ * (bench/RESULTS.md).
  */
 public final class PreferenceHead extends Module implements PreferenceReadout {
     final LinearImpl hidden, out;

@@ -1,4 +1,4 @@
-package dev.uem.kernels.harness;
+package dev.uem.bench.kernels;
 
 import dev.uem.kernels.NativeKernels;
 import dev.uem.model.uem.PromptAssembly;

@@ -1,4 +1,4 @@
-package dev.uem.kernels.harness;
+package dev.uem.bench.kernels;
 
 
 import java.util.Arrays;
