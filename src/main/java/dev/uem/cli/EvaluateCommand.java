@@ -3,7 +3,8 @@ package dev.uem.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.experiment.Arm;
 import dev.uem.experiment.Experiment;
-import dev.uem.experiment.ExperimentConfig;
+import dev.uem.experiment.RunConfig;
+import dev.uem.io.ConfigMigration;
 import dev.uem.experiment.Results;
 import dev.uem.io.JsonConfig;
 import dev.uem.torch.ComputeDevice;
@@ -46,9 +47,9 @@ final class EvaluateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path file = run.resolve("config.json");
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": not found (is " + run + " a uem train run folder?)");
-        JsonConfig saved = JsonConfig.read(file);
-        ExperimentConfig cfg = ResumeFolder.experiment(saved);
-        if (headFusion != null) cfg = cfg.withHeadFusion(headFusion);  // validates the weight before any work
+        JsonConfig saved = ConfigMigration.read(file);
+        RunConfig cfg = ResumeFolder.experiment(saved);
+        if (headFusion != null) cfg = cfg.withEval(cfg.eval().withHeadFusion(headFusion));  // checked now
         Arm arm = saved.get("arm", Arm.class);
         Path dir = out != null ? out : run.resolve("evaluation-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         if (Files.exists(dir.resolve("arm.json"))) throw new IllegalArgumentException(dir + " already holds an evaluation; choose another --out");
@@ -58,7 +59,7 @@ final class EvaluateCommand implements Callable<Integer> {
         try (Experiment ex = Experiment.open(cfg).on(onDevice)) {
             List<ObjectNode> arms = new ArrayList<>(ex.reevaluate(arm, run, dir));
             arms.addAll(ex.baselines(arm.history()));
-            Results.writeJson(dir.resolve("results.json"), Results.resultsJson(cfg.dataset(), arms));
+            Results.writeJson(dir.resolve("results.json"), Results.resultsJson(cfg.data().dataset(), arms));
             System.out.printf("%s", Results.table(arms));
             System.out.printf("%nhead fusion %s; evaluation folder %s (%.0f s)%n", arms.get(0).path("head_fusion").asText(), dir, (System.nanoTime() - t0) / 1e9);
         }

@@ -1,10 +1,12 @@
 package dev.uem.cli;
 
+import dev.uem.experiment.EvalConfig;
+
 import picocli.CommandLine.Option;
 
 /** {@code --max-new-tokens}: the greedy decoder's length limit (train, sweep, predict). */
 final class GenerationOption {
-    static final int MAX = dev.uem.experiment.ExperimentConfig.MAX_NEW_TOKENS;
+    static final int MAX = EvalConfig.MAX_NEW_TOKENS;
 
     @Option(names = "--max-new-tokens", defaultValue = "32", paramLabel = "N",
             description = "Generation length limit, 1 to " + MAX + " tokens (default: ${DEFAULT-VALUE}).")

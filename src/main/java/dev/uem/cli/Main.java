@@ -31,6 +31,7 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setCaseInsensitiveEnumValuesAllowed(true);  // --kernels native, --output-vocab task: the help shows lower case
+        cl.setDefaultValueProvider(new ConfigDefaults());  // train's and sweep's defaults: RunConfig.defaults()
         cl.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Main::commandList);
         cl.setParameterExceptionHandler((ex, args) -> {  // a bad option is one line, not the whole usage
             CommandLine cmd = ex.getCommandLine();

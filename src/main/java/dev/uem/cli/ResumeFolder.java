@@ -1,6 +1,7 @@
 package dev.uem.cli;
 
-import dev.uem.experiment.ExperimentConfig;
+import dev.uem.experiment.RunConfig;
+import dev.uem.io.ConfigMigration;
 import dev.uem.io.JsonConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
@@ -24,11 +25,11 @@ final class ResumeFolder {
             throw new IllegalArgumentException("--resume continues with the options in " + dir.resolve("config.json") + "; drop " + String.join(", ", others));
         Path file = dir.resolve("config.json");
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": not found (nothing to resume in " + dir + ")");
-        return JsonConfig.read(file);
+        return ConfigMigration.read(file);
     }
 
     /** The experiment a run or sweep was started with. */
-    static ExperimentConfig experiment(JsonConfig saved) {
-        return saved.get("experiment", ExperimentConfig.class);
+    static RunConfig experiment(JsonConfig saved) {
+        return saved.get("run", RunConfig.class);
     }
 }

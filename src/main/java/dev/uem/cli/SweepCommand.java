@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.experiment.Arm;
 import dev.uem.experiment.Experiment;
-import dev.uem.experiment.ExperimentConfig;
+import dev.uem.experiment.RunConfig;
 import dev.uem.experiment.Results;
 import dev.uem.experiment.Sweep;
 import dev.uem.io.AtomicFiles;
@@ -57,7 +57,7 @@ final class SweepCommand implements Callable<Integer> {
         TorchRuntime.init();
         ComputeDevice onDevice = device.resolve();  // before any folder is made: a missing CUDA device writes nothing
         ObjectMapper json = new ObjectMapper();
-        ExperimentConfig cfg;
+        RunConfig cfg;
         List<Arm> arms = new ArrayList<>();
         Path dir;
         if (folder.resuming()) {
@@ -81,7 +81,7 @@ final class SweepCommand implements Callable<Integer> {
             Files.createDirectories(dir);
             AtomicFiles.writeString(dir.resolve("config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(c));
         }
-        ExperimentConfig base = cfg;
+        RunConfig base = cfg;
         System.out.println("sweep folder " + dir);
         List<ObjectNode> lines;
         try {

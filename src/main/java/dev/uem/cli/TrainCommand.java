@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.experiment.Arm;
 import dev.uem.experiment.Experiment;
-import dev.uem.experiment.ExperimentConfig;
+import dev.uem.experiment.RunConfig;
 import dev.uem.experiment.Results;
 import dev.uem.io.JsonConfig;
 import dev.uem.io.StopSignal;
@@ -66,7 +66,7 @@ final class TrainCommand implements Callable<Integer> {
         ComputeDevice onDevice = device.resolve();  // before any folder is made: a missing CUDA device writes nothing
         // data-parallel on CUDA: one GPU per worker, cuda:LOCAL_RANK, as torchrun's workers do
         if (worker.distributed() && onDevice.isCuda()) onDevice = ComputeDevice.resolve("cuda:" + worker.localRank());
-        ExperimentConfig cfg;
+        RunConfig cfg;
         Arm arm;
         Path dir;
         if (folder.resuming()) {
@@ -102,7 +102,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             ObjectNode line = arms.get(0);
             arms.addAll(ex.baselines(arm.history()));
-            Results.writeJson(dir.resolve("results.json"), Results.resultsJson(cfg.dataset(), arms));
+            Results.writeJson(dir.resolve("results.json"), Results.resultsJson(cfg.data().dataset(), arms));
             JsonNode t = line.get("training");
             System.out.printf("%n%s", Results.table(arms));
             System.out.printf("%nbest validation loss %.4f at step %d; %.1f train examples/s, %.1f eval examples/s, peak RSS %.0f MiB;%nrun folder %s (%.0f s)%n",

@@ -48,6 +48,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * The shared ground of one train run or sweep: the dataset and its seeded user split, the tokenizer, the item
@@ -57,7 +58,7 @@ import java.util.function.Supplier;
  * so its presence means the arm is complete.
  */
 public final class Experiment implements AutoCloseable {
-    public final ExperimentConfig config;
+    public final RunConfig config;
     public final Dataset dataset;
     public final UserSplit split;
     private final T5Tokenizer tokenizer;
@@ -69,7 +70,7 @@ public final class Experiment implements AutoCloseable {
     private DataParallel group = DataParallel.single();
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private Experiment(ExperimentConfig config, Dataset dataset, T5Tokenizer tokenizer, Supplier<SentenceEncoder> encoders) {
+    private Experiment(RunConfig config, Dataset dataset, T5Tokenizer tokenizer, Supplier<SentenceEncoder> encoders) {
         this.config = config;
         this.encoders = encoders;
         this.dataset = dataset;
@@ -79,14 +80,16 @@ public final class Experiment implements AutoCloseable {
     }
 
     /** The experiment of a config, with MiniLM item embeddings. */
-    public static Experiment open(ExperimentConfig c) {
+    public static Experiment open(RunConfig c) {
         return open(c, MiniLmEncoder::new);
     }
 
     /** The same with another sentence encoder (tests use a fast stand-in). */
-    static Experiment open(ExperimentConfig c, Supplier<SentenceEncoder> encoders) {
-        Dataset d = DatasetReader.read(Path.of(c.dataset()), new ReadOptions(c.skipBadRows(), c.descriptions().stream().map(Path::of).toList()));
-        return new Experiment(c, d, T5Tokenizer.forCheckpoint(c.builtInLm() ? null : Path.of(c.lm())), encoders);
+    static Experiment open(RunConfig c, Supplier<SentenceEncoder> encoders) {
+        DataConfig data = c.data();
+        Dataset d = DatasetReader.read(Path.of(data.dataset()),
+                new ReadOptions(data.skipBadRows(), data.descriptions().stream().map(Path::of).toList()));
+        return new Experiment(c, d, T5Tokenizer.forCheckpoint(c.model().builtInLm() ? null : Path.of(c.model().lm())), encoders);
     }
 
     /**
@@ -110,7 +113,8 @@ public final class Experiment implements AutoCloseable {
 
     /** The examples of one part of the split with history length p (docs/TASK.md §5). */
     public List<Examples.Window> windows(int p, UserSplit.Part part) {
-        return Examples.windows(dataset, split.users(part), p, part == UserSplit.Part.TRAIN, config.trainWindows(), Examples.EVAL_WINDOWS, config.seed());
+        return Examples.windows(dataset, split.users(part), p, part == UserSplit.Part.TRAIN, config.data().trainWindows(),
+                Examples.EVAL_WINDOWS, config.seed());
     }
 
     /**
@@ -168,7 +172,7 @@ public final class Experiment implements AutoCloseable {
         try (PreferenceModel model = b.model) {
             model.module().to(device.torch(), false);   // before the optimiser exists: AdamW's state is made next to its parameters
             BatchSource batches = b.batches.on(device);
-            Trainer.Outcome o = new Trainer(model, batches, b.settings, dir).precision(config.precision(), device).parallel(group).resume(resume)
+            Trainer.Outcome o = new Trainer(model, batches, b.settings, dir).precision(config.train().precision(), device).parallel(group).resume(resume)
                     .train(w.train, w.validation, progress);
             ObjectNode training = JSON.createObjectNode().put("steps", o.steps()).put("last_loss", o.lastLoss())
                     .put("best_validation_loss", o.bestValidationLoss()).put("best_step", o.bestStep()).put("train_examples_per_s", o.examplesPerSecond());
@@ -212,7 +216,7 @@ public final class Experiment implements AutoCloseable {
         int longest = dataset.userIds().length == 0 ? 0 : java.util.Arrays.stream(dataset.userIds()).map(u -> dataset.history(u).size()).max().getAsInt();
         if (arm.history() > longest)
             throw new IllegalArgumentException("history " + arm.history() + " (" + arm.name() + ") is longer than the longest user history in "
-                    + config.dataset() + " (" + longest + " ratings)");
+                    + config.data().dataset() + " (" + longest + " ratings)");
         return new Windows(windows(arm.history(), UserSplit.Part.TRAIN), windows(arm.history(), UserSplit.Part.VALIDATION),
                 windows(arm.history(), UserSplit.Part.TEST));
     }
@@ -222,42 +226,40 @@ public final class Experiment implements AutoCloseable {
 
     /** The one model factory of an arm: what {@code config.json} records is what {@link dev.uem.train.TrainedRun} rebuilds. */
     private Built build(Arm arm, Windows w) throws IOException {
-        ObjectNode cfg = JSON.createObjectNode();
+        ModelConfig m = config.model();
+        ObjectNode cfg = JSON.createObjectNode().put("schema_version", RunConfig.SCHEMA_VERSION);
+        cfg.set("run", JSON.valueToTree(config));
         cfg.set("arm", JSON.valueToTree(arm));
-        cfg.set("descriptions", JSON.valueToTree(config.descriptions()));
-        cfg.put("dataset", config.dataset()).put("cache", config.cache()).put("skip_bad_rows", config.skipBadRows())
-                .put("lm", config.lm()).put("history", arm.history()).put("seed", config.seed())
-                .put("train_examples", w.train.size()).put("validation_examples", w.validation.size()).put("test_examples", w.test.size());
+        cfg.set("examples", JSON.createObjectNode().put("train", w.train.size()).put("validation", w.validation.size())
+                .put("test", w.test.size()));
         torch.manual_seed(config.seed());
-        java.util.function.UnaryOperator<T5Config> lmDropout = c -> config.dropout() == null ? c : c.withDropout(config.dropout());
-        T5Model t5 = config.builtInLm() ? T5Model.create(lmDropout.apply(T5Config.named(config.lm())), config.seed())
-                : T5Checkpoint.load(Path.of(config.lm()), true, lmDropout);
-        cfg.set("lm_config", JSON.valueToTree(t5.config));
-        TargetVocabulary grammar = config.outputVocabulary() == ExperimentConfig.OutputVocabulary.TASK ? TargetVocabulary.of(dataset, tokenizer) : null;
+        UnaryOperator<T5Config> lmDropout = c -> m.dropout() == null ? c : c.withDropout(m.dropout());
+        T5Model t5 = m.builtInLm() ? T5Model.create(lmDropout.apply(T5Config.named(m.lm())), config.seed())
+                : T5Checkpoint.load(Path.of(m.lm()), true, lmDropout);
+        TargetVocabulary grammar = m.outputVocabulary() == ModelConfig.OutputVocabulary.TASK
+                ? TargetVocabulary.of(dataset, tokenizer) : null;
         PreferenceModel model;
         BatchSource batches;
         if (arm.kind() == Arm.Kind.UEM) {
             ItemEmbeddings it = items();
-            UemConfig named = UemConfig.named(config.uem(), it.rowWidth(), t5.config.dModel(), arm.history());
-            UemConfig uc = config.dropout() == null ? named : named.withDropout(config.dropout());
+            UemConfig named = UemConfig.named(m.uem(), it.rowWidth(), t5.config.dModel(), arm.history());
+            UemConfig uc = m.dropout() == null ? named : named.withDropout(m.dropout());
             UemModelSpec spec = new UemModelSpec(t5.config, uc, config.preferenceHead() ? LabelSpace.of(dataset).size() : 0,
-                    config.headKind(), config.preferenceWeight(), config.withDecoderHead(), grammar == null ? null : grammar.tokens(),
-                    grammar == null ? null : grammar.genreStarts());
+                    m.head(), config.train().preferenceWeight(), config.withDecoderHead(),
+                    grammar == null ? null : grammar.tokens(), grammar == null ? null : grammar.genreStarts());
             torch.manual_seed(config.seed());
-            model = spec.build(t5).useKernels(config.kernels());
+            model = spec.build(t5).useKernels(m.kernelsOrBest());
             batches = new BatchBuilder(dataset, it, tokenizer);
-            cfg.put("encoder", encoder.id()).put("uem", config.uem()).put("kernels", config.kernels().name().toLowerCase());
-            cfg.set("model", JSON.valueToTree(spec));  // TrainedRun rebuilds exactly this model from it
+            cfg.put("encoder", encoder.id());
+            cfg.set("network", JSON.valueToTree(spec));  // TrainedRun rebuilds exactly this model from it
         } else {
             if (grammar != null) t5.restrictOutput(grammar.tokens()).limitRepeats(grammar.genreStarts());
             model = new TextHistoryModel(t5);
-            batches = new TextBatchBuilder(dataset, tokenizer, config.textBudget());
-            cfg.put("text_budget", config.textBudget());
+            batches = new TextBatchBuilder(dataset, tokenizer, m.textBudget());
+            cfg.set("lm_config", JSON.valueToTree(t5.config));
         }
         // the UEM warm-up stage belongs to UEM arms with a preference head; a text arm starts joint training at once
         TrainSettings settings = model.hasPreferenceHead() ? config.settings() : config.settings().withUemWarmup(0);
-        cfg.set("settings", JSON.valueToTree(settings));
-        cfg.set("experiment", JSON.valueToTree(config));
         return new Built(model, batches, grammar, settings, cfg);
     }
 
@@ -282,11 +284,11 @@ public final class Experiment implements AutoCloseable {
         ObjectNode head = null;
         HeadFusion fusion = null;
         if (model.hasPreferenceHead()) {
-            try (Precision.Scope autocast = config.precision().autocast(device)) {
+            try (Precision.Scope autocast = config.train().precision().autocast(device)) {
                 head = headReadout(arm, model, batches, val, test);
             }
-            if (config.headFusion() > 0 && grammar != null)
-                fusion = headFusion(grammar, config.headFusion(), head.get("threshold").asDouble());
+            if (config.eval().headFusion() > 0 && grammar != null)
+                fusion = headFusion(grammar, config.eval().headFusion(), head.get("threshold").asDouble());
         }
         // each rank decodes its share of the windows
         long tEval = System.nanoTime();
@@ -331,8 +333,8 @@ public final class Experiment implements AutoCloseable {
     private List<Evaluator.Prediction> predictSharded(PreferenceModel model, BatchSource batches, List<Examples.Window> windows, String key,
                                                       HeadFusion fusion) throws IOException {
         List<Evaluator.Prediction> own;
-        try (Precision.Scope autocast = config.precision().autocast(device)) {  // the weights stay fixed from here: one region
-            own = Evaluator.predict(model, batches, tokenizer, verbalizer, dataset, group.shard(windows), 32, config.maxNewTokens(), fusion);
+        try (Precision.Scope autocast = config.train().precision().autocast(device)) {  // the weights stay fixed from here: one region
+            own = Evaluator.predict(model, batches, tokenizer, verbalizer, dataset, group.shard(windows), 32, config.eval().maxNewTokens(), fusion);
         }
         if (group.worldSize() == 1) return own;
         List<Evaluator.Prediction> all = new ArrayList<>();
@@ -360,7 +362,7 @@ public final class Experiment implements AutoCloseable {
     private ItemEmbeddings items() {
         if (items == null) {
             encoder = encoders.get();
-            items = ItemEmbeddings.open(dataset, encoder, Path.of(config.cache()), true);
+            items = ItemEmbeddings.open(dataset, encoder, Path.of(config.data().cache()), true);
         }
         return items;
     }

@@ -38,7 +38,7 @@ public final class Sweep {
                                        boolean progress, PrintStream log) throws IOException {
         if (seeds < 1) throw new IllegalArgumentException("seeds must be >= 1, found " + seeds);
         List<List<ObjectNode>> perSeed = new ArrayList<>();
-        ExperimentConfig cfg = null;
+        RunConfig cfg = null;
         for (int k = 0; k < seeds; k++) {
             long seed = firstSeed + k;
             Path seedDir = seeds == 1 ? dir : dir.resolve("seed-" + seed);
@@ -49,13 +49,13 @@ public final class Sweep {
         }
         List<ObjectNode> lines = seeds == 1 ? perSeed.get(0) : aggregate(perSeed);
         int reference = referenceHistory(arms);
-        Results.writeJson(dir.resolve("results.json"), Results.resultsJson(cfg.dataset(), lines));
+        Results.writeJson(dir.resolve("results.json"), Results.resultsJson(cfg.data().dataset(), lines));
         AtomicFiles.writeString(dir.resolve("results.csv"), Results.csv(lines));
         AtomicFiles.writeString(dir.resolve("results.md"), Results.markdown(lines)
                 + String.format("%nSame LM (%s), %d steps per trained arm (after %d UEM warm-up steps), %s; counting-history and prior on the "
-                        + "test windows of history %d.%n", cfg.lm(), cfg.steps(), cfg.uemWarmup(),
+                        + "test windows of history %d.%n", cfg.model().lm(), cfg.train().schedule().steps(), cfg.train().schedule().uemWarmup(),
                         seeds == 1 ? "seed " + firstSeed : "mean ± std over seeds " + firstSeed + "…" + (firstSeed + seeds - 1), reference));
-        SweepPlot.write(dir.resolve("f1_vs_history.png"), lines, "User preference F1 against history length (" + cfg.lm()
+        SweepPlot.write(dir.resolve("f1_vs_history.png"), lines, "User preference F1 against history length (" + cfg.model().lm()
                 + (seeds > 1 ? ", mean ± std of " + seeds + " seeds" : "") + ")");
         return lines;
     }

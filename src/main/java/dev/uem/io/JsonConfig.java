@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,6 +34,17 @@ public final class JsonConfig {
     private JsonConfig(Path file, JsonNode root) {
         this.file = file;
         this.root = root;
+    }
+
+    /** An already-read tree as the contents of {@code file} (for a tree rewritten in memory). */
+    public static JsonConfig of(Path file, JsonNode root) {
+        if (root == null || !root.isObject()) throw new IllegalArgumentException(file + ": expected a JSON object");
+        return new JsonConfig(file, root);
+    }
+
+    /** The whole object. */
+    public ObjectNode root() {
+        return (ObjectNode) root;
     }
 
     public static JsonConfig read(Path file) {

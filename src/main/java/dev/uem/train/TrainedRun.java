@@ -2,11 +2,11 @@ package dev.uem.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uem.data.ReadOptions;
+import dev.uem.io.ConfigMigration;
 import dev.uem.io.JsonConfig;
 import dev.uem.model.io.SafetensorsFile;
 import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
-import dev.uem.model.uem.UemConfig;
 import dev.uem.model.uem.UemLanguageModel;
 import dev.uem.model.uem.UemModelSpec;
 import dev.uem.text.T5Tokenizer;
@@ -16,11 +16,12 @@ import org.bytedeco.javacpp.PointerScope;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A finished {@code uem train} run folder opened for use: the model rebuilt from {@code config.json}
- * ({@code lm_config}, {@code uem_config}) with the parameters of {@code best.safetensors}, in eval mode.
+ * (its {@code network}) with the parameters of {@code best.safetensors}, in eval mode.
  * Every parameter must be in the file with its shape, or loading fails naming the file and key.
  */
 public final class TrainedRun implements AutoCloseable {
@@ -33,7 +34,7 @@ public final class TrainedRun implements AutoCloseable {
     /** {@code t5-mini} or the HF checkpoint folder the LM came from (its tokenizer is used). */
     public final String lm;
     public final String encoder;
-    /** The item-embedding cache the run trained with (null in runs from before it was recorded). */
+    /** The item-embedding cache the run trained with. */
     public final Path cache;
     /** The description files and the bad-row policy the dataset was read with. */
     public final ReadOptions readOptions;
@@ -42,7 +43,7 @@ public final class TrainedRun implements AutoCloseable {
     /** Where the model was opened (its batches must be moved there). */
     public final ComputeDevice device;
     /**
-     * How the run's evaluation decoded: the head-fusion weight ({@code --head-fusion}, 0 for none or runs from before it)
+     * How the run's evaluation decoded: the head-fusion weight ({@code --head-fusion}, 0 for none)
      * and the head's validation threshold from {@code head.json} (null without one).
      */
     public final double headFusion;
@@ -74,16 +75,18 @@ public final class TrainedRun implements AutoCloseable {
         Path configFile = dir.resolve("config.json"), params = dir.resolve("best.safetensors");
         if (!Files.isRegularFile(configFile)) throw new IllegalArgumentException(configFile + ": not found (is " + dir + " a uem train run folder?)");
         if (!Files.isRegularFile(params)) throw new IllegalArgumentException(params + ": not found (the run never reached a validation step)");
-        JsonConfig c = JsonConfig.read(configFile);
+        JsonConfig c = ConfigMigration.read(configFile);
         if (c.path("arm").path("kind").asText("UEM").equals("TEXT"))
             throw new IllegalArgumentException(dir + " is a text-history run; predict and export need a UEM run (uem train --arm uem)");
-        UemModelSpec spec = c.path("model").isObject() ? c.get("model", UemModelSpec.class) : legacySpec(c);
-        UemConfig uemConfig = spec.uemConfig();
-        int history = c.integer("history", 1, uemConfig.maxHistory());  // before any work: a bad value names the key
-        Path dataset = Path.of(c.text("dataset"));
-        Path cache = c.path("cache").isTextual() ? Path.of(c.text("cache")) : null;
-        List<Path> descriptions = c.path("descriptions").isArray() ? List.of(c.get("descriptions", String[].class)).stream().map(Path::of).toList() : List.of();
-        ReadOptions read = new ReadOptions(c.path("skip_bad_rows").asBoolean(false), descriptions);
+        UemModelSpec spec = c.get("network", UemModelSpec.class);
+        int history = c.path("arm").path("history").asInt();
+        if (history < 1 || history > spec.uemConfig().maxHistory())
+            throw new IllegalArgumentException(configFile + ": arm.history: expected 1 to " + spec.uemConfig().maxHistory() + ", found " + history);
+        JsonNode run = c.path("run");
+        JsonNode data = run.path("data");
+        List<Path> descriptions = new ArrayList<>();
+        data.path("descriptions").forEach(d -> descriptions.add(Path.of(d.asText())));
+        ReadOptions read = new ReadOptions(data.path("skip_bad_rows").asBoolean(), descriptions);
         UemLanguageModel model = spec.forInference().build(T5Model.create(spec.lmConfig(), 0));
         try (PointerScope scope = new PointerScope()) {
             SafetensorsFile.copyInto(params, Modules.namedParameters(model));
@@ -96,18 +99,9 @@ public final class TrainedRun implements AutoCloseable {
         Path headFile = dir.resolve("head.json");
         JsonNode headThreshold = Files.isRegularFile(headFile) ? JsonConfig.read(headFile).path("threshold") : null;
         Double threshold = headThreshold != null && headThreshold.isNumber() ? headThreshold.asDouble() : null;
-        return new TrainedRun(dir, model, history, dataset, c.text("lm"), c.path("encoder").asText("all-MiniLM-L6-v2"), cache, read,
-                c.path("seed").asLong(0), device, c.path("experiment").path("headFusion").asDouble(0), threshold);
-    }
-
-    /** A run folder written before config.json had the {@code model} key: the same facts under separate keys. */
-    private static UemModelSpec legacySpec(JsonConfig c) {
-        T5Config lm = c.get("lm_config", T5Config.class);
-        UemConfig uem = c.get("uem_config", UemConfig.class);
-        int labels = c.path("head_labels").isMissingNode() ? 0 : c.integer("head_labels", 0, 100_000);
-        return new UemModelSpec(lm, uem, labels, dev.uem.model.uem.PreferenceReadout.Kind.MEAN, 0, c.path("decoder_head").asBoolean(false),
-                c.path("output_tokens").isArray() ? c.get("output_tokens", long[].class) : null,
-                c.path("once_tokens").isArray() ? c.get("once_tokens", long[].class) : null);
+        return new TrainedRun(dir, model, history, Path.of(data.path("dataset").asText()), run.path("model").path("lm").asText(),
+                c.path("encoder").asText("all-MiniLM-L6-v2"), Path.of(data.path("cache").asText()), read,
+                run.path("seed").asLong(), device, run.path("eval").path("head_fusion").asDouble(), threshold);
     }
 
     /** The tokenizer the run trained with. */

@@ -37,16 +37,17 @@ class DeviceRunTest {
     }
 
     private static List<Double> run(Precision precision, Path lm, String name) throws Exception {
-        ExperimentConfig c = new ExperimentConfig("data/movielens/ml-latest-small", List.of(), false, lm.toString(), "mini", 3, 4, 1, 5e-3, 5e-3,
-                1, 3, 3, false, 0, PromptAssembly.Kernels.NATIVE, 6, 512, tmp.resolve("cache").toString(), 1.0, 2, 2, true,
-                ExperimentConfig.OutputVocabulary.TASK, 0.0, precision, 1.0, PreferenceReadout.Kind.GENRE_ATTENTION);
+        RunConfig c = new RunConfig(0, new DataConfig("data/movielens/ml-latest-small", List.of(), false, tmp.resolve("cache").toString(), 2),
+                new ModelConfig(lm.toString(), "mini", PreferenceReadout.Kind.GENRE_COUNT_INTERACTION, true,
+                        ModelConfig.OutputVocabulary.TASK, 0.0, PromptAssembly.Kernels.NATIVE, 512),
+                new TrainConfig(new Schedule(3, 2, 1, 3, 3), 4, 1, 5e-3, 5e-3, false, 1.0, precision), new EvalConfig(6, 1.0));
         Path dir = tmp.resolve(name);
         try (Experiment ex = Experiment.open(c, () -> new FakeEncoder("fake")).on(ComputeDevice.resolve("cpu"))) {
             ex.run(Arm.uem(2), dir, false, false);
         }
         assertTrue(Files.isRegularFile(dir.resolve("arm.json")) && Files.isRegularFile(dir.resolve("best.safetensors")), name);
         ObjectMapper json = new ObjectMapper();
-        assertEquals(precision.name(), json.readTree(dir.resolve("config.json").toFile()).path("experiment").path("precision").asText());
+        assertEquals(precision.name(), json.readTree(dir.resolve("config.json").toFile()).path("run").path("train").path("precision").asText());
         return RunFiles.losses(dir);
     }
 

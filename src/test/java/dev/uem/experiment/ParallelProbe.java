@@ -22,8 +22,10 @@ public final class ParallelProbe {
         StopSignal.install();
         TorchRuntime.init();
         int batch = Integer.parseInt(args[3]), steps = Integer.parseInt(args[4]);
-        ExperimentConfig c = new ExperimentConfig("data/movielens/ml-latest-small", List.of(), false, args[1], "mini", steps, batch, 1, 5e-3, 5e-3,
-                1, steps, 2, false, 0, PromptAssembly.Kernels.NATIVE, 6, 512, args[2], 1.0, 2, 2, true, ExperimentConfig.OutputVocabulary.TASK, 0.0, null, 1.0, PreferenceReadout.Kind.GENRE_ATTENTION);
+        RunConfig c = new RunConfig(0, new DataConfig("data/movielens/ml-latest-small", List.of(), false, args[2], 2),
+                new ModelConfig(args[1], "mini", PreferenceReadout.Kind.GENRE_COUNT_INTERACTION, true,
+                        ModelConfig.OutputVocabulary.TASK, 0.0, PromptAssembly.Kernels.NATIVE, 512),
+                new TrainConfig(new Schedule(steps, 2, 1, steps, 2), batch, 1, 5e-3, 5e-3, false, 1.0, null), new EvalConfig(6, 1.0));
         WorkerEnv env = WorkerEnv.from(System.getenv());
         try (DataParallel group = DataParallel.join(env, Duration.ofSeconds(60));
              Experiment ex = Experiment.open(c, () -> new FakeEncoder("fake", true)).parallel(group)) {

@@ -22,57 +22,83 @@ class ResultsAndConfigTest {
     @TempDir
     Path tmp;
 
-    private static ExperimentConfig config(int steps, int batch, PromptAssembly.Kernels kernels, int budget) {
-        return new ExperimentConfig("data", List.of(), false, "t5-mini", "mini", steps, batch, 1, 5e-3, 2e-3, 40, 100, 50, false, 0,
-                kernels, 32, budget, "cache", 1.0, 0, 20, false, ExperimentConfig.OutputVocabulary.TASK, null, null, 0.0, null);
+    private static RunConfig config(int steps, int batch, PromptAssembly.Kernels kernels, int budget) {
+        RunConfig d = RunConfig.defaults();
+        ModelConfig m = d.model();
+        return d.withModel(new ModelConfig("t5-mini", "mini", m.head(), false, m.outputVocabulary(), null, kernels, budget))
+                .withTrain(d.train().withSchedule(new Schedule(steps, 0, 40, 100, 50)).withBatchSize(batch));
     }
 
     @Test
-    void badFieldsAreNamed() throws Exception {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> config(0, 16, PromptAssembly.Kernels.NATIVE, 512)).getMessage().contains("steps"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> config(10, 0, PromptAssembly.Kernels.NATIVE, 512)).getMessage().contains("batch_size"));
-        // a config.json without kernels (or null) takes the best available, as the command line does
-        assertEquals(PromptAssembly.Kernels.best(), config(10, 16, null, 512).kernels());
-        // configs written when kernels was a string ("torch") still read
-        Path f = tmp.resolve("config.json");
-        String json = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(java.util.Map.of("experiment", config(10, 16, PromptAssembly.Kernels.TORCH, 512)));
-        java.nio.file.Files.writeString(f, json.replace("\"TORCH\"", "\"torch\""));
-        assertEquals(PromptAssembly.Kernels.TORCH, dev.uem.io.JsonConfig.read(f).get("experiment", ExperimentConfig.class).kernels());
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> config(10, 16, PromptAssembly.Kernels.TORCH, 4)).getMessage().contains("text_budget"));
-        ExperimentConfig ok = config(10, 16, PromptAssembly.Kernels.TORCH, 512);
-        IllegalArgumentException w = assertThrows(IllegalArgumentException.class, () -> new ExperimentConfig("data", List.of(), false, "t5-mini", "mini",
-                10, 16, 1, 5e-3, 2e-3, 40, 100, 50, false, 0, PromptAssembly.Kernels.TORCH, 32, 512, "cache", -0.5, 0, 20, false, null, null, null, 0.0, null));
-        assertTrue(w.getMessage().contains("preference_weight") && w.getMessage().contains("-0.5"), w.getMessage());
-        w = assertThrows(IllegalArgumentException.class, () -> new ExperimentConfig("data", List.of(), false, "t5-mini", "mini",
-                10, 16, 1, 5e-3, 2e-3, 40, 100, 50, false, 0, PromptAssembly.Kernels.TORCH, 32, 512, "cache", 1.0, -3, 20, false, null, null, null, 0.0, null));
-        assertTrue(w.getMessage().contains("uem_warmup") && w.getMessage().contains("-3"), w.getMessage());
-        w = assertThrows(IllegalArgumentException.class, () -> new ExperimentConfig("data", List.of(), false, "t5-mini", "mini",
-                10, 16, 1, 5e-3, 2e-3, 40, 100, 50, false, 0, PromptAssembly.Kernels.TORCH, 32, 512, "cache", 1.0, 0, -1, false, null, null, null, 0.0, null));
-        assertTrue(w.getMessage().contains("train_windows") && w.getMessage().contains("-1"), w.getMessage());
-        w = assertThrows(IllegalArgumentException.class, () -> new ExperimentConfig("data", List.of(), false, "t5-mini", "mini",
-                10, 16, 1, 5e-3, 2e-3, 40, 100, 50, false, 0, PromptAssembly.Kernels.TORCH, 32, 512, "cache", 1.0, 0, 1, false, null, null, null, -0.25, null));
-        assertTrue(w.getMessage().contains("head_fusion") && w.getMessage().contains("-0.25"), w.getMessage());
+    void badFieldsAreNamed() {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> config(0, 16, null, 512)).getMessage().contains("steps"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> config(10, 0, null, 512)).getMessage().contains("batch_size"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> config(10, 16, null, 4)).getMessage().contains("text_budget"));
+        RunConfig ok = config(10, 16, PromptAssembly.Kernels.TORCH, 512);
+        TrainConfig t = ok.train();
+        String w = assertThrows(IllegalArgumentException.class, () -> new TrainConfig(t.schedule(), 16, 1, 5e-3, 1e-3, false,
+                -0.5, null)).getMessage();
+        assertTrue(w.contains("preference_weight") && w.contains("-0.5"), w);
+        w = assertThrows(IllegalArgumentException.class, () -> new Schedule(10, -3, 40, 100, 50)).getMessage();
+        assertTrue(w.contains("uem_warmup") && w.contains("-3"), w);
+        w = assertThrows(IllegalArgumentException.class, () -> ok.data().withTrainWindows(-1)).getMessage();
+        assertTrue(w.contains("train_windows") && w.contains("-1"), w);
+        w = assertThrows(IllegalArgumentException.class, () -> new EvalConfig(32, -0.25)).getMessage();
+        assertTrue(w.contains("head_fusion") && w.contains("-0.25"), w);
         assertTrue(ok.preferenceHead() && !ok.withSeed(3).equals(ok) && ok.withSeed(3).seed() == 3);
-        assertEquals(ExperimentConfig.OutputVocabulary.TASK, ok.withSeed(3).outputVocabulary());
-        // a config.json written before --output-vocab existed trained on the whole vocabulary
-        assertEquals(ExperimentConfig.OutputVocabulary.FULL, new ExperimentConfig("data", List.of(), false, "t5-mini", "mini",
-                10, 16, 1, 5e-3, 2e-3, 40, 100, 50, false, 0, PromptAssembly.Kernels.TORCH, 32, 512, "cache", 1.0, 0, 1, false, null, null, null, 0.0, null).outputVocabulary());
-        // a config.json written before --head existed trained the mean head, and a run rebuilds exactly that model
-        assertEquals(dev.uem.model.uem.PreferenceReadout.Kind.MEAN, ok.headKind());
-        com.fasterxml.jackson.databind.node.ObjectNode old = new ObjectMapper().valueToTree(ok.withSeed(1));
-        old.remove("headKind");
-        assertEquals(dev.uem.model.uem.PreferenceReadout.Kind.MEAN, new ObjectMapper().treeToValue(old, ExperimentConfig.class).headKind());
         // warm-up longer than a short run is clipped rather than refused
-        assertEquals(10, config(10, 16, PromptAssembly.Kernels.TORCH, 512).settings().warmupSteps());
+        assertEquals(10, ok.settings().warmupSteps());
     }
 
     @Test
-    void configSurvivesItsJsonRoundTripForResume() throws Exception {
+    void configSurvivesItsJsonRoundTripInSnakeCase() throws Exception {
         ObjectMapper json = new ObjectMapper();
-        ExperimentConfig c = config(123, 8, PromptAssembly.Kernels.TORCH, 300);
-        assertEquals(c, json.treeToValue(json.valueToTree(c), ExperimentConfig.class));
+        RunConfig c = config(123, 8, PromptAssembly.Kernels.TORCH, 300);
+        ObjectNode tree = json.valueToTree(c);
+        assertEquals(c, json.treeToValue(tree, RunConfig.class));
+        assertEquals(123, tree.path("train").path("schedule").path("steps").asInt(), tree.toString());
+        assertEquals(8, tree.path("train").path("batch_size").asInt(), tree.toString());
+        assertEquals(300, tree.path("model").path("text_budget").asInt(), tree.toString());
         Arm a = Arm.uem(50);
         assertEquals(a, json.treeToValue(json.valueToTree(a), Arm.class));
+    }
+
+    @Test
+    void aVersion1ConfigIsMigratedAndANewerOneRefused() throws Exception {
+        // layout 1: camelCase under "experiment"; missing keys meant the mean head, the whole vocabulary, fp32
+        String v1 = """
+                {"arm": {"name": "uem-5", "kind": "UEM", "history": 5}, "encoder": "all-MiniLM-L6-v2",
+                 "train_examples": 7, "validation_examples": 2, "test_examples": 3,
+                 "model": {"lmConfig": {"dModel": 32}, "headLabels": 4, "headWeight": 1.0, "decoderHead": false},
+                 "experiment": {"dataset": "d", "descriptions": [], "skipBadRows": true, "lm": "t5-mini", "uem": "mini",
+                  "steps": 10, "batchSize": 4, "accumulation": 1, "lrUser": 0.005, "lrLm": 0.002, "warmup": 3,
+                  "evalEvery": 5, "checkpointEvery": 5, "freezeLm": false, "seed": 7, "kernels": "torch",
+                  "maxNewTokens": 20, "textBudget": 512, "cache": "c", "preferenceWeight": 1.0, "uemWarmup": 4,
+                  "trainWindows": 2, "decoderHead": false, "dropout": null}}
+                """;
+        Path f = tmp.resolve("config.json");
+        Files.writeString(f, v1);
+        dev.uem.io.JsonConfig c = dev.uem.io.ConfigMigration.read(f);
+        RunConfig run = c.get("run", RunConfig.class);
+        assertEquals(RunConfig.SCHEMA_VERSION, c.path("schema_version").asInt());
+        assertEquals(dev.uem.model.uem.PreferenceReadout.Kind.MEAN, run.model().head());
+        assertEquals(ModelConfig.OutputVocabulary.FULL, run.model().outputVocabulary());
+        assertEquals(dev.uem.torch.Precision.FP32, run.train().precision());
+        assertEquals(0.0, run.eval().headFusion());
+        assertEquals(PromptAssembly.Kernels.TORCH, run.model().kernels());
+        assertEquals(new Schedule(10, 4, 3, 5, 5), run.train().schedule());
+        assertEquals(7, run.seed());
+        assertTrue(run.data().skipBadRows() && run.data().trainWindows() == 2);
+        assertEquals(32, c.path("network").path("lm_config").path("d_model").asInt(), c.path("network").toString());
+        assertEquals("MEAN", c.path("network").path("head_kind").asText());
+        assertEquals(5, c.path("arm").path("history").asInt());
+        assertEquals(7, c.path("examples").path("train").asInt());
+        Files.writeString(f, v1.replace("\"decoderHead\": false, \"dropout\"", "\"decoderHead\": false, \"headKind\": \"GENRE_ATTENTION\", \"dropout\""));
+        String retired = assertThrows(IllegalArgumentException.class, () -> dev.uem.io.ConfigMigration.read(f)).getMessage();
+        assertTrue(retired.contains("run.model.head GENRE_ATTENTION") && retired.contains("no longer builds"), retired);
+        Files.writeString(f, "{\"schema_version\": 3, \"run\": {}}");
+        String e = assertThrows(IllegalArgumentException.class, () -> dev.uem.io.ConfigMigration.read(f)).getMessage();
+        assertTrue(e.contains("config.json") && e.contains("schema_version 3"), e);
     }
 
     private static ObjectNode line(Arm arm, double hit) {

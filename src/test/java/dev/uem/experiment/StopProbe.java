@@ -19,9 +19,10 @@ public final class StopProbe {
         StopSignal.install();
         TorchRuntime.init();
         // the default head, decoder head and fusion weight, the native kernels; 10 warm-up steps, then 60 joint steps
-        ExperimentConfig c = new ExperimentConfig("data/movielens/ml-latest-small", List.of(), false, args[1], "mini", 60, 4, 1, 5e-3, 5e-3,
-                1, 20, 7, false, 0, PromptAssembly.Kernels.NATIVE, 6, 512, args[2], 1.0, 10, 2, true, ExperimentConfig.OutputVocabulary.TASK,
-                0.0, null, 8.0, PreferenceReadout.Kind.GENRE_COUNT_INTERACTION);
+        RunConfig c = new RunConfig(0, new DataConfig("data/movielens/ml-latest-small", List.of(), false, args[2], 2),
+                new ModelConfig(args[1], "mini", PreferenceReadout.Kind.GENRE_COUNT_INTERACTION, true,
+                        ModelConfig.OutputVocabulary.TASK, 0.0, PromptAssembly.Kernels.NATIVE, 512),
+                new TrainConfig(new Schedule(60, 10, 1, 20, 7), 4, 1, 5e-3, 5e-3, false, 1.0, null), new EvalConfig(6, 8.0));
         try (Experiment ex = Experiment.open(c, () -> new FakeEncoder("fake", true))) {
             ex.run(Arm.uem(3), Path.of(args[0]), args[3].equals("resume"), false);
         } catch (StopSignal.StopRequested e) {

@@ -42,9 +42,10 @@ class SweepTest {
     @Test
     void runsEveryArmWritesTheFilesAndResumesArmByArm() throws Exception {
         Path lm = tinyLm();
-        ExperimentConfig c = new ExperimentConfig("data/movielens/ml-latest-small", List.of(), false, lm.toString(), "mini", 3, 4, 1, 5e-3, 5e-3,
-                1, 2, 2, false, 0, PromptAssembly.Kernels.TORCH, 6, 512, tmp.resolve("cache").toString(), 1.0, 2, 20, true,
-                ExperimentConfig.OutputVocabulary.TASK, null, null, 1.0, PreferenceReadout.Kind.GENRE_ATTENTION);
+        RunConfig c = new RunConfig(0, new DataConfig("data/movielens/ml-latest-small", List.of(), false, tmp.resolve("cache").toString(), 20),
+                new ModelConfig(lm.toString(), "mini", PreferenceReadout.Kind.GENRE_COUNT_INTERACTION, true,
+                        ModelConfig.OutputVocabulary.TASK, null, PromptAssembly.Kernels.TORCH, 512),
+                new TrainConfig(new Schedule(3, 2, 1, 2, 2), 4, 1, 5e-3, 5e-3, false, 1.0, null), new EvalConfig(6, 1.0));
         List<Arm> arms = List.of(Arm.text(2), Arm.uem(2), Arm.uem(3));
         Path dir = tmp.resolve("sweep");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
@@ -77,7 +78,7 @@ class SweepTest {
             assertEquals(trained.get("training").get("best_step").asInt(), again.get("training").get("best_step").asInt(), "training figures copied");
             assertEquals(Files.readAllLines(uem2.resolve("predictions.jsonl")), Files.readAllLines(tmp.resolve("eval-same/predictions.jsonl")));
         }
-        try (Experiment ex = Experiment.open(c.withSeed(0).withHeadFusion(0), () -> new FakeEncoder("fake"))) {
+        try (Experiment ex = Experiment.open(c.withSeed(0).withEval(c.eval().withHeadFusion(0)), () -> new FakeEncoder("fake"))) {
             ObjectNode lmAlone = ex.reevaluate(Arm.uem(2), uem2, tmp.resolve("eval-lm")).get(0);
             assertEquals(0.0, lmAlone.get("head_fusion").asDouble());
             assertEquals(trained.get("lm_only").get("f1").asDouble(), lmAlone.get("f1").asDouble(), 1e-12);
@@ -103,9 +104,10 @@ class SweepTest {
     @Test
     void severalSeedsAreRunInTheirOwnFoldersAndAveraged() throws Exception {
         Path lm = tinyLm();
-        ExperimentConfig c = new ExperimentConfig("data/movielens/ml-latest-small", List.of(), false, lm.toString(), "mini", 2, 4, 1, 5e-3, 5e-3,
-                1, 2, 2, false, 5, PromptAssembly.Kernels.TORCH, 6, 512, tmp.resolve("cache").toString(), 1.0, 1, 2, false,
-                ExperimentConfig.OutputVocabulary.FULL, 0.0, null, 1.0, PreferenceReadout.Kind.GENRE_ATTENTION);
+        RunConfig c = new RunConfig(5, new DataConfig("data/movielens/ml-latest-small", List.of(), false, tmp.resolve("cache").toString(), 2),
+                new ModelConfig(lm.toString(), "mini", PreferenceReadout.Kind.GENRE_COUNT_INTERACTION, false,
+                        ModelConfig.OutputVocabulary.FULL, 0.0, PromptAssembly.Kernels.TORCH, 512),
+                new TrainConfig(new Schedule(2, 1, 1, 2, 2), 4, 1, 5e-3, 5e-3, false, 1.0, null), new EvalConfig(6, 1.0));
         Path dir = tmp.resolve("seeds");
         List<ObjectNode> lines = Sweep.run(seed -> Experiment.open(c.withSeed(seed), () -> new FakeEncoder("fake")), 5, 2, List.of(Arm.uem(2)), dir, false,
                 new PrintStream(new ByteArrayOutputStream()));

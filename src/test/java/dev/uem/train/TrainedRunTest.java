@@ -39,17 +39,27 @@ class TrainedRunTest {
         TorchRuntime.init();
     }
 
+    /** A run folder's config.json in today's layout: the run's facts TrainedRun reads, and the network as built. */
+    private void writeConfig(UemModelSpec spec, long seed, double headFusion) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode cfg = json.createObjectNode().put("schema_version", 2).put("encoder", "all-MiniLM-L6-v2");
+        cfg.putObject("arm").put("name", "uem-8").put("kind", "UEM").put("history", 8);
+        ObjectNode run = cfg.putObject("run").put("seed", seed);
+        run.putObject("data").put("dataset", "/data/ml").put("cache", "/somewhere/cache").put("skip_bad_rows", false)
+                .putArray("descriptions");
+        run.putObject("model").put("lm", "t5-mini");
+        run.putObject("eval").put("head_fusion", headFusion);
+        cfg.set("network", json.valueToTree(spec));
+        AtomicFiles.writeString(dir.resolve("config.json"), json.writeValueAsString(cfg));
+    }
+
     private Map<String, Tensor> writeRun(long seed) throws Exception {
         T5Config c = TinyT5.config(300);
+        UemModelSpec spec = new UemModelSpec(c, new UemConfig(24, 32, 1, 4, 64, 0.0, 8, 32, 4), 0,
+                dev.uem.model.uem.PreferenceReadout.Kind.MEAN, 0, false, null, null);
         torch.manual_seed(seed);
-        UemConfig uc = new UemConfig(24, 32, 1, 4, 64, 0.0, 8, 32, 4);
-        UemLanguageModel m = new UemLanguageModel(T5Model.create(c, seed), new UserEmbeddingModule(uc), new SoftPrompts(4, 32).initRandom(0.5));
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode cfg = json.createObjectNode().put("dataset", "data/movielens/ml-latest-small").put("lm", "t5-mini").put("history", 8)
-                .put("encoder", "all-MiniLM-L6-v2");
-        cfg.set("uem_config", json.valueToTree(uc));
-        cfg.set("lm_config", json.valueToTree(c));
-        AtomicFiles.writeString(dir.resolve("config.json"), json.writeValueAsString(cfg));
+        UemLanguageModel m = spec.build(T5Model.create(c, seed));
+        writeConfig(spec, seed, 0.0);
         Map<String, Tensor> params = Modules.namedParameters(m);
         SafetensorsWriter.write(dir.resolve("best.safetensors"), params);
         return params;
@@ -66,7 +76,7 @@ class TrainedRunTest {
                 assertEquals(8, r.history);
                 assertEquals("t5-mini", r.lm);
                 assertTrue(!r.model.is_training(), "eval mode");
-                assertEquals(0.0, r.headFusion, "a run from before --head-fusion decodes with the LM alone");
+                assertEquals(0.0, r.headFusion, "a run evaluated without fusion decodes with the LM alone");
                 assertEquals(null, r.headThreshold);
             }
         }
@@ -75,17 +85,12 @@ class TrainedRunTest {
     @Test
     void aRunWrittenWithItsModelSpecOpensIntoTheSameModel() throws Exception {
         T5Config c = TinyT5.config(300);
-        UemModelSpec spec = new UemModelSpec(c, new UemConfig(24, 32, 1, 4, 64, 0.0, 8, 32, 4), 6, dev.uem.model.uem.PreferenceReadout.Kind.GENRE_ATTENTION, 1.0, true,
+        UemModelSpec spec = new UemModelSpec(c, new UemConfig(24, 32, 1, 4, 64, 0.0, 8, 32, 4), 6, dev.uem.model.uem.PreferenceReadout.Kind.GENRE_COUNT_INTERACTION, 1.0, true,
                 new long[] {1, 5, 6, 7, 9}, new long[] {5, 6});
         try (PointerScope s = new PointerScope()) {
             torch.manual_seed(4);
             UemLanguageModel m = spec.build(T5Model.create(c, 4));
-            ObjectMapper json = new ObjectMapper();
-            ObjectNode cfg = json.createObjectNode().put("dataset", "/data/ml").put("lm", "t5-mini").put("history", 8).put("seed", 7)
-                    .put("cache", "/somewhere/cache");
-            cfg.set("model", json.valueToTree(spec));
-            cfg.putObject("experiment").put("headFusion", 2.0);
-            AtomicFiles.writeString(dir.resolve("config.json"), json.writeValueAsString(cfg));
+            writeConfig(spec, 7, 2.0);
             AtomicFiles.writeString(dir.resolve("head.json"), "{\"name\": \"uem-head-8\", \"threshold\": 0.35}");
             Map<String, Tensor> saved = Modules.namedParameters(m);
             SafetensorsWriter.write(dir.resolve("best.safetensors"), saved);
@@ -100,7 +105,7 @@ class TrainedRunTest {
                 assertTrue(r.model.hasPreferenceHead());
                 assertEquals(2.0, r.headFusion, "how the run was evaluated: predict decodes the same way");
                 assertEquals(0.35, r.headThreshold, 1e-12);
-                assertTrue(r.model.head instanceof dev.uem.model.uem.GenreAttentionHead, "the head kind the spec names");
+                assertTrue(r.model.head instanceof dev.uem.model.uem.GenreCountHead, "the head kind the spec names");
             }
         }
     }
@@ -121,11 +126,11 @@ class TrainedRunTest {
         assertTrue(bad.getMessage().contains("heads"), bad.getMessage());
         Files.writeString(dir.resolve("config.json"), cfg.replace("\"history\":8", "\"history\":-5"));
         e = assertThrows(IllegalArgumentException.class, () -> TrainedRun.open(dir));
-        assertTrue(e.getMessage().endsWith("config.json: history: expected 1 to 8, found -5"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("config.json: arm.history: expected 1 to 8, found -5"), e.getMessage());
         Files.writeString(dir.resolve("config.json"), cfg.replace("\"heads\":4", "\"heads\":\"four\""));
         e = assertThrows(IllegalArgumentException.class, () -> TrainedRun.open(dir));
         assertTrue(e.getMessage().contains("uem_config.heads: expected an integer, found \"four\""), e.getMessage());
-        Files.writeString(dir.resolve("config.json"), cfg.replaceFirst("\\{", "{\"arm\":{\"name\":\"text-5\",\"kind\":\"TEXT\",\"history\":5},"));
+        Files.writeString(dir.resolve("config.json"), cfg.replace("\"kind\":\"UEM\"", "\"kind\":\"TEXT\""));
         e = assertThrows(IllegalArgumentException.class, () -> TrainedRun.open(dir));
         assertTrue(e.getMessage().contains("text-history run"), e.getMessage());
     }

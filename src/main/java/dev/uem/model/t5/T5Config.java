@@ -1,5 +1,8 @@
 package dev.uem.model.t5;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -14,6 +17,7 @@ import java.nio.file.Path;
  * defaults, and the same derivation of the activation from {@code feed_forward_proj}
  * ({@code "gated-gelu"} means gated {@code gelu_new}, the tanh approximation, as in T5 v1.1 and Flan-T5).
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record T5Config(
         int vocabSize, int dModel, int dKv, int dFf, int numLayers, int numDecoderLayers, int numHeads,
         int relativeAttentionNumBuckets, int relativeAttentionMaxDistance, double dropoutRate,

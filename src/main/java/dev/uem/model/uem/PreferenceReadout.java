@@ -23,24 +23,18 @@ public interface PreferenceReadout {
 
     /** How the tokens are pooled before the labels are read. */
     enum Kind {
-        /** The mean of the real tokens through a small MLP ({@link PreferenceHead}). */
+        /** The mean of the real tokens through a small MLP ({@link PreferenceHead}): the decoder's head. */
         MEAN,
-        /** One learned query per genre attends over the tokens ({@link GenreAttentionHead}). */
-        GENRE_ATTENTION,
-        /** The same, and the genres' readings then attend to each other before the outputs ({@link GenreAttentionHead}). */
-        GENRE_INTERACTION,
-        /** Per-genre gates over the tokens: the genre's count and mean rating, as the label rule ({@link GenreCountHead}). */
-        GENRE_COUNT,
-        /** The same, and the genres' readings attend to each other before the outputs. */
+        /**
+         * Per-genre gates over the tokens give each genre's count and mean rating, as the label rule does, and the
+         * genres' readings then attend to each other ({@link GenreCountHead}): the UEM's head.
+         */
         GENRE_COUNT_INTERACTION;
 
         /** A new readout of this kind for tokens {@code width} wide and {@code labels} labels (likes and dislikes). */
         public PreferenceReadout create(long width, int labels) {
             return switch (this) {
                 case MEAN -> new PreferenceHead(width, labels);
-                case GENRE_ATTENTION -> new GenreAttentionHead(width, labels, false);
-                case GENRE_INTERACTION -> new GenreAttentionHead(width, labels, true);
-                case GENRE_COUNT -> new GenreCountHead(width, labels, false);
                 case GENRE_COUNT_INTERACTION -> new GenreCountHead(width, labels, true);
             };
         }

@@ -1,5 +1,8 @@
 package dev.uem.model.uem;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
 /**
  * Shape of the User Embedding Module and of the soft prompts in front of it.
  *
@@ -13,6 +16,7 @@ package dev.uem.model.uem;
  * @param lmWidth      the language model's width {@code e} the user tokens are projected to
  * @param promptLength number of trainable task soft prompts {@code k}
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record UemConfig(int inputWidth, int hidden, int layers, int heads, int mlp, double dropout, int maxHistory,
                         int lmWidth, int promptLength) {
     public UemConfig {

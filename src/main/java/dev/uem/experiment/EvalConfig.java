@@ -1,0 +1,29 @@
+package dev.uem.experiment;
+
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
+/**
+ * How a trained arm is decoded and scored.
+ *
+ * @param maxNewTokens generation length limit
+ * @param headFusion   weight of the preference head in greedy decoding ({@link dev.uem.eval.HeadFusion}); 0: the LM
+ *                     alone
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record EvalConfig(int maxNewTokens, double headFusion) {
+    /** The longest generation a run may ask for (a typo guard: target sentences are ~20 tokens). */
+    public static final int MAX_NEW_TOKENS = 512;
+
+    public EvalConfig {
+        if (maxNewTokens <= 0 || maxNewTokens > MAX_NEW_TOKENS)
+            throw new IllegalArgumentException("max_new_tokens must be in [1, " + MAX_NEW_TOKENS + "], found " + maxNewTokens);
+        if (!(headFusion >= 0 && headFusion <= 10))
+            throw new IllegalArgumentException("head_fusion must be in [0, 10], found " + headFusion);
+    }
+
+    /** The same decoding with another head-fusion weight ({@code uem evaluate --head-fusion}). */
+    public EvalConfig withHeadFusion(double weight) {
+        return new EvalConfig(maxNewTokens, weight);
+    }
+}
