@@ -1,0 +1,82 @@
+package dev.uem.train;
+
+import dev.uem.model.io.SafetensorsWriter;
+import org.bytedeco.pytorch.Tensor;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.DoubleSupplier;
+
+/**
+ * Validation and the best parameters, on every rank (validation is a collective): the validation loss every
+ * {@code evalEvery} joint steps and at the last step, never in a stage that leaves the LM alone; a loss below the
+ * best so far makes these parameters the best, and the writer (rank 0) saves them in {@code best.safetensors}.
+ */
+final class BestParameters implements TrainingListener {
+    private final TrainSettings s;
+    private final DoubleSupplier validationLoss;
+    private final Map<String, Tensor> params;
+    private final Path file;
+    private final boolean writer;
+    private double loss;
+    private int step;
+    private int validatedStep = -1;
+    private double validated = Double.NaN;
+
+    /**
+     * Validates with {@code validationLoss} and keeps {@code params} in {@code outDir/best.safetensors} when
+     * {@code writer}; the best so far is {@code start}'s (a checkpoint's, or none on a fresh start).
+     */
+    BestParameters(TrainSettings s, DoubleSupplier validationLoss, Map<String, Tensor> params, Path outDir,
+                   boolean writer, Checkpoints.State start) {
+        this.s = s;
+        this.validationLoss = validationLoss;
+        this.params = params;
+        this.file = outDir.resolve("best.safetensors");
+        this.writer = writer;
+        this.loss = start.bestValidationLoss();
+        this.step = start.bestStep();
+    }
+
+    @Override
+    public void onStep(StepResult r) {
+        if (!due(r)) return;
+        validated = validationLoss.getAsDouble();
+        validatedStep = r.step();
+        if (validated < loss) {
+            loss = validated;
+            step = r.step();
+            if (writer) SafetensorsWriter.write(file, params);
+        }
+    }
+
+    /** Whether step {@code r} is validated: every {@code evalEvery} joint steps, and the last step. */
+    private boolean due(StepResult r) {
+        return r.stage().trainsLm() && ((r.step() - s.uemWarmup()) % s.evalEvery() == 0 || r.step() == s.totalSteps());
+    }
+
+    /** Whether step {@code step} was validated (then {@link #validated} is its loss). */
+    boolean validatedAt(int step) {
+        return validatedStep == step;
+    }
+
+    /** The newest validation loss. */
+    double validated() {
+        return validated;
+    }
+
+    /** The best validation loss so far (infinite before the first validation). */
+    double loss() {
+        return loss;
+    }
+
+    /** The step of the best validation loss so far (0 before the first validation). */
+    int step() {
+        return step;
+    }
+
+    /** Where the writer keeps the best parameters. */
+    Path file() {
+        return file;
+    }
+}
