@@ -52,12 +52,8 @@ final class PredictCommand implements Callable<Integer> {
         try (RunOptions.Opened o = runOptions.open()) {
             TrainedRun r = o.run();
             Dataset d = o.dataset();
-            List<Dataset.Entry> history;
-            if (who.user != null) {
-                history = HistoryFile.latest(d.history(who.user), r.history);
-            } else {
-                history = HistoryFile.latest(HistoryFile.read(who.history, d), r.history);
-            }
+            List<Dataset.Entry> all = who.user != null ? d.history(who.user) : HistoryFile.read(who.history, d);
+            List<Dataset.Entry> history = HistoryFile.latest(all, r.history);
             String text;
             // decode as the run's evaluation did: with the head fused in when it was (and the LM scores the task's tokens)
             HeadFusion fusion = null;
@@ -71,7 +67,8 @@ final class PredictCommand implements Callable<Integer> {
                 text = o.tokenizer().decode(out.sequences()[0]);
             }
             Verbalizer.Parsed parsed = new Verbalizer(d.genres()).parse(text);
-            System.out.println("history:   " + history.size() + " ratings (latest " + r.history + " used)");
+            System.out.println("history:   " + all.size() + " ratings" + (all.size() > history.size()
+                    ? " (the latest " + history.size() + " used, the run's history length)" : " (all used)"));
             System.out.println("generated: " + text + (fusion == null ? "" : "   (decoded with the preference head fused in, weight " + fusion.weight() + ", as the run was evaluated)"));
             System.out.println("likes:     " + pick(parsed.labels(), "likes:"));
             System.out.println("dislikes:  " + pick(parsed.labels(), "dislikes:") + (parsed.parseable() ? "" : "   (the sentence did not follow the template)"));
