@@ -1,5 +1,6 @@
 package dev.uem.cli;
 
+import dev.uem.io.Log;
 import dev.uem.bench.ScalingBench;
 import dev.uem.bench.T5StepBench;
 import dev.uem.data.DatasetReader;
@@ -15,8 +16,6 @@ import dev.uem.torch.Precision;
 import dev.uem.torch.Tensors;
 import dev.uem.torch.TorchRuntime;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.global.torch;
@@ -165,8 +164,7 @@ final class BenchCommand implements Runnable {
             T5Config c = config.resolve();
             var settings = new T5StepBench.Settings(c, batch, encLen, decLen, steps, warmup, precision, optimizer);
             T5StepBench.Result r;
-            try (ProgressBar pb = new ProgressBarBuilder().setTaskName("t5-step").setInitialMax(steps + warmup)
-                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).build()) {
+            try (ProgressBar pb = Log.progress("t5-step", steps + warmup).build()) {
                 r = T5StepBench.run(settings, pb::stepTo);
             }
             double med = r.medianMs();

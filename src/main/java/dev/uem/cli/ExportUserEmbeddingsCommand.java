@@ -1,5 +1,6 @@
 package dev.uem.cli;
 
+import dev.uem.io.Log;
 import dev.uem.data.Dataset;
 import dev.uem.data.HistoryFile;
 import dev.uem.data.UserSplit;
@@ -11,8 +12,6 @@ import dev.uem.model.Batch;
 import dev.uem.train.BatchBuilder;
 import dev.uem.train.TrainedRun;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -64,7 +63,7 @@ final class ExportUserEmbeddingsCommand implements Callable<Integer> {
             long e = r.model.uem.config.lmWidth();
             Map<Integer, float[]> tokens = new LinkedHashMap<>();
             Map<Integer, Integer> lengths = new LinkedHashMap<>();
-            try (ProgressBar pb = new ProgressBarBuilder().setTaskName("export").setInitialMax(ids.length).setStyle(ProgressBarStyle.ASCII).build()) {
+            try (ProgressBar pb = Log.progress("export", ids.length).build()) {
                 for (int i = 0; i < ids.length; i += batchSize) {
                     StopSignal.check("export abandoned after " + i + " of " + ids.length + " users (nothing written)");
                     int[] chunk = Arrays.copyOfRange(ids, i, Math.min(ids.length, i + batchSize));

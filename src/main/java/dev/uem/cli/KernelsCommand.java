@@ -1,12 +1,11 @@
 package dev.uem.cli;
 
+import dev.uem.io.Log;
 import dev.uem.bench.kernels.KernelBench;
 import dev.uem.bench.kernels.KernelCheck;
 import dev.uem.kernels.NativeKernels;
 import dev.uem.torch.TorchRuntime;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,7 +49,7 @@ final class KernelsCommand implements Callable<Integer> {
     public Integer call() {
         TorchRuntime.init();
         if (!NativeKernels.available()) {
-            System.err.println("uem kernels: " + NativeKernels.unavailableReason());
+            Log.logger().error("uem kernels: {}", NativeKernels.unavailableReason());
             return 2;
         }
         NativeKernels.useBlas(!noBlas);
@@ -83,8 +82,7 @@ final class KernelsCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--shape: expected default, paper or both, found '" + shape + "'");
         };
         List<KernelBench.Result> results = new ArrayList<>();
-        try (ProgressBar pb = new ProgressBarBuilder().setTaskName("kernels").setInitialMax((long) reps * shapes.size())
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).build()) {
+        try (ProgressBar pb = Log.progress("kernels", (long) reps * shapes.size()).build()) {
             for (KernelCheck.Shape sh : shapes) results.add(KernelBench.run(sh, reps, pb::step));
         }
         System.out.printf("# uem kernels --bench  (%s, %d reps, medians, CPU float32, matrix products: %s)%n", TorchRuntime.describe(), reps,

@@ -1,5 +1,6 @@
 package dev.uem.cli;
 
+import dev.uem.io.Log;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.data.Dataset;
@@ -41,7 +42,7 @@ final class LabelsCommand implements Callable<Integer> {
             lines.append(json.writeValueAsString(n)).append('\n');
         }
         AtomicFiles.writeString(out, lines.toString());
-        System.err.println("wrote labels of " + d.userCount() + " users to " + out);
+        Log.logger().info("wrote labels of {} users to {}", d.userCount(), out);
         return 0;
     }
 }

@@ -1,5 +1,6 @@
 package dev.uem.cli;
 
+import dev.uem.io.Log;
 import dev.uem.io.StopSignal;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,7 +23,19 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Option(names = {"-q", "--quiet"}, scope = CommandLine.ScopeType.INHERIT,
+            description = "Say only warnings and errors; no progress bars.")
+    void quiet(boolean on) {
+        if (on) Log.configure(Log.Verbosity.QUIET);
+    }
+
+    @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Also say debug messages.")
+    void verbose(boolean on) {
+        if (on) Log.configure(Log.Verbosity.VERBOSE);
+    }
+
     public static void main(String[] args) {
+        Log.configure(Log.Verbosity.NORMAL);  // before any library makes its logger
         StopSignal.install(); // Ctrl-C and SIGTERM stop at the next safe point, never inside libtorch
         System.exit(commandLine().execute(args));
     }

@@ -1,5 +1,6 @@
 package dev.uem.cli;
 
+import dev.uem.io.Log;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -76,7 +77,7 @@ final class PrepareCommand implements Callable<Integer> {
         String text = json.writeValueAsString(s);
         System.out.println(text);
         AtomicFiles.writeString(out, text + "\n");
-        System.err.println("summary written to " + out);
+        Log.logger().info("summary written to {}", out);
         return 0;
     }
 

@@ -1,10 +1,9 @@
 package dev.uem.embed;
 
+import dev.uem.io.Log;
 import dev.uem.io.AtomicFiles;
 import dev.uem.io.StopSignal;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -146,8 +145,8 @@ public final class EmbeddingCache {
         String id = enc.id();
         int dim = enc.dimension();
         AtomicFiles.write(file, out -> {
-            try (ProgressBar pb = showProgress ? new ProgressBarBuilder().setTaskName("embedding " + texts.size() + " texts (" + id + ")")
-                         .setInitialMax(texts.size()).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).setUnit(" texts", 1).build() : null) {
+            try (ProgressBar pb = showProgress ? Log.progress("embedding " + texts.size() + " texts (" + id + ")", texts.size())
+                         .setUnit(" texts", 1).build() : null) {
                 byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
                 ByteBuffer h = ByteBuffer.allocate(headerLength(id)).order(ByteOrder.LITTLE_ENDIAN);
                 h.put(MAGIC).putInt(VERSION).putInt(idBytes.length).put(idBytes).putInt(dim).putInt(texts.size()).put(hash);

@@ -1,8 +1,7 @@
 package dev.uem.train;
 
+import dev.uem.io.Log;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.time.Duration;
 
@@ -14,9 +13,7 @@ final class ProgressDisplay implements TrainingListener {
     /** A bar over all of {@code s}'s steps, starting at {@code fromStep} (the resumed checkpoint's). */
     ProgressDisplay(TrainSettings s, int fromStep) {
         this.s = s;
-        this.bar = new ProgressBarBuilder().setTaskName("train").setInitialMax(s.totalSteps())
-                .startsFrom(fromStep, Duration.ZERO).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
-                .build();
+        this.bar = Log.progress("train", s.totalSteps()).startsFrom(fromStep, Duration.ZERO).build();
     }
 
     @Override

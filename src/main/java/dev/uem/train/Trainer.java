@@ -1,5 +1,6 @@
 package dev.uem.train;
 
+import dev.uem.io.Log;
 import dev.uem.data.Examples;
 import dev.uem.model.BatchSource;
 import dev.uem.model.PreferenceModel;
@@ -197,17 +198,16 @@ public final class Trainer {
         boolean leader = group.leader();
         if (!leader) group.barrier();
         var saved = checkpoints.latest(w -> {
-            if (leader) System.err.println("uem: warning: " + w);
+            if (leader) Log.logger().warn(w);
         });
         if (leader) group.barrier();
         if (saved.isEmpty()) {
-            if (leader) System.err.printf("uem: %s has no checkpoint yet: training starts at step 0%n", outDir);
+            if (leader) Log.logger().info("{} has no checkpoint yet: training starts at step 0", outDir);
             return fresh;
         }
         checkpoints.load(saved.get(), params, adamw);
         if (leader)
-            System.err.printf("uem: resuming %s from checkpoint step %d of %d%n", outDir, saved.get().step(),
-                    s.totalSteps());
+            Log.logger().info("resuming {} from checkpoint step {} of {}", outDir, saved.get().step(), s.totalSteps());
         return saved.get();
     }
 
