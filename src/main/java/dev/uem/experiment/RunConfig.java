@@ -69,9 +69,10 @@ public record RunConfig(long seed, DataConfig data, ModelConfig model, TrainConf
     // static: the compact constructor validates before the fields are assigned
     private static TrainSettings settings(long seed, TrainConfig t) {
         Schedule s = t.schedule();
-        return new TrainSettings(s.steps(), t.batchSize(), t.accumulation(), t.lrUser(), t.lrLm(), WEIGHT_DECAY,
-                Math.min(s.lrWarmup(), s.steps()), CLIP_NORM, s.evalEvery(), s.checkpointEvery(), t.freezeLm(), seed,
-                s.uemWarmup());
+        var stages = new TrainSettings.Stages(s.steps(), s.uemWarmup(), Math.min(s.lrWarmup(), s.steps()), s.evalEvery(),
+                s.checkpointEvery());
+        var optimisation = new TrainSettings.Optimisation(t.lrUser(), t.lrLm(), WEIGHT_DECAY, CLIP_NORM, t.freezeLm());
+        return new TrainSettings(stages, optimisation, t.batchSize(), t.accumulation(), seed);
     }
 
     /** A UEM arm gets a preference head when its loss is weighted in or the warm-up stage trains it. */

@@ -49,20 +49,24 @@ public final class TrainedRun implements AutoCloseable {
     public final double headFusion;
     public final Double headThreshold;
 
-    private TrainedRun(Path dir, UemLanguageModel model, int history, Path dataset, String lm, String encoder, Path cache, ReadOptions readOptions,
-                       long seed, ComputeDevice device, double headFusion, Double headThreshold) {
-        this.device = device;
-        this.headFusion = headFusion;
-        this.headThreshold = headThreshold;
+    /** What the run was trained on, from its config.json. */
+    private record Origin(int history, Path dataset, String lm, String encoder, Path cache, ReadOptions readOptions,
+                          long seed) {}
+
+    private TrainedRun(Path dir, UemLanguageModel model, ComputeDevice device, Origin o, double headFusion,
+                       Double headThreshold) {
         this.dir = dir;
         this.model = model;
-        this.history = history;
-        this.dataset = dataset;
-        this.lm = lm;
-        this.encoder = encoder;
-        this.cache = cache;
-        this.readOptions = readOptions;
-        this.seed = seed;
+        this.device = device;
+        this.history = o.history;
+        this.dataset = o.dataset;
+        this.lm = o.lm;
+        this.encoder = o.encoder;
+        this.cache = o.cache;
+        this.readOptions = o.readOptions;
+        this.seed = o.seed;
+        this.headFusion = headFusion;
+        this.headThreshold = headThreshold;
     }
 
     /** The run on the CPU. */
@@ -99,9 +103,10 @@ public final class TrainedRun implements AutoCloseable {
         Path headFile = dir.resolve("head.json");
         JsonNode headThreshold = Files.isRegularFile(headFile) ? JsonConfig.read(headFile).path("threshold") : null;
         Double threshold = headThreshold != null && headThreshold.isNumber() ? headThreshold.asDouble() : null;
-        return new TrainedRun(dir, model, history, Path.of(data.path("dataset").asText()), run.path("model").path("lm").asText(),
+        Origin origin = new Origin(history, Path.of(data.path("dataset").asText()), run.path("model").path("lm").asText(),
                 c.path("encoder").asText("all-MiniLM-L6-v2"), Path.of(data.path("cache").asText()), read,
-                run.path("seed").asLong(), device, run.path("eval").path("head_fusion").asDouble(), threshold);
+                run.path("seed").asLong());
+        return new TrainedRun(dir, model, device, origin, run.path("eval").path("head_fusion").asDouble(), threshold);
     }
 
     /** The tokenizer the run trained with. */
