@@ -1,5 +1,7 @@
 package dev.uem.cli;
 
+import dev.uem.io.StopSignal;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -21,74 +23,88 @@ import java.util.concurrent.TimeUnit;
 final class LocalWorkers {
     private LocalWorkers() {}
 
+    /** The workers of one run and the threads copying their output. */
+    private record Workers(List<Process> processes, List<Thread> pumps) {}
+
     static int run(int n, List<String> trainArgs, PrintStream out, PrintStream err) throws IOException, InterruptedException {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        String java = ProcessHandle.current().info().command().orElse("java");
+        Workers w = start(n, port, trainArgs, out);
+        err.printf("uem train: started %d workers (MASTER_ADDR=127.0.0.1 MASTER_PORT=%d)%n", n, port);
+        int failed = watch(w.processes);
+        if (failed >= 0) {
+            for (Process p : w.processes) if (p.isAlive()) p.toHandle().destroy();
+            for (Process p : w.processes) if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
+        }
+        for (Process p : w.processes) p.waitFor();
+        for (Thread t : w.pumps) t.join(5000);
+        if (failed >= 0) {
+            int code = w.processes.get(failed).exitValue();
+            err.printf("uem train: rank %d exited with %d%s; the other ranks were stopped%n", failed, code,
+                    code == 137 ? " (killed)" : "");
+            return 1;
+        }
+        for (Process p : w.processes) if (p.exitValue() != 0) return p.exitValue();  // a clean stop (130/143)
+        return 0;
+    }
+
+    /** Starts rank 0 to n-1 with torchrun's variables, each worker's output copied to {@code out} with its rank. */
+    private static Workers start(int n, int port, List<String> trainArgs, PrintStream out) throws IOException {
         List<String> jvm = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(a -> !a.startsWith("-agentlib:jdwp") && !a.startsWith("-javaagent")).toList();
         int blasThreads = Math.max(1, Runtime.getRuntime().availableProcessors() / n);
-        List<Process> workers = new ArrayList<>();
-        List<Thread> pumps = new ArrayList<>();
+        Workers w = new Workers(new ArrayList<>(), new ArrayList<>());
         for (int rank = 0; rank < n; rank++) {
-            List<String> cmd = new ArrayList<>(List.of(java));
-            cmd.addAll(jvm);
-            if (jvm.stream().noneMatch(a -> a.startsWith("-XX:ErrorFile")))  // a worker's crash report never lands in the working folder
-                cmd.add("-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "uem-hs_err_pid%p.log"));
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
-            cmd.addAll(trainArgs);
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            ProcessBuilder pb = new ProcessBuilder(command(jvm, trainArgs)).redirectErrorStream(true);
             Map<String, String> env = pb.environment();
-            env.put("WORLD_SIZE", String.valueOf(n));
-            env.put("RANK", String.valueOf(rank));
-            env.put("LOCAL_RANK", String.valueOf(rank));
-            env.put("MASTER_ADDR", "127.0.0.1");
-            env.put("MASTER_PORT", String.valueOf(port));
+            env.putAll(Map.of("WORLD_SIZE", String.valueOf(n), "RANK", String.valueOf(rank), "LOCAL_RANK",
+                    String.valueOf(rank), "MASTER_ADDR", "127.0.0.1", "MASTER_PORT", String.valueOf(port)));
             env.putIfAbsent("OPENBLAS_NUM_THREADS", String.valueOf(blasThreads));
             Process p = pb.start();
-            workers.add(p);
+            w.processes.add(p);
             String prefix = "[rank " + rank + "] ";
             Thread pump = new Thread(() -> forward(p.getInputStream(), prefix, out), "rank-" + rank + "-output");
             pump.setDaemon(true);
             pump.start();
-            pumps.add(pump);
+            w.pumps.add(pump);
         }
-        err.printf("uem train: started %d workers (MASTER_ADDR=127.0.0.1 MASTER_PORT=%d)%n", n, port);
-        // the run fails as soon as one worker does: stop the others, report the first failure
-        int failed = -1, code = 0;
+        return w;
+    }
+
+    /** This JVM's java, options and class path, running {@code uem} with {@code trainArgs}. */
+    private static List<String> command(List<String> jvm, List<String> trainArgs) {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
+        cmd.addAll(jvm);
+        if (jvm.stream().noneMatch(a -> a.startsWith("-XX:ErrorFile")))  // a worker's crash report stays out of the working folder
+            cmd.add("-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "uem-hs_err_pid%p.log"));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(trainArgs);
+        return cmd;
+    }
+
+    /**
+     * Waits until every worker has ended or one failed; returns the failed rank, or -1. A Ctrl-C or SIGTERM to the
+     * launcher is passed on once, so every worker stops cleanly at the same step.
+     */
+    private static int watch(List<Process> workers) throws InterruptedException {
         boolean forwarded = false;
-        while (failed < 0) {
-            if (!forwarded && dev.uem.io.StopSignal.requested()) {  // Ctrl-C or SIGTERM to the launcher: every worker stops cleanly
+        while (true) {
+            if (!forwarded && StopSignal.requested()) {
                 for (Process p : workers) p.toHandle().destroy();  // SIGTERM; Process.destroy would also close its output pipe
                 forwarded = true;
             }
             boolean alive = false;
-            for (int r = 0; r < n && failed < 0; r++) {
+            for (int r = 0; r < workers.size(); r++) {
                 Process p = workers.get(r);
                 alive |= p.isAlive();
-                // 130/143: the worker stopped cleanly on Ctrl-C/SIGTERM; the others are stopping at the same step, so let them finish
-                if (!p.isAlive() && p.exitValue() != 0 && p.exitValue() != 130 && p.exitValue() != 143) {
-                    failed = r;
-                    code = p.exitValue();
-                }
+                // 130/143: a clean stop on Ctrl-C/SIGTERM; the others are stopping at the same step, so let them finish
+                if (!p.isAlive() && p.exitValue() != 0 && p.exitValue() != 130 && p.exitValue() != 143) return r;
             }
-            if (!alive) break;
-            if (failed < 0) workers.get(0).waitFor(200, TimeUnit.MILLISECONDS);
+            if (!alive) return -1;
+            workers.get(0).waitFor(200, TimeUnit.MILLISECONDS);
         }
-        if (failed >= 0) {
-            for (Process p : workers) if (p.isAlive()) p.toHandle().destroy();
-            for (Process p : workers) if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
-        }
-        for (Process p : workers) p.waitFor();
-        for (Thread t : pumps) t.join(5000);
-        if (failed >= 0) {
-            err.printf("uem train: rank %d exited with %d%s; the other ranks were stopped%n", failed, code, code == 137 ? " (killed)" : "");
-            return 1;
-        }
-        for (Process p : workers) if (p.exitValue() != 0) return p.exitValue();  // a clean stop (130/143)
-        return 0;
     }
 
     /** Copies a worker's output, starting every line (and every progress-bar redraw) with its rank. */

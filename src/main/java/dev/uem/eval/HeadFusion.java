@@ -85,68 +85,81 @@ public final class HeadFusion {
      * biases; once a row has emitted it, the next step biases those genres' second tokens instead (and keeps their mass).
      */
     public GreedyDecoder.StepBias bias(float[][] probabilities, T5Model lm) {
-        // output columns once per batch: each first token's, each genre's second token (-1 when its name has one), the list tokens'
-        Map<Long, Integer> firstColumn = new LinkedHashMap<>();
-        for (long t : byFirst.keySet()) firstColumn.put(t, (int) lm.columnOfToken(t));
-        int[] secondColumn = new int[genres];
+        Columns cols = columns(lm);
+        int[][] wanted = wanted(probabilities);
+        return (seq, n, logits, v) -> {
+            float[] out = new float[seq.length * v];
+            for (int row = 0; row < seq.length; row++) rowBias(out, row, seq[row], n, logits, v, probabilities[row], wanted[row], cols);
+            return out;
+        };
+    }
+
+    /** The output columns of the tokens the fusion biases, looked up once per batch (-1: a one-token genre name). */
+    private record Columns(Map<Long, Integer> first, int[] second, int separator, int[] end, int empty) {}
+
+    private Columns columns(T5Model lm) {
+        Map<Long, Integer> first = new LinkedHashMap<>();
+        for (long t : byFirst.keySet()) first.put(t, (int) lm.columnOfToken(t));
+        int[] second = new int[genres];
         for (int g = 0; g < genres; g++)
-            secondColumn[g] = grammar.genreNames()[g].length > 1 ? (int) lm.columnOfToken(grammar.genreNames()[g][1]) : -1;
-        int separator = (int) lm.columnOfToken(grammar.separator());
+            second[g] = grammar.genreNames()[g].length > 1 ? (int) lm.columnOfToken(grammar.genreNames()[g][1]) : -1;
         int[] end = {(int) lm.columnOfToken(grammar.likesEnd()), (int) lm.columnOfToken(grammar.dislikesEnd())};
-        int empty = (int) lm.columnOfToken(grammar.none());
-        // per row and list: how many genres the head names, by its own decoding rule (LabelSpace.decode: at most 3 above the threshold)
+        return new Columns(first, second, (int) lm.columnOfToken(grammar.separator()), end,
+                (int) lm.columnOfToken(grammar.none()));
+    }
+
+    /** Per row and list, how many genres the head names by its own rule (LabelSpace.decode: at most 3 above the threshold). */
+    private int[][] wanted(float[][] probabilities) {
         int[][] wanted = new int[probabilities.length][2];
         for (int row = 0; row < probabilities.length; row++)
             for (int list = 0; list < 2; list++) {
                 for (int g = 0; g < genres; g++) if (probabilities[row][list * genres + g] > threshold) wanted[row][list]++;
                 wanted[row][list] = Math.min(wanted[row][list], PreferenceLabels.MAX_LABELS);
             }
-        return (seq, n, logits, v) -> {
-            float[] out = new float[seq.length * v];
-            List<Integer> columns = new ArrayList<>();
-            for (int row = 0; row < seq.length; row++) {
-                // which list the row is in, and how many genres it has named there
-                int list = 0, named = 0;
-                for (int k = 1; k <= n; k++) {
-                    if (seq[row][k] == grammar.dislikesStart()) {
-                        list = 1;
-                        named = 0;
-                    } else if (byFirst.containsKey(seq[row][k])) named++;
+        return wanted;
+    }
+
+    /** One row's bias at step {@code n}: which genre, then whether the list is empty or how many genres it holds. */
+    private void rowBias(float[] out, int row, long[] seq, int n, float[] logits, int v, float[] p, int[] wanted, Columns cols) {
+        // which list the row is in, and how many genres it has named there
+        int list = 0, named = 0;
+        for (int k = 1; k <= n; k++) {
+            if (seq[k] == grammar.dislikesStart()) {
+                list = 1;
+                named = 0;
+            } else if (byFirst.containsKey(seq[k])) named++;
+        }
+        int offset = list * genres, at = row * v;
+        List<Integer> columns = new ArrayList<>();
+        List<Integer> shared = byFirst.get(seq[n]);
+        if (shared != null && shared.size() > 1) {  // inside a shared prefix: the genres' second tokens decide
+            for (int g : shared)
+                if (cols.second[g] >= 0) {
+                    out[at + cols.second[g]] = bias(p[offset + g]);
+                    columns.add(cols.second[g]);
                 }
-                int offset = list * genres;
-                columns.clear();
-                List<Integer> shared = byFirst.get(seq[row][n]);
-                if (shared != null && shared.size() > 1) {  // inside a shared prefix: the genres' second tokens decide
-                    for (int g : shared)
-                        if (secondColumn[g] >= 0) {
-                            out[row * v + secondColumn[g]] = bias(probabilities[row][offset + g]);
-                            columns.add(secondColumn[g]);
-                        }
-                } else {
-                    for (var e : byFirst.entrySet()) {
-                        float b = Float.NEGATIVE_INFINITY;
-                        for (int g : e.getValue()) b = Math.max(b, bias(probabilities[row][offset + g]));
-                        out[row * v + firstColumn.get(e.getKey())] = b;
-                        columns.add(firstColumn.get(e.getKey()));
-                    }
-                }
-                keepMass(out, logits, row * v, columns);
-                if (named == 0) {  // whether the list is empty: any genre against "none"
-                    float some = (float) (wanted[row][list] > 0 ? weight : -weight);
-                    for (int c : columns) out[row * v + c] += some;  // the genres' relative biases stay as they are
-                    out[row * v + empty] = -some;
-                    List<Integer> both = new ArrayList<>(columns);
-                    both.add(empty);
-                    keepMass(out, logits, row * v, both);
-                } else {  // how many: another genre, or the list's end
-                    float more = (float) (wanted[row][list] > named ? weight : -weight);
-                    out[row * v + separator] = more;
-                    out[row * v + end[list]] = -more;
-                    keepMass(out, logits, row * v, List.of(separator, end[list]));
-                }
+        } else {
+            for (var e : byFirst.entrySet()) {
+                float b = Float.NEGATIVE_INFINITY;
+                for (int g : e.getValue()) b = Math.max(b, bias(p[offset + g]));
+                out[at + cols.first.get(e.getKey())] = b;
+                columns.add(cols.first.get(e.getKey()));
             }
-            return out;
-        };
+        }
+        keepMass(out, logits, at, columns);
+        if (named == 0) {  // whether the list is empty: any genre against "none"
+            float some = (float) (wanted[list] > 0 ? weight : -weight);
+            for (int c : columns) out[at + c] += some;  // the genres' relative biases stay as they are
+            out[at + cols.empty] = -some;
+            List<Integer> both = new ArrayList<>(columns);
+            both.add(cols.empty);
+            keepMass(out, logits, at, both);
+        } else {  // how many: another genre, or the list's end
+            float more = (float) (wanted[list] > named ? weight : -weight);
+            out[at + cols.separator] = more;
+            out[at + cols.end[list]] = -more;
+            keepMass(out, logits, at, List.of(cols.separator, cols.end[list]));
+        }
     }
 
     /**
