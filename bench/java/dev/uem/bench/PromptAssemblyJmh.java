@@ -1,10 +1,11 @@
 package dev.uem.bench;
 
-import dev.uem.kernels.NativeKernels;
 import dev.uem.bench.kernels.AssemblyInputs;
 import dev.uem.bench.kernels.KernelBench;
 import dev.uem.bench.kernels.KernelCheck;
+import dev.uem.kernels.NativeKernels;
 import dev.uem.torch.TorchRuntime;
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -18,8 +19,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * Fused native prompt assembly against the libtorch-op composition, forward and forward+backward, on the

@@ -22,25 +22,38 @@ public final class T5StepGemms {
     public static void main(String[] args) {
         TorchRuntime.init();
         T5Config c = T5Config.named(args.length > 0 ? args[0] : "t5-mini");
-        int b = args.length > 1 ? Integer.parseInt(args[1]) : 16, le = args.length > 2 ? Integer.parseInt(args[2]) : 128,
+        int b = args.length > 1 ? Integer.parseInt(args[1]) : 16,
+                le = args.length > 2 ? Integer.parseInt(args[2]) : 128,
                 ld = args.length > 3 ? Integer.parseInt(args[3]) : 16;
         double peak = T5StepBench.sgemmPeakGflops(1024, 12);
-        System.out.printf("# every matrix product of one %s training step (batch %d, encoder %d, decoder %d), alone, best of 5  (%s)%n",
+        System.out.printf(
+                "# every matrix product of one %s training step (batch %d, encoder %d, decoder %d), alone, best of 5  (%s)%n",
                 args.length > 0 ? args[0] : "t5-mini", b, le, ld, TorchRuntime.describe());
-        System.out.printf("| product | m x k x n (x batch) x count | forward + 2 backward ms | GFLOP/s |%n|---|---|---|---|%n");
+        System.out.printf(
+                "| product | m x k x n (x batch) x count | forward + 2 backward ms | GFLOP/s |%n|---|---|---|---|%n");
         double totalMs = 0, totalFlops = 0;
         for (T5StepBench.MatrixProduct p : T5StepBench.matrixProducts(c, b, le, ld)) {
             boolean linear = p.batch() == 1;
             // forward x W^T; backward dX = dY W and dW = dY^T X (a linear), or dA = dC B^T and dB = A^T dC (batched)
-            double ms = p.count() * (time(p.m(), p.k(), p.n(), false, linear, p.batch())
-                    + time(p.m(), p.n(), p.k(), false, !linear, p.batch())
-                    + time(linear ? p.n() : p.k(), p.m(), linear ? p.k() : p.n(), true, false, p.batch()));
+            double ms = p.count()
+                    * (time(p.m(), p.k(), p.n(), false, linear, p.batch())
+                            + time(p.m(), p.n(), p.k(), false, !linear, p.batch())
+                            + time(linear ? p.n() : p.k(), p.m(), linear ? p.k() : p.n(), true, false, p.batch()));
             totalMs += ms;
             totalFlops += 3 * p.flops();
-            System.out.printf("| %s | %d x %d x %d%s x %d | %.1f | %.0f |%n", p.name(), p.m(), p.k(), p.n(),
-                    linear ? "" : " (x " + p.batch() + ")", p.count(), ms, 3 * p.flops() / ms / 1e6);
+            System.out.printf(
+                    "| %s | %d x %d x %d%s x %d | %.1f | %.0f |%n",
+                    p.name(),
+                    p.m(),
+                    p.k(),
+                    p.n(),
+                    linear ? "" : " (x " + p.batch() + ")",
+                    p.count(),
+                    ms,
+                    3 * p.flops() / ms / 1e6);
         }
-        System.out.printf("| **all** | %.2f GFLOP | **%.1f** | %.0f (%.0f %% of the sgemm peak, %.1f GFLOP/s) |%n",
+        System.out.printf(
+                "| **all** | %.2f GFLOP | **%.1f** | %.0f (%.0f %% of the sgemm peak, %.1f GFLOP/s) |%n",
                 totalFlops / 1e9, totalMs, totalFlops / totalMs / 1e6, 100 * totalFlops / totalMs / 1e6 / peak, peak);
     }
 

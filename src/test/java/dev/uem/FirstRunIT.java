@@ -1,15 +1,12 @@
 package dev.uem;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.uem.testing.ChildJvm;
 import dev.uem.testing.TinyMovieLens;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.RepeatedTest;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -20,9 +17,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The product as a new user meets it: the packaged {@code target/uem.jar}, started through {@code java -jar} and
@@ -34,10 +33,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FirstRunIT {
     private static final Path JAR = Path.of("target", "uem.jar").toAbsolutePath();
     private static final Path LAUNCHER = Path.of("bin", "uem").toAbsolutePath();
-    private static final Path T5_FIXTURE = Path.of("src", "test", "resources", "t5", "t5_original_relu").toAbsolutePath();
+    private static final Path T5_FIXTURE =
+            Path.of("src", "test", "resources", "t5", "t5_original_relu").toAbsolutePath();
 
     @TempDir
     static Path tmp;
+
     static Path data;
     static List<String> users;
     static int fresh;
@@ -51,9 +52,26 @@ class FirstRunIT {
 
     /** A short default run (default head and fusion weight) on the tiny data. */
     private static List<String> tinyTrain(Path out, Path cache, int steps) {
-        return List.of("train", "--data", data.toString(), "--cache", cache.toString(), "--out", out.toString(),
-                "--history", "10", "--uem-warmup", String.valueOf(steps), "--steps", String.valueOf(steps),
-                "--eval-every", String.valueOf(steps), "--checkpoint-every", "5", "--batch-size", "4");
+        return List.of(
+                "train",
+                "--data",
+                data.toString(),
+                "--cache",
+                cache.toString(),
+                "--out",
+                out.toString(),
+                "--history",
+                "10",
+                "--uem-warmup",
+                String.valueOf(steps),
+                "--steps",
+                String.valueOf(steps),
+                "--eval-every",
+                String.valueOf(steps),
+                "--checkpoint-every",
+                "5",
+                "--batch-size",
+                "4");
     }
 
     private static Path emptyDir(String name) throws IOException {
@@ -63,8 +81,12 @@ class FirstRunIT {
     /** {@code java -jar target/uem.jar args} with an empty JavaCPP cache, run in {@code work}. */
     private static ChildJvm jar(Path work, String name, List<String> args) throws IOException {
         Path javacpp = emptyDir("javacpp-cache");
-        return ChildJvm.start(work, tmp.resolve("logs").resolve(name + ".log"),
-                List.of("-Dorg.bytedeco.javacpp.cachedir=" + javacpp, "-jar", JAR.toString()), args, Map.of());
+        return ChildJvm.start(
+                work,
+                tmp.resolve("logs").resolve(name + ".log"),
+                List.of("-Dorg.bytedeco.javacpp.cachedir=" + javacpp, "-jar", JAR.toString()),
+                args,
+                Map.of());
     }
 
     /** {@code bin/uem args} with an empty JavaCPP cache (through JAVA_OPTS), run in {@code work}. */
@@ -72,7 +94,10 @@ class FirstRunIT {
         Path javacpp = emptyDir("javacpp-cache");
         List<String> cmd = new ArrayList<>(List.of(LAUNCHER.toString()));
         cmd.addAll(args);
-        return ChildJvm.command(work, tmp.resolve("logs").resolve(name + ".log"), cmd,
+        return ChildJvm.command(
+                work,
+                tmp.resolve("logs").resolve(name + ".log"),
+                cmd,
                 Map.of("JAVA_OPTS", "-Dorg.bytedeco.javacpp.cachedir=" + javacpp));
     }
 
@@ -89,7 +114,8 @@ class FirstRunIT {
 
     private static List<Path> crashLogs(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(f -> f.getFileName().toString().startsWith("hs_err")).toList();
+            return s.filter(f -> f.getFileName().toString().startsWith("hs_err"))
+                    .toList();
         }
     }
 
@@ -103,12 +129,17 @@ class FirstRunIT {
         List<ChildJvm> runs = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++)
-                runs.add(ChildJvm.start(work, tmp.resolve("logs").resolve(work.getFileName() + "-train-" + i + ".log"),
+                runs.add(ChildJvm.start(
+                        work,
+                        tmp.resolve("logs").resolve(work.getFileName() + "-train-" + i + ".log"),
                         List.of("-Dorg.bytedeco.javacpp.cachedir=" + javacpp, "-jar", JAR.toString()),
-                        tinyTrain(work.resolve("run-" + i), emptyDir("embeddings"), 2), Map.of()));
+                        tinyTrain(work.resolve("run-" + i), emptyDir("embeddings"), 2),
+                        Map.of()));
             for (int i = 0; i < 3; i++) {
                 succeeds(runs.get(i), 300, work);
-                JsonNode results = new ObjectMapper().readTree(work.resolve("run-" + i).resolve("results.json").toFile());
+                JsonNode results = new ObjectMapper()
+                        .readTree(
+                                work.resolve("run-" + i).resolve("results.json").toFile());
                 assertTrue(results.size() > 0, "results.json of run " + i);
             }
         } finally {
@@ -129,7 +160,9 @@ class FirstRunIT {
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
             while (Files.notExists(checkpoint) && train.isAlive() && System.nanoTime() < end) Thread.sleep(50);
             assertTrue(Files.exists(checkpoint), "no checkpoint at step 25: " + train.output());
-            new ProcessBuilder("kill", "-INT", Long.toString(train.pid())).start().waitFor();
+            new ProcessBuilder("kill", "-INT", Long.toString(train.pid()))
+                    .start()
+                    .waitFor();
             assertEquals(130, train.waitFor(120), train.output());
             assertTrue(train.output().contains("continue with: uem train --resume"), train.output());
         }
@@ -138,31 +171,91 @@ class FirstRunIT {
         assertTrue(Files.isRegularFile(run.resolve("results.json")), resumed);
         assertTrue(Files.readString(run.resolve("metrics.jsonl")).contains("{\"step\":40,"), "trained to step 40");
 
-        String predicted = succeeds(launcher(work, "predict", List.of("predict", "--run", run.toString(), "--user", users.get(0))), 120, work);
-        assertTrue(predicted.contains("likes:") && predicted.contains("dislikes:") && predicted.contains("truth:"), predicted);
+        String predicted = succeeds(
+                launcher(work, "predict", List.of("predict", "--run", run.toString(), "--user", users.get(0))),
+                120,
+                work);
+        assertTrue(
+                predicted.contains("likes:") && predicted.contains("dislikes:") && predicted.contains("truth:"),
+                predicted);
 
         Path evaluation = work.resolve("evaluation");
-        succeeds(jar(work, "evaluate", List.of("evaluate", "--run", run.toString(), "--out", evaluation.toString())), 180, work);
+        succeeds(
+                jar(work, "evaluate", List.of("evaluate", "--run", run.toString(), "--out", evaluation.toString())),
+                180,
+                work);
         assertTrue(Files.size(evaluation.resolve("results.json")) > 0);
 
         Path export = work.resolve("users.safetensors");
-        succeeds(launcher(work, "export", List.of("export-user-embeddings", "--run", run.toString(), "--out", export.toString())), 120, work);
+        succeeds(
+                launcher(
+                        work,
+                        "export",
+                        List.of("export-user-embeddings", "--run", run.toString(), "--out", export.toString())),
+                120,
+                work);
         JsonNode header = safetensorsHeader(export);
         assertTrue(header.has("prompts") && header.has("user." + users.get(0)), header.toString());
 
         Path summary = work.resolve("summary.json");
-        succeeds(jar(work, "prepare", List.of("prepare", "--data", data.toString(), "--cache", emptyDir("embeddings").toString(),
-                "--out", summary.toString())), 180, work);
-        assertEquals(users.size(), new ObjectMapper().readTree(summary.toFile()).path("users").asInt(), Files.readString(summary));
+        succeeds(
+                jar(
+                        work,
+                        "prepare",
+                        List.of(
+                                "prepare",
+                                "--data",
+                                data.toString(),
+                                "--cache",
+                                emptyDir("embeddings").toString(),
+                                "--out",
+                                summary.toString())),
+                180,
+                work);
+        assertEquals(
+                users.size(),
+                new ObjectMapper().readTree(summary.toFile()).path("users").asInt(),
+                Files.readString(summary));
 
         Path forward = work.resolve("forward.json");
-        String fwd = succeeds(launcher(work, "t5-forward", List.of("t5-forward", "--model", T5_FIXTURE.toString(), "--cases",
-                T5_FIXTURE.resolve("cases.json").toString(), "--out", forward.toString())), 120, work);
+        String fwd = succeeds(
+                launcher(
+                        work,
+                        "t5-forward",
+                        List.of(
+                                "t5-forward",
+                                "--model",
+                                T5_FIXTURE.toString(),
+                                "--cases",
+                                T5_FIXTURE.resolve("cases.json").toString(),
+                                "--out",
+                                forward.toString())),
+                120,
+                work);
         assertTrue(fwd.contains("wrote 5 cases"), fwd);
 
         succeeds(jar(work, "kernels", List.of("kernels", "--check")), 180, work);
-        succeeds(launcher(work, "bench", List.of("bench", "t5-step", "--config", "t5-compact", "--steps", "1", "--warmup", "0",
-                "--batch", "2", "--enc-len", "16", "--dec-len", "8")), 180, work);
+        succeeds(
+                launcher(
+                        work,
+                        "bench",
+                        List.of(
+                                "bench",
+                                "t5-step",
+                                "--config",
+                                "t5-compact",
+                                "--steps",
+                                "1",
+                                "--warmup",
+                                "0",
+                                "--batch",
+                                "2",
+                                "--enc-len",
+                                "16",
+                                "--dec-len",
+                                "8")),
+                180,
+                work);
 
         Path sweep = work.resolve("sweep");
         List<String> args = new ArrayList<>(tinyTrain(sweep, emptyDir("embeddings"), 2));

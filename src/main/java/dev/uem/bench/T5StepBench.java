@@ -5,19 +5,18 @@ import dev.uem.model.t5.T5Model;
 import dev.uem.torch.Modules;
 import dev.uem.torch.TorchRuntime;
 import dev.uem.train.FusedAdamW;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.AdamW;
-import org.bytedeco.pytorch.AdamWOptions;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
-import org.bytedeco.pytorch.global.torch;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.AdamW;
+import org.bytedeco.pytorch.AdamWOptions;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * One T5 training step (zero_grad, forward, loss, backward, clip to norm 1, AdamW: the trainer's {@link FusedAdamW}, or
@@ -26,11 +25,24 @@ import java.util.List;
  * resident set size sampled along the way (it must stay flat: one PointerScope per step).
  */
 public final class T5StepBench {
-    /** Which AdamW steps the parameters: the trainer's ({@link FusedAdamW}, one native pass, clipping folded in) or libtorch's (the baseline). */
-    public enum StepOptimizer { FUSED, LIBTORCH }
+    /**
+     * Which AdamW steps the parameters: the trainer's ({@link FusedAdamW}, one native pass, clipping folded in) or
+     * libtorch's (the baseline).
+     */
+    public enum StepOptimizer {
+        FUSED,
+        LIBTORCH
+    }
 
-    public record Settings(T5Config config, int batch, int encLen, int decLen, int steps, int warmup, dev.uem.torch.Precision precision,
-                           StepOptimizer optimizer) {
+    public record Settings(
+            T5Config config,
+            int batch,
+            int encLen,
+            int decLen,
+            int steps,
+            int warmup,
+            dev.uem.torch.Precision precision,
+            StepOptimizer optimizer) {
         public Settings(T5Config config, int batch, int encLen, int decLen, int steps, int warmup) {
             this(config, batch, encLen, decLen, steps, warmup, dev.uem.torch.Precision.FP32, StepOptimizer.FUSED);
         }
@@ -41,8 +53,17 @@ public final class T5StepBench {
      * test (the same number in fp32; in bf16 a bfloat16 product through libtorch, oneDNN on CPUs), which is what the
      * step's matrix products can at best reach.
      */
-    public record Result(Settings settings, double sgemmPeakGflops, double gemmPeakGflops, double[] stepMs, double[] forwardMs,
-                         double[] backwardMs, double[] optimizerMs, double flopsPerStep, long[] rssSamples, int[] rssSteps) {
+    public record Result(
+            Settings settings,
+            double sgemmPeakGflops,
+            double gemmPeakGflops,
+            double[] stepMs,
+            double[] forwardMs,
+            double[] backwardMs,
+            double[] optimizerMs,
+            double flopsPerStep,
+            long[] rssSamples,
+            int[] rssSteps) {
         public double medianMs() {
             return median(stepMs);
         }
@@ -62,7 +83,9 @@ public final class T5StepBench {
     public static Result run(Settings s, java.util.function.IntConsumer progress) {
         TorchRuntime.init();
         double peak = sgemmPeakGflops(1024, 12);
-        double precisionPeak = s.precision() == dev.uem.torch.Precision.FP32 ? peak : gemmPeakGflops(1024, 12, torch.ScalarType.BFloat16);
+        double precisionPeak = s.precision() == dev.uem.torch.Precision.FP32
+                ? peak
+                : gemmPeakGflops(1024, 12, torch.ScalarType.BFloat16);
         T5Config c = s.config();
         torch.manual_seed(0);
         try (T5Model model = T5Model.create(c, 0)) {
@@ -72,12 +95,18 @@ public final class T5StepBench {
             o.weight_decay().put(0.01);
             boolean fused = s.optimizer() == StepOptimizer.FUSED;
             AdamW libtorchOpt = fused ? null : new AdamW(params, o);
-            FusedAdamW fusedOpt = fused ? new FusedAdamW(List.of(Modules.handles(params)), new double[] {1e-4}, 0.01) : null;
-            Tensor ids = torch.randint(2, c.vocabSize(), new long[] {s.batch(), s.encLen()}, dev.uem.torch.Tensors.LONG);
+            FusedAdamW fusedOpt =
+                    fused ? new FusedAdamW(List.of(Modules.handles(params)), new double[] {1e-4}, 0.01) : null;
+            Tensor ids =
+                    torch.randint(2, c.vocabSize(), new long[] {s.batch(), s.encLen()}, dev.uem.torch.Tensors.LONG);
             Tensor mask = torch.ones(new long[] {s.batch(), s.encLen()}, dev.uem.torch.Tensors.LONG);
-            Tensor labels = torch.randint(2, c.vocabSize(), new long[] {s.batch(), s.decLen()}, dev.uem.torch.Tensors.LONG);
+            Tensor labels =
+                    torch.randint(2, c.vocabSize(), new long[] {s.batch(), s.decLen()}, dev.uem.torch.Tensors.LONG);
             int total = s.warmup() + s.steps();
-            double[] step = new double[s.steps()], fwd = new double[s.steps()], bwd = new double[s.steps()], optMs = new double[s.steps()];
+            double[] step = new double[s.steps()],
+                    fwd = new double[s.steps()],
+                    bwd = new double[s.steps()],
+                    optMs = new double[s.steps()];
             List<Long> rss = new ArrayList<>();
             List<Integer> rssAt = new ArrayList<>();
             for (int i = 0; i < total; i++) {
@@ -86,7 +115,8 @@ public final class T5StepBench {
                     if (fused) fusedOpt.zeroGrad();
                     else libtorchOpt.zero_grad();
                     Tensor loss;
-                    try (dev.uem.torch.Precision.Scope autocast = s.precision().autocast(dev.uem.torch.ComputeDevice.CPU)) {
+                    try (dev.uem.torch.Precision.Scope autocast =
+                            s.precision().autocast(dev.uem.torch.ComputeDevice.CPU)) {
                         loss = model.forward(model.embed(ids), mask, labels).loss();
                     }
                     t1 = System.nanoTime();
@@ -114,8 +144,17 @@ public final class T5StepBench {
                 if (progress != null) progress.accept(i + 1);
             }
             if (fusedOpt != null) fusedOpt.close();
-            return new Result(s, peak, precisionPeak, step, fwd, bwd, optMs, trainingFlops(c, s.batch(), s.encLen(), s.decLen()),
-                    rss.stream().mapToLong(Long::longValue).toArray(), rssAt.stream().mapToInt(Integer::intValue).toArray());
+            return new Result(
+                    s,
+                    peak,
+                    precisionPeak,
+                    step,
+                    fwd,
+                    bwd,
+                    optMs,
+                    trainingFlops(c, s.batch(), s.encLen(), s.decLen()),
+                    rss.stream().mapToLong(Long::longValue).toArray(),
+                    rssAt.stream().mapToInt(Integer::intValue).toArray());
         }
     }
 
@@ -124,7 +163,9 @@ public final class T5StepBench {
         return gemmPeakGflops(n, reps, torch.ScalarType.Float);
     }
 
-    /** Best of {@code reps} timings of an n x n x n matmul of {@code dtype} through libtorch (bfloat16: oneDNN on CPUs). */
+    /**
+     * Best of {@code reps} timings of an n x n x n matmul of {@code dtype} through libtorch (bfloat16: oneDNN on CPUs).
+     */
     public static double gemmPeakGflops(int n, int reps, torch.ScalarType dtype) {
         try (PointerScope scope = new PointerScope()) {
             Tensor a = torch.randn(n, n).to(dtype), b = torch.randn(n, n).to(dtype);
@@ -149,23 +190,36 @@ public final class T5StepBench {
     }
 
     /**
-     * The matrix products of one T5 forward pass at batch {@code b}, encoder length {@code le}, decoder length {@code ld}:
-     * the linear layers ({@code [tokens, in] x [in, out]}) and, per batch row and head, the attention's scores and context.
+     * The matrix products of one T5 forward pass at batch {@code b}, encoder length {@code le}, decoder length {@code
+     * ld}:
+     * the linear layers ({@code [tokens, in] x [in, out]}) and, per batch row and head, the attention's scores and
+     * context.
      */
     public static java.util.List<MatrixProduct> matrixProducts(T5Config c, int b, int le, int ld) {
-        int d = c.dModel(), inner = c.innerDim(), ff = c.dFf(), h = c.numHeads(), dk = c.dKv(), ffIn = c.isGatedAct() ? 2 : 1;
+        int d = c.dModel(),
+                inner = c.innerDim(),
+                ff = c.dFf(),
+                h = c.numHeads(),
+                dk = c.dKv(),
+                ffIn = c.isGatedAct() ? 2 : 1;
         int enc = c.numLayers(), dec = c.numDecoderLayers();
         return java.util.List.of(
-                new MatrixProduct("encoder q, k, v", b * le, d, inner, 1, 3 * enc), new MatrixProduct("encoder o", b * le, inner, d, 1, enc),
-                new MatrixProduct("encoder wi", b * le, d, ff, 1, ffIn * enc), new MatrixProduct("encoder wo", b * le, ff, d, 1, enc),
+                new MatrixProduct("encoder q, k, v", b * le, d, inner, 1, 3 * enc),
+                new MatrixProduct("encoder o", b * le, inner, d, 1, enc),
+                new MatrixProduct("encoder wi", b * le, d, ff, 1, ffIn * enc),
+                new MatrixProduct("encoder wo", b * le, ff, d, 1, enc),
                 new MatrixProduct("decoder self q, k, v, cross q", b * ld, d, inner, 1, 4 * dec),
                 new MatrixProduct("decoder self o, cross o", b * ld, inner, d, 1, 2 * dec),
                 new MatrixProduct("decoder cross k, v (encoder rows)", b * le, d, inner, 1, 2 * dec),
-                new MatrixProduct("decoder wi", b * ld, d, ff, 1, ffIn * dec), new MatrixProduct("decoder wo", b * ld, ff, d, 1, dec),
+                new MatrixProduct("decoder wi", b * ld, d, ff, 1, ffIn * dec),
+                new MatrixProduct("decoder wo", b * ld, ff, d, 1, dec),
                 new MatrixProduct("LM head", b * ld, d, c.vocabSize(), 1, 1),
-                new MatrixProduct("encoder scores", le, dk, le, b * h, enc), new MatrixProduct("encoder context", le, le, dk, b * h, enc),
-                new MatrixProduct("decoder self scores", ld, dk, ld, b * h, dec), new MatrixProduct("decoder self context", ld, ld, dk, b * h, dec),
-                new MatrixProduct("decoder cross scores", ld, dk, le, b * h, dec), new MatrixProduct("decoder cross context", ld, le, dk, b * h, dec));
+                new MatrixProduct("encoder scores", le, dk, le, b * h, enc),
+                new MatrixProduct("encoder context", le, le, dk, b * h, enc),
+                new MatrixProduct("decoder self scores", ld, dk, ld, b * h, dec),
+                new MatrixProduct("decoder self context", ld, ld, dk, b * h, dec),
+                new MatrixProduct("decoder cross scores", ld, dk, le, b * h, dec),
+                new MatrixProduct("decoder cross context", ld, le, dk, b * h, dec));
     }
 
     /**
@@ -174,7 +228,10 @@ public final class T5StepBench {
      * step gets to doing nothing but GEMMs.
      */
     public static double trainingFlops(T5Config c, int b, int le, int ld) {
-        return 3 * matrixProducts(c, b, le, ld).stream().mapToDouble(MatrixProduct::flops).sum();
+        return 3
+                * matrixProducts(c, b, le, ld).stream()
+                        .mapToDouble(MatrixProduct::flops)
+                        .sum();
     }
 
     /** Current VmRSS from /proc (0 where there is no /proc). */

@@ -3,13 +3,12 @@ package dev.uem.cli;
 import dev.uem.experiment.RunConfig;
 import dev.uem.experiment.Schedule;
 import dev.uem.experiment.TrainConfig;
-import picocli.CommandLine.IDefaultValueProvider;
-import picocli.CommandLine.Model.ArgSpec;
-import picocli.CommandLine.Model.OptionSpec;
-
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import picocli.CommandLine.IDefaultValueProvider;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * The run options' defaults for {@code train} and {@code sweep}, taken from {@link RunConfig#defaults()}, so the
@@ -21,27 +20,36 @@ final class ConfigDefaults implements IDefaultValueProvider {
 
     @Override
     public String defaultValue(ArgSpec arg) {
-        if (!(arg instanceof OptionSpec o) || arg.command() == null || !COMMANDS.contains(arg.command().name())) return null;
+        if (!(arg instanceof OptionSpec o)
+                || arg.command() == null
+                || !COMMANDS.contains(arg.command().name())) return null;
         return VALUES.get(o.longestName());
     }
 
     private static Map<String, String> values(RunConfig c) {
         TrainConfig t = c.train();
         Schedule s = t.schedule();
-        return Map.ofEntries(Map.entry("--lm", c.model().lm()), Map.entry("--uem", c.model().uem()),
+        return Map.ofEntries(
+                Map.entry("--lm", c.model().lm()),
+                Map.entry("--uem", c.model().uem()),
                 Map.entry("--decoder-head", String.valueOf(c.model().decoderHead())),
                 Map.entry("--output-vocab", lower(c.model().outputVocabulary().name())),
                 Map.entry("--text-budget", String.valueOf(c.model().textBudget())),
-                Map.entry("--steps", String.valueOf(s.steps())), Map.entry("--uem-warmup", String.valueOf(s.uemWarmup())),
-                Map.entry("--lr-warmup", String.valueOf(s.lrWarmup())), Map.entry("--eval-every", String.valueOf(s.evalEvery())),
+                Map.entry("--steps", String.valueOf(s.steps())),
+                Map.entry("--uem-warmup", String.valueOf(s.uemWarmup())),
+                Map.entry("--lr-warmup", String.valueOf(s.lrWarmup())),
+                Map.entry("--eval-every", String.valueOf(s.evalEvery())),
                 Map.entry("--checkpoint-every", String.valueOf(s.checkpointEvery())),
-                Map.entry("--batch-size", String.valueOf(t.batchSize())), Map.entry("--accumulation", String.valueOf(t.accumulation())),
-                Map.entry("--lr-user", String.valueOf(t.lrUser())), Map.entry("--lr-lm", String.valueOf(t.lrLm())),
+                Map.entry("--batch-size", String.valueOf(t.batchSize())),
+                Map.entry("--accumulation", String.valueOf(t.accumulation())),
+                Map.entry("--lr-user", String.valueOf(t.lrUser())),
+                Map.entry("--lr-lm", String.valueOf(t.lrLm())),
                 Map.entry("--preference-weight", String.valueOf(t.preferenceWeight())),
                 Map.entry("--precision", lower(t.precision().name())),
                 Map.entry("--train-windows", String.valueOf(c.data().trainWindows())),
                 Map.entry("--max-new-tokens", String.valueOf(c.eval().maxNewTokens())),
-                Map.entry("--head-fusion", String.valueOf(c.eval().headFusion())), Map.entry("--seed", String.valueOf(c.seed())));
+                Map.entry("--head-fusion", String.valueOf(c.eval().headFusion())),
+                Map.entry("--seed", String.valueOf(c.seed())));
     }
 
     private static String lower(String enumName) {

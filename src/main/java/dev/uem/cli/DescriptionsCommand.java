@@ -1,25 +1,33 @@
 package dev.uem.cli;
 
 import dev.uem.data.Descriptions;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code uem descriptions}: join TMDB overviews to MovieLens ids once, into {@code movieId,description}. */
-@Command(name = "descriptions",
+@Command(
+        name = "descriptions",
         header = "Join TMDB plot overviews to MovieLens movies as a descriptions CSV.",
         mixinStandardHelpOptions = true,
-        description = {"Join plot overviews from TMDB files (id,overview) to MovieLens movies through links.csv and write",
-                "movieId,description. With several --tmdb files the first that has a text for a movie wins."})
+        description = {
+            "Join plot overviews from " + "TMDB files " + "(id,overview) to " + "MovieLens movies "
+                    + "through links.csv and write",
+            "movieId,description. With several --tmdb files the first that has a text for a movie wins."
+        })
 final class DescriptionsCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "MovieLens folder with links.csv.")
     Path data;
 
-    @Option(names = "--tmdb", required = true, paramLabel = "FILE", split = ",", description = "TMDB CSVs in priority order.")
+    @Option(
+            names = "--tmdb",
+            required = true,
+            paramLabel = "FILE",
+            split = ",",
+            description = "TMDB CSVs in priority order.")
     List<Path> tmdb;
 
     @Option(names = "--out", paramLabel = "FILE", description = "Output (default: DIR/descriptions.csv).")

@@ -3,16 +3,12 @@ package dev.uem.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.experiment.Arm;
 import dev.uem.experiment.Experiment;
+import dev.uem.experiment.Results;
 import dev.uem.experiment.RunConfig;
 import dev.uem.io.ConfigMigration;
-import dev.uem.experiment.Results;
 import dev.uem.io.JsonConfig;
 import dev.uem.torch.ComputeDevice;
 import dev.uem.torch.TorchRuntime;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -20,24 +16,44 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-/** {@code uem evaluate}: a finished arm scored again with its best parameters, without training, e.g. with another head-fusion weight. */
-@Command(name = "evaluate",
+/**
+ * {@code uem evaluate}: a finished arm scored again with its best parameters, without training, e.g. with another
+ * head-fusion weight.
+ */
+@Command(
+        name = "evaluate",
         header = "Score a finished run again, without training it.",
         mixinStandardHelpOptions = true,
-        description = {"Score a finished train run (or one arm folder of a sweep) again without training: its best.safetensors decodes the "
-                + "same test and validation windows, optionally with another --head-fusion weight.",
-                "The arm's files (arm.json with lm_only, head.json, predictions.jsonl, per_label.csv, results.json) and a config.json go "
-                + "to --out; the run folder is not touched."})
+        description = {
+            "Score a finished train run (or one " + "arm folder " + "of a sweep) " + "again without "
+                    + "training: its best.safetensors decodes the "
+                    + "same test and validation windows, optionally with another --head-fusion weight.",
+            "The arm's files (arm.json with lm_only, " + "head.json, " + "predictions.jsonl, " + "per_label.csv, "
+                    + "results.json) and a config.json go " + "to --out; the run folder is not touched."
+        })
 final class EvaluateCommand implements Callable<Integer> {
-    @Option(names = "--run", required = true, paramLabel = "DIR", description = "A finished uem train run folder, or an arm folder inside a sweep.")
+    @Option(
+            names = "--run",
+            required = true,
+            paramLabel = "DIR",
+            description = "A finished uem " + "train run folder, " + "or an arm folder " + "inside a sweep.")
     Path run;
 
-    @Option(names = "--head-fusion", paramLabel = "W",
-            description = "Weight of the preference head in the LM's greedy decoding (0 = the LM alone; default: the run's own).")
+    @Option(
+            names = "--head-fusion",
+            paramLabel = "W",
+            description = "Weight of the preference head " + "in the LM's " + "greedy decoding " + "(0 = the LM "
+                    + "alone; default: the run's own).")
     Double headFusion;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Where the evaluation's files go (default: RUN/evaluation-<timestamp>).")
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            description = "Where the evaluation's files go " + "(default: RUN/evaluation-<timestamp>).")
     Path out;
 
     @Mixin
@@ -46,22 +62,30 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path file = run.resolve("config.json");
-        if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": not found (is " + run + " a uem train run folder?)");
+        if (!Files.isRegularFile(file))
+            throw new IllegalArgumentException(file + ": not found (is " + run + " a uem train run folder?)");
         JsonConfig saved = ConfigMigration.read(file);
         RunConfig cfg = ResumeFolder.experiment(saved);
-        if (headFusion != null) cfg = cfg.withEval(cfg.eval().withHeadFusion(headFusion));  // checked now
+        if (headFusion != null) cfg = cfg.withEval(cfg.eval().withHeadFusion(headFusion)); // checked now
         Arm arm = saved.get("arm", Arm.class);
-        Path dir = out != null ? out : run.resolve("evaluation-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        if (Files.exists(dir.resolve("arm.json"))) throw new IllegalArgumentException(dir + " already holds an evaluation; choose another --out");
+        Path dir = out != null
+                ? out
+                : run.resolve(
+                        "evaluation-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        if (Files.exists(dir.resolve("arm.json")))
+            throw new IllegalArgumentException(dir + " already holds an " + "evaluation; choose " + "another --out");
         TorchRuntime.init();
         ComputeDevice onDevice = device.resolve();
         long t0 = System.nanoTime();
         try (Experiment ex = Experiment.open(cfg).on(onDevice)) {
             List<ObjectNode> arms = new ArrayList<>(ex.reevaluate(arm, run, dir));
             arms.addAll(ex.baselines(arm.history()));
-            Results.writeJson(dir.resolve("results.json"), Results.resultsJson(cfg.data().dataset(), arms));
+            Results.writeJson(
+                    dir.resolve("results.json"), Results.resultsJson(cfg.data().dataset(), arms));
             System.out.printf("%s", Results.table(arms));
-            System.out.printf("%nhead fusion %s; evaluation folder %s (%.0f s)%n", arms.get(0).path("head_fusion").asText(), dir, (System.nanoTime() - t0) / 1e9);
+            System.out.printf(
+                    "%nhead fusion %s; evaluation " + "folder %s " + "(%.0f s)%n",
+                    arms.get(0).path("head_fusion").asText(), dir, (System.nanoTime() - t0) / 1e9);
         }
         return 0;
     }

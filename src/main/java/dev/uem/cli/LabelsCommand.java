@@ -1,30 +1,37 @@
 package dev.uem.cli;
 
-import dev.uem.io.Log;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.data.Dataset;
 import dev.uem.data.PreferenceLabels;
 import dev.uem.io.AtomicFiles;
+import dev.uem.io.Log;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.concurrent.Callable;
-
 /** {@code uem labels}: every user's preference labels as JSON lines. */
-@Command(name = "labels",
+@Command(
+        name = "labels",
         header = "Write each user's liked and disliked genres as JSON lines.",
         mixinStandardHelpOptions = true,
-        description = {"Write each user's liked and disliked genres (docs/TASK.md §3) as one JSON line per user, ascending id:",
-                "{\"user\": 1, \"likes\": [\"Drama\", ...], \"dislikes\": [...]} with genres in label order."})
+        description = {
+            "Write each user's liked and " + "disliked genres " + "(docs/TASK.md §3) " + "as one JSON "
+                    + "line per user, ascending id:",
+            "{\"user\": 1, \"likes\": [\"Drama\", ...], \"dislikes\": [...]} with genres in label order."
+        })
 final class LabelsCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
 
-    @Option(names = "--out", required = true, paramLabel = "FILE", description = "JSON-lines output, written atomically.")
+    @Option(
+            names = "--out",
+            required = true,
+            paramLabel = "FILE",
+            description = "JSON-lines output, " + "written atomically.")
     Path out;
 
     @Override

@@ -1,7 +1,6 @@
 package dev.uem.cli;
 
 import dev.uem.io.StopSignal;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -15,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code uem train --nproc N}: starts N workers of the same command on this host, with the environment
- * {@code torchrun} would give them ({@code WORLD_SIZE}, {@code RANK}, {@code LOCAL_RANK}, {@code MASTER_ADDR=127.0.0.1},
+ * {@code torchrun} would give them ({@code WORLD_SIZE}, {@code RANK}, {@code LOCAL_RANK}, {@code
+ * MASTER_ADDR=127.0.0.1},
  * a free {@code MASTER_PORT}), forwards their output with a {@code [rank i]} prefix, and when one fails stops the
  * others and fails the run naming it. Each worker gets an equal share of the cores for OpenBLAS unless
  * {@code OPENBLAS_NUM_THREADS} is set.
@@ -26,7 +26,8 @@ final class LocalWorkers {
     /** The workers of one run and the threads copying their output. */
     private record Workers(List<Process> processes, List<Thread> pumps) {}
 
-    static int run(int n, List<String> trainArgs, PrintStream out, PrintStream err) throws IOException, InterruptedException {
+    static int run(int n, List<String> trainArgs, PrintStream out, PrintStream err)
+            throws IOException, InterruptedException {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
@@ -42,25 +43,36 @@ final class LocalWorkers {
         for (Thread t : w.pumps) t.join(5000);
         if (failed >= 0) {
             int code = w.processes.get(failed).exitValue();
-            err.printf("uem train: rank %d exited with %d%s; the other ranks were stopped%n", failed, code,
-                    code == 137 ? " (killed)" : "");
+            err.printf(
+                    "uem train: rank %d exited with %d%s; the other ranks were stopped%n",
+                    failed, code, code == 137 ? " (killed)" : "");
             return 1;
         }
-        for (Process p : w.processes) if (p.exitValue() != 0) return p.exitValue();  // a clean stop (130/143)
+        for (Process p : w.processes) if (p.exitValue() != 0) return p.exitValue(); // a clean stop (130/143)
         return 0;
     }
 
     /** Starts rank 0 to n-1 with torchrun's variables, each worker's output copied to {@code out} with its rank. */
     private static Workers start(int n, int port, List<String> trainArgs, PrintStream out) throws IOException {
         List<String> jvm = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> !a.startsWith("-agentlib:jdwp") && !a.startsWith("-javaagent")).toList();
+                .filter(a -> !a.startsWith("-agentlib:jdwp") && !a.startsWith("-javaagent"))
+                .toList();
         int blasThreads = Math.max(1, Runtime.getRuntime().availableProcessors() / n);
         Workers w = new Workers(new ArrayList<>(), new ArrayList<>());
         for (int rank = 0; rank < n; rank++) {
             ProcessBuilder pb = new ProcessBuilder(command(jvm, trainArgs)).redirectErrorStream(true);
             Map<String, String> env = pb.environment();
-            env.putAll(Map.of("WORLD_SIZE", String.valueOf(n), "RANK", String.valueOf(rank), "LOCAL_RANK",
-                    String.valueOf(rank), "MASTER_ADDR", "127.0.0.1", "MASTER_PORT", String.valueOf(port)));
+            env.putAll(Map.of(
+                    "WORLD_SIZE",
+                    String.valueOf(n),
+                    "RANK",
+                    String.valueOf(rank),
+                    "LOCAL_RANK",
+                    String.valueOf(rank),
+                    "MASTER_ADDR",
+                    "127.0.0.1",
+                    "MASTER_PORT",
+                    String.valueOf(port)));
             env.putIfAbsent("OPENBLAS_NUM_THREADS", String.valueOf(blasThreads));
             Process p = pb.start();
             w.processes.add(p);
@@ -75,9 +87,11 @@ final class LocalWorkers {
 
     /** This JVM's java, options and class path, running {@code uem} with {@code trainArgs}. */
     private static List<String> command(List<String> jvm, List<String> trainArgs) {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
+        List<String> cmd =
+                new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
         cmd.addAll(jvm);
-        if (jvm.stream().noneMatch(a -> a.startsWith("-XX:ErrorFile")))  // a worker's crash report stays out of the working folder
+        // a worker's crash report stays out of the working folder
+        if (jvm.stream().noneMatch(a -> a.startsWith("-XX:ErrorFile")))
             cmd.add("-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "uem-hs_err_pid%p.log"));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(trainArgs);
@@ -92,7 +106,8 @@ final class LocalWorkers {
         boolean forwarded = false;
         while (true) {
             if (!forwarded && StopSignal.requested()) {
-                for (Process p : workers) p.toHandle().destroy();  // SIGTERM; Process.destroy would also close its output pipe
+                // SIGTERM; Process.destroy would also close its output pipe
+                for (Process p : workers) p.toHandle().destroy();
                 forwarded = true;
             }
             boolean alive = false;

@@ -2,40 +2,60 @@ package dev.uem.cli;
 
 import dev.uem.io.Log;
 import dev.uem.io.StopSignal;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-import java.util.Map;
-
 /** Entry point of {@code uem.jar}: one command with a subcommand per job. */
-@Command(name = "uem", mixinStandardHelpOptions = true, version = "uem 0.1.0",
+@Command(
+        name = "uem",
+        mixinStandardHelpOptions = true,
+        version = "uem 0.1.0",
         description = {
-                "User Embedding Model for personalised language prompting (arXiv 2401.04858): a T5 encoder-decoder "
-                        + "reading one soft token per rated movie, on libtorch, driven from Java.",
-                "",
-                "Run 'uem COMMAND --help' for a command's options."},
-        subcommands = {TrainCommand.class, PredictCommand.class, EvaluateCommand.class, SweepCommand.class,
-                PrepareCommand.class, ExportUserEmbeddingsCommand.class, LabelsCommand.class, MetricsCommand.class,
-                DescriptionsCommand.class,
-                KernelsCommand.class, BenchCommand.class, T5ForwardCommand.class, T5InitCommand.class,
-                TokenizeCommand.class, CommandLine.HelpCommand.class})
+            "User Embedding Model for personalised language prompting (arXiv 2401.04858): a T5 encoder-decoder "
+                    + "reading one soft token per rated movie, on libtorch, driven from Java.",
+            "",
+            "Run 'uem COMMAND --help' for a command's options."
+        },
+        subcommands = {
+            TrainCommand.class,
+            PredictCommand.class,
+            EvaluateCommand.class,
+            SweepCommand.class,
+            PrepareCommand.class,
+            ExportUserEmbeddingsCommand.class,
+            LabelsCommand.class,
+            MetricsCommand.class,
+            DescriptionsCommand.class,
+            KernelsCommand.class,
+            BenchCommand.class,
+            T5ForwardCommand.class,
+            T5InitCommand.class,
+            TokenizeCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @CommandLine.Option(names = {"-q", "--quiet"}, scope = CommandLine.ScopeType.INHERIT,
+    @CommandLine.Option(
+            names = {"-q", "--quiet"},
+            scope = CommandLine.ScopeType.INHERIT,
             description = "Say only warnings and errors; no progress bars.")
     void quiet(boolean on) {
         if (on) Log.configure(Log.Verbosity.QUIET);
     }
 
-    @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Also say debug messages.")
+    @CommandLine.Option(
+            names = "--verbose",
+            scope = CommandLine.ScopeType.INHERIT,
+            description = "Also say debug messages.")
     void verbose(boolean on) {
         if (on) Log.configure(Log.Verbosity.VERBOSE);
     }
 
     public static void main(String[] args) {
-        Log.configure(Log.Verbosity.NORMAL);  // before any library makes its logger
+        Log.configure(Log.Verbosity.NORMAL); // before any library makes its logger
         StopSignal.install(); // Ctrl-C and SIGTERM stop at the next safe point, never inside libtorch
         System.exit(commandLine().execute(args));
     }
@@ -43,10 +63,11 @@ public final class Main implements Runnable {
     /** The configured command line, shared by main and the tests. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
-        cl.setCaseInsensitiveEnumValuesAllowed(true);  // --kernels native, --output-vocab task: the help shows lower case
-        cl.setDefaultValueProvider(new ConfigDefaults());  // train's and sweep's defaults: RunConfig.defaults()
+        // --kernels native, --output-vocab task: the help shows lower case
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setDefaultValueProvider(new ConfigDefaults()); // train's and sweep's defaults: RunConfig.defaults()
         cl.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Main::commandList);
-        cl.setParameterExceptionHandler((ex, args) -> {  // a bad option is one line, not the whole usage
+        cl.setParameterExceptionHandler((ex, args) -> { // a bad option is one line, not the whole usage
             CommandLine cmd = ex.getCommandLine();
             String name = cmd.getCommandSpec().qualifiedName();
             cmd.getErr().println(name + ": " + ex.getMessage() + " (see '" + name + " --help')");

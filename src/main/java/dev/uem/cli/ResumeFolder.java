@@ -3,12 +3,11 @@ package dev.uem.cli;
 import dev.uem.experiment.RunConfig;
 import dev.uem.io.ConfigMigration;
 import dev.uem.io.JsonConfig;
-import picocli.CommandLine;
-import picocli.CommandLine.Model.OptionSpec;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * {@code --resume DIR}: the run's own config.json decides every option, so none may be given beside it, except
@@ -20,11 +19,16 @@ final class ResumeFolder {
 
     /** {@code DIR/config.json}, read once after checking that no other option was given. */
     static JsonConfig open(Path dir, CommandLine.ParseResult parsed) {
-        List<String> others = parsed.matchedOptions().stream().map(OptionSpec::longestName).filter(n -> !n.equals("--resume") && !n.equals("--device") && !n.equals("--nproc")).toList();
+        List<String> others = parsed.matchedOptions().stream()
+                .map(OptionSpec::longestName)
+                .filter(n -> !n.equals("--resume") && !n.equals("--device") && !n.equals("--nproc"))
+                .toList();
         if (!others.isEmpty())
-            throw new IllegalArgumentException("--resume continues with the options in " + dir.resolve("config.json") + "; drop " + String.join(", ", others));
+            throw new IllegalArgumentException("--resume continues with the " + "options in "
+                    + dir.resolve("config.json") + "; drop " + String.join(", ", others));
         Path file = dir.resolve("config.json");
-        if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": not found (nothing to resume in " + dir + ")");
+        if (!Files.isRegularFile(file))
+            throw new IllegalArgumentException(file + ": not found " + "(nothing to resume in " + dir + ")");
         return ConfigMigration.read(file);
     }
 

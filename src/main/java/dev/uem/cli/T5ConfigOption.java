@@ -1,15 +1,21 @@
 package dev.uem.cli;
 
 import dev.uem.model.t5.T5Config;
-import picocli.CommandLine.Option;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
+import picocli.CommandLine.Option;
 
-/** {@code --config}: a built-in T5 configuration by name, or an HF {@code config.json} (t5-init, bench t5-step, bench decode). */
+/**
+ * {@code --config}: a built-in T5 configuration by name, or an HF {@code config.json} (t5-init, bench t5-step, bench
+ * decode).
+ */
 final class T5ConfigOption {
-    @Option(names = "--config", defaultValue = "t5-mini", paramLabel = "NAME|FILE",
-            description = "A built-in config name (t5-mini, t5-compact) or a config.json path (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--config",
+            defaultValue = "t5-mini",
+            paramLabel = "NAME|FILE",
+            description = "A built-in config name " + "(t5-mini, " + "t5-compact) or a " + "config.json path "
+                    + "(default: ${DEFAULT-VALUE}).")
     String config;
 
     /** The configuration named or stored at {@code --config}; neither is one line naming the value. */
@@ -17,7 +23,9 @@ final class T5ConfigOption {
         T5Config named = T5Config.named(config);
         if (named != null) return named;
         Path p = Path.of(config);
-        if (!Files.isRegularFile(p)) throw new IllegalArgumentException("--config: '" + config + "' is neither a built-in name (t5-mini, t5-compact) nor a file");
+        if (!Files.isRegularFile(p))
+            throw new IllegalArgumentException("--config: '" + config + "' is neither a " + "built-in name "
+                    + "(t5-mini, t5-compact) " + "nor a file");
         return T5Config.load(p);
     }
 }

@@ -21,13 +21,20 @@ public final class Dataset {
     private final Path dir;
     private final Map<Integer, Movie> movies;
     private final List<String> genres;
-    private final int[] users;    // ascending ids
-    private final int[] offsets;  // users.length + 1
+    private final int[] users; // ascending ids
+    private final int[] offsets; // users.length + 1
     private final long[] packed;
     private final Map<String, Long> skipped;
 
-    Dataset(String layout, Path dir, Map<Integer, Movie> movies, List<String> genres, int[] users, int[] offsets,
-            long[] packed, Map<String, Long> skipped) {
+    Dataset(
+            String layout,
+            Path dir,
+            Map<Integer, Movie> movies,
+            List<String> genres,
+            int[] users,
+            int[] offsets,
+            long[] packed,
+            Map<String, Long> skipped) {
         this.layout = layout;
         this.dir = dir;
         this.movies = Collections.unmodifiableMap(movies);
@@ -125,6 +132,10 @@ public final class Dataset {
 
     /** Movie ids that at least one user rated. */
     public int[] ratedMovieIds() {
-        return Arrays.stream(packed).mapToInt(Dataset::movieOf).distinct().sorted().toArray();
+        return Arrays.stream(packed)
+                .mapToInt(Dataset::movieOf)
+                .distinct()
+                .sorted()
+                .toArray();
     }
 }

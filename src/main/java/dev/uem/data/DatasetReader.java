@@ -33,10 +33,18 @@ public final class DatasetReader {
     public static Dataset read(Path dir, ReadOptions options) {
         if (!Files.isDirectory(dir)) throw new DataFormatException(dir, 0, "not a folder");
         Dataset d;
-        if (Files.isRegularFile(dir.resolve("ratings.csv")) && Files.isRegularFile(dir.resolve("movies.csv"))) d = readCsv(dir, options);
-        else if (Files.isRegularFile(dir.resolve("u.data")) && Files.isRegularFile(dir.resolve("u.item"))) d = read100k(dir, options);
-        else if (Files.isRegularFile(dir.resolve("ratings.dat")) && Files.isRegularFile(dir.resolve("movies.dat"))) d = readDat(dir, options);
-        else throw new DataFormatException(dir, 0, "no MovieLens layout found: expected ratings.csv + movies.csv, u.data + u.item, or ratings.dat + movies.dat");
+        if (Files.isRegularFile(dir.resolve("ratings.csv")) && Files.isRegularFile(dir.resolve("movies.csv")))
+            d = readCsv(dir, options);
+        else if (Files.isRegularFile(dir.resolve("u.data")) && Files.isRegularFile(dir.resolve("u.item")))
+            d = read100k(dir, options);
+        else if (Files.isRegularFile(dir.resolve("ratings.dat")) && Files.isRegularFile(dir.resolve("movies.dat")))
+            d = readDat(dir, options);
+        else
+            throw new DataFormatException(
+                    dir,
+                    0,
+                    "no MovieLens layout found: expected " + "ratings.csv " + "+ movies.csv, " + "u.data + u.item, or "
+                            + "ratings.dat + movies.dat");
         return Descriptions.attach(d, options);
     }
 
@@ -76,8 +84,12 @@ public final class DatasetReader {
         });
         RatingsBuilder rb = new RatingsBuilder(ratingsFile, movies, 0.5, 5.0, 0.5, o.skipBadRows());
         forEachCsvRating(ratingsFile, rb::reject, rb::add);
-        Dataset d = rb.build("movielens-csv", dir, new ArrayList<>(genres), (user, movie, k) -> findLine(ratingsFile, user, movie, k,
-                sink -> forEachCsvRating(ratingsFile, (l, a, b) -> { }, sink)));
+        Dataset d = rb.build(
+                "movielens-csv",
+                dir,
+                new ArrayList<>(genres),
+                (user, movie, k) -> findLine(
+                        ratingsFile, user, movie, k, sink -> forEachCsvRating(ratingsFile, (l, a, b) -> {}, sink)));
         return withExtraSkips(d, movieSkips);
     }
 
@@ -98,7 +110,11 @@ public final class DatasetReader {
             }
             List<String> f = rec.fields();
             if (f.size() <= max(cols[0])) {
-                bad.reject(rec.line(), "malformed row", "expected userId,movieId,rating,timestamp, found " + f.size() + " field(s): " + String.join(",", f));
+                bad.reject(
+                        rec.line(),
+                        "malformed row",
+                        "expected userId,movieId,rating,timestamp, " + "found " + f.size() + " field(s): "
+                                + String.join(",", f));
                 return;
             }
             sink.row(rec.line(), f.get(cols[0][0]), f.get(cols[0][1]), f.get(cols[0][2]), f.get(cols[0][3]));
@@ -110,13 +126,17 @@ public final class DatasetReader {
     private static Dataset read100k(Path dir, ReadOptions o) {
         Path itemFile = dir.resolve("u.item"), genreFile = dir.resolve("u.genre"), dataFile = dir.resolve("u.data");
         List<String> genreNames = new ArrayList<>();
-        if (!Files.isRegularFile(genreFile)) throw new DataFormatException(genreFile, 0, "missing: ml-100k needs u.genre for the genre names");
+        if (!Files.isRegularFile(genreFile))
+            throw new DataFormatException(genreFile, 0, "missing: ml-100k " + "needs u.genre for " + "the genre names");
         forEachLine(genreFile, TextFiles.detectCharset(genreFile), (line, text) -> {
             if (text.isBlank()) return;
             String[] p = text.split("\\|");
-            if (p.length != 2) throw new DataFormatException(genreFile, line, "expected 'name|index', found '" + text + "'");
+            if (p.length != 2)
+                throw new DataFormatException(genreFile, line, "expected 'name|index', " + "found '" + text + "'");
             int idx = parseInt(genreFile, line, p[1], "genre index");
-            if (idx != genreNames.size()) throw new DataFormatException(genreFile, line, "expected genre index " + genreNames.size() + ", found " + idx);
+            if (idx != genreNames.size())
+                throw new DataFormatException(
+                        genreFile, line, "expected genre index " + genreNames.size() + ", found " + idx);
             genreNames.add(p[0]);
         });
         Map<Integer, Movie> movies = new LinkedHashMap<>();
@@ -126,7 +146,9 @@ public final class DatasetReader {
             if (text.isBlank()) return;
             String[] p = text.split("\\|", -1);
             String bad = null;
-            if (p.length != 5 + nGenres) bad = "expected " + (5 + nGenres) + " '|'-separated fields (id|title|date|video date|url|" + nGenres + " genre flags), found " + p.length;
+            if (p.length != 5 + nGenres)
+                bad = "expected " + (5 + nGenres) + " '|'-separated fields " + "(id|title|date|video " + "date|url|"
+                        + nGenres + " genre flags), found " + p.length;
             List<String> g = new ArrayList<>();
             int id = -1;
             if (bad == null) {
@@ -134,7 +156,8 @@ public final class DatasetReader {
                     id = Integer.parseInt(p[0].trim());
                     for (int k = 0; k < nGenres; k++) {
                         String flag = p[5 + k].trim();
-                        if (!flag.equals("0") && !flag.equals("1")) throw new NumberFormatException("genre flag '" + flag + "'");
+                        if (!flag.equals("0") && !flag.equals("1"))
+                            throw new NumberFormatException("genre flag '" + flag + "'");
                         if (flag.equals("1")) g.add(genreNames.get(k));
                     }
                 } catch (NumberFormatException e) {
@@ -152,11 +175,20 @@ public final class DatasetReader {
         RatingsReader reader = (bad, sink) -> forEachLine(dataFile, StandardCharsets.ISO_8859_1, (line, text) -> {
             if (text.isBlank()) return;
             String[] p = text.split("\t");
-            if (p.length != 4) bad.reject(line, "malformed row", "expected 4 tab-separated fields (user, item, rating, timestamp), found " + p.length);
+            if (p.length != 4)
+                bad.reject(
+                        line,
+                        "malformed row",
+                        "expected 4 " + "tab-separated fields " + "(user, item, " + "rating, timestamp), found "
+                                + p.length);
             else sink.row(line, p[0], p[1], p[2], p[3]);
         });
         reader.read(rb::reject, rb::add);
-        Dataset d = rb.build("movielens-100k", dir, genreNames, (u, m, k) -> findLine(dataFile, u, m, k, sink -> reader.read((l, a, b) -> { }, sink)));
+        Dataset d = rb.build(
+                "movielens-100k",
+                dir,
+                genreNames,
+                (u, m, k) -> findLine(dataFile, u, m, k, sink -> reader.read((l, a, b) -> {}, sink)));
         return withExtraSkips(d, skips);
     }
 
@@ -192,11 +224,19 @@ public final class DatasetReader {
         RatingsReader reader = (bad, sink) -> forEachLine(ratingsFile, StandardCharsets.ISO_8859_1, (line, text) -> {
             if (text.isBlank()) return;
             String[] p = DAT_SPLIT.split(text, -1);
-            if (p.length != 4) bad.reject(line, "malformed row", "expected 'UserID::MovieID::Rating::Timestamp', found " + p.length + " field(s)");
+            if (p.length != 4)
+                bad.reject(
+                        line,
+                        "malformed row",
+                        "expected 'UserID::MovieID::Rating::Timestamp', " + "found " + p.length + " field(s)");
             else sink.row(line, p[0], p[1], p[2], p[3]);
         });
         reader.read(rb::reject, rb::add);
-        Dataset d = rb.build("movielens-dat", dir, new ArrayList<>(genres), (u, m, k) -> findLine(ratingsFile, u, m, k, sink -> reader.read((l, a, b) -> { }, sink)));
+        Dataset d = rb.build(
+                "movielens-dat",
+                dir,
+                new ArrayList<>(genres),
+                (u, m, k) -> findLine(ratingsFile, u, m, k, sink -> reader.read((l, a, b) -> {}, sink)));
         return withExtraSkips(d, skips);
     }
 
@@ -221,13 +261,16 @@ public final class DatasetReader {
     }
 
     /** The line of the k-th rating of (user, movie): only called to report a duplicate. */
-    private static long findLine(Path file, int user, int movie, int occurrence, java.util.function.Consumer<RatingSink> scan) {
+    private static long findLine(
+            Path file, int user, int movie, int occurrence, java.util.function.Consumer<RatingSink> scan) {
         long[] found = {0};
         int[] seen = {0};
         scan.accept((line, u, m, r, t) -> {
             if (found[0] != 0) return;
             try {
-                if (Integer.parseInt(u.trim()) == user && Integer.parseInt(m.trim()) == movie && ++seen[0] == occurrence) found[0] = line;
+                if (Integer.parseInt(u.trim()) == user
+                        && Integer.parseInt(m.trim()) == movie
+                        && ++seen[0] == occurrence) found[0] = line;
             } catch (NumberFormatException ignored) {
                 // malformed rows were already reported or skipped
             }
@@ -238,7 +281,11 @@ public final class DatasetReader {
     static List<String> splitGenres(String field) {
         String s = field.trim();
         if (s.isEmpty()) return List.of();
-        return Arrays.stream(s.split("\\|")).map(String::trim).filter(g -> !g.isEmpty()).distinct().toList();
+        return Arrays.stream(s.split("\\|"))
+                .map(String::trim)
+                .filter(g -> !g.isEmpty())
+                .distinct()
+                .toList();
     }
 
     private static int parseInt(Path file, long line, String s, String what) {

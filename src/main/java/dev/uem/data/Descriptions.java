@@ -1,7 +1,6 @@
 package dev.uem.data;
 
 import dev.uem.io.AtomicFiles;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,25 +46,34 @@ public final class Descriptions {
             TextFiles.forEachCsvRecord(src, StandardCharsets.UTF_8, rec -> {
                 if (header[0] == null) {
                     header[0] = rec.fields();
-                    tmdb[0] = !header[0].contains("movieId") && header[0].contains("id") && header[0].contains("overview");
-                    cols[0] = tmdb[0] ? TextFiles.columns(src, rec, "id", "overview") : TextFiles.columns(src, rec, "movieId", "description");
+                    tmdb[0] = !header[0].contains("movieId")
+                            && header[0].contains("id")
+                            && header[0].contains("overview");
+                    cols[0] = tmdb[0]
+                            ? TextFiles.columns(src, rec, "id", "overview")
+                            : TextFiles.columns(src, rec, "movieId", "description");
                     return;
                 }
                 List<String> f = rec.fields();
                 if (f.size() <= Math.max(cols[0][0], cols[0][1]))
-                    throw new DataFormatException(src, rec.line(), "expected " + header[0].size() + " fields, found " + f.size());
+                    throw new DataFormatException(
+                            src, rec.line(), "expected " + header[0].size() + " fields, found " + f.size());
                 String text = f.get(cols[0][1]).replaceAll("\\s+", " ").trim();
                 if (text.isEmpty()) return;
                 try {
                     fromThis.putIfAbsent(Integer.parseInt(f.get(cols[0][0]).trim()), text);
                 } catch (NumberFormatException e) {
-                    throw new DataFormatException(src, rec.line(), (tmdb[0] ? "id" : "movieId") + " must be an integer, found '" + f.get(cols[0][0]) + "'");
+                    throw new DataFormatException(
+                            src,
+                            rec.line(),
+                            (tmdb[0] ? "id" : "movieId") + " must be an integer, found '" + f.get(cols[0][0]) + "'");
                 }
             });
             if (tmdb[0]) {
                 if (tmdbToMovies == null) tmdbToMovies = links(datasetDir.resolve("links.csv"));
                 for (Map.Entry<Integer, String> e : fromThis.entrySet())
-                    for (int movie : tmdbToMovies.getOrDefault((long) e.getKey(), List.of())) out.putIfAbsent(movie, e.getValue());
+                    for (int movie : tmdbToMovies.getOrDefault((long) e.getKey(), List.of()))
+                        out.putIfAbsent(movie, e.getValue());
             } else {
                 fromThis.forEach(out::putIfAbsent);
             }
@@ -75,7 +83,9 @@ public final class Descriptions {
 
     /** tmdbId to movieIds (a TMDB id can be linked from two MovieLens ids). */
     static Map<Long, List<Integer>> links(Path linksFile) {
-        if (!Files.isRegularFile(linksFile)) throw new DataFormatException(linksFile, 0, "TMDB descriptions need links.csv (movieId,imdbId,tmdbId) to join on");
+        if (!Files.isRegularFile(linksFile))
+            throw new DataFormatException(
+                    linksFile, 0, "TMDB descriptions " + "need links.csv " + "(movieId,imdbId,tmdbId) " + "to join on");
         Map<Long, List<Integer>> out = new TreeMap<>();
         int[][] cols = new int[1][];
         TextFiles.forEachCsvRecord(linksFile, StandardCharsets.UTF_8, rec -> {
@@ -87,7 +97,8 @@ public final class Descriptions {
             String tmdb = f.size() > cols[0][1] ? f.get(cols[0][1]).trim() : "";
             if (tmdb.isEmpty()) return; // a few movies have no TMDB link
             try {
-                out.computeIfAbsent(Long.parseLong(tmdb), k -> new java.util.ArrayList<>()).add(Integer.parseInt(f.get(cols[0][0]).trim()));
+                out.computeIfAbsent(Long.parseLong(tmdb), k -> new java.util.ArrayList<>())
+                        .add(Integer.parseInt(f.get(cols[0][0]).trim()));
             } catch (NumberFormatException e) {
                 throw new DataFormatException(linksFile, rec.line(), "expected integer movieId and tmdbId, found " + f);
             }
@@ -99,7 +110,10 @@ public final class Descriptions {
     public static void write(Path file, Map<Integer, String> descriptions) {
         StringBuilder csv = new StringBuilder("movieId,description\n");
         for (Map.Entry<Integer, String> e : new TreeMap<>(descriptions).entrySet())
-            csv.append(e.getKey()).append(",\"").append(e.getValue().replace("\"", "\"\"")).append("\"\n");
+            csv.append(e.getKey())
+                    .append(",\"")
+                    .append(e.getValue().replace("\"", "\"\""))
+                    .append("\"\n");
         AtomicFiles.writeString(file, csv.toString());
     }
 }

@@ -19,7 +19,8 @@ public final class Examples {
 
     private Examples() {}
 
-    public static List<Window> windows(Dataset d, int[] users, int p, boolean training, int trainWindows, int evalWindows, long seed) {
+    public static List<Window> windows(
+            Dataset d, int[] users, int p, boolean training, int trainWindows, int evalWindows, long seed) {
         if (p <= 0) throw new IllegalArgumentException("history length p must be > 0, found " + p);
         List<Window> out = new ArrayList<>();
         for (int user : users) {

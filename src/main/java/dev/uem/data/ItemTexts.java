@@ -2,14 +2,18 @@ package dev.uem.data;
 
 /** The three texts of a history entry (docs/TASK.md §6), and the instruction the model is given. */
 public final class ItemTexts {
-    public static final String INSTRUCTION = "Which movie genres does this user like, and which does the user not like?";
+    public static final String INSTRUCTION =
+            "Which movie genres does this " + "user like, " + "and which " + "does the user not like?";
     public static final String NO_DESCRIPTION = "No description available.";
 
     private ItemTexts() {}
 
     /** {@code The movie {title} is listed with genres {G}}; G joined by ", " or {@code no genres}. */
     public static String titleAndGenres(Movie m) {
-        String g = m.genres().stream().filter(x -> !x.equals("(no genres listed)")).reduce((a, b) -> a + ", " + b).orElse("no genres");
+        String g = m.genres().stream()
+                .filter(x -> !x.equals("(no genres listed)"))
+                .reduce((a, b) -> a + ", " + b)
+                .orElse("no genres");
         return "The movie " + m.title() + " is listed with genres " + g;
     }
 

@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * The dataset's label strings in a fixed order, {@code likes:G} for every label genre then {@code dislikes:G}
- * (docs/TASK.md §7), as multi-hot vectors: the targets of the UEM's preference head and the way its scores are read back.
+ * (docs/TASK.md §7), as multi-hot vectors: the targets of the UEM's preference head and the way its scores are read
+ * back.
  */
 public final class LabelSpace {
     private final List<String> labels = new ArrayList<>();
@@ -39,12 +40,16 @@ public final class LabelSpace {
         return labels.get(i);
     }
 
-    /** Writes the multi-hot vector of {@code labels} into {@code out} at {@code offset} (unknown labels are an error). */
+    /**
+     * Writes the multi-hot vector of {@code labels} into {@code out} at {@code offset} (unknown labels are an error).
+     */
     public void multiHot(List<String> present, float[] out, int offset) {
         Arrays.fill(out, offset, offset + size(), 0f);
         for (String l : present) {
             Integer i = index.get(l);
-            if (i == null) throw new IllegalArgumentException("label '" + l + "' is not one of the dataset's " + size() + " labels");
+            if (i == null)
+                throw new IllegalArgumentException(
+                        "label '" + l + "' is not one of the " + "dataset's " + size() + " labels");
             out[offset + i] = 1f;
         }
     }
@@ -65,7 +70,7 @@ public final class LabelSpace {
         for (Dataset.Entry e : entries)
             for (String g : d.movie(e.movieId()).genres()) {
                 Integer i = genreIndex.get(g);
-                if (i == null) continue;   // a non-genre
+                if (i == null) continue; // a non-genre
                 count[i]++;
                 sum[i] += e.rating();
             }

@@ -15,7 +15,8 @@ public record PreferenceLabels(List<String> likes, List<String> dislikes) {
     public static final double LIKE_ABOVE = 3.5, DISLIKE_BELOW = 3.0;
 
     /**
-     * The target sentence (docs/TASK.md §4): {@code The user likes {L} and doesn't like {D}.}, each list in label order joined
+     * The target sentence (docs/TASK.md §4): {@code The user likes {L} and doesn't like {D}.}, each list in label order
+     * joined
      * by {@code ", "}, or {@code none} when empty. {@link dev.uem.eval.Verbalizer} reads such sentences back.
      */
     public String targetSentence() {
@@ -34,7 +35,9 @@ public record PreferenceLabels(List<String> likes, List<String> dislikes) {
         return out;
     }
 
-    /** The labels of a user's whole history (docs/TASK.md §3): what every example of that user is trained and scored on. */
+    /**
+     * The labels of a user's whole history (docs/TASK.md §3): what every example of that user is trained and scored on.
+     */
     public static PreferenceLabels of(Dataset d, int user) {
         return of(d, d.history(user));
     }
@@ -58,13 +61,20 @@ public record PreferenceLabels(List<String> likes, List<String> dislikes) {
         counts.forEach((g, c) -> {
             if (c[0] >= MIN_COUNT) eligible.add(new Stat(g, c[0], sums.get(g)[0] / c[0]));
         });
-        Comparator<Stat> byCountThenName = Comparator.comparingInt((Stat s) -> -s.count).thenComparing(Stat::genre);
-        List<String> likes = eligible.stream().filter(s -> s.mean > LIKE_ABOVE)
+        Comparator<Stat> byCountThenName =
+                Comparator.comparingInt((Stat s) -> -s.count).thenComparing(Stat::genre);
+        List<String> likes = eligible.stream()
+                .filter(s -> s.mean > LIKE_ABOVE)
                 .sorted(Comparator.comparingDouble((Stat s) -> -s.mean).thenComparing(byCountThenName))
-                .limit(MAX_LABELS).map(Stat::genre).toList();
-        List<String> dislikes = eligible.stream().filter(s -> s.mean < DISLIKE_BELOW)
+                .limit(MAX_LABELS)
+                .map(Stat::genre)
+                .toList();
+        List<String> dislikes = eligible.stream()
+                .filter(s -> s.mean < DISLIKE_BELOW)
                 .sorted(Comparator.comparingDouble((Stat s) -> s.mean).thenComparing(byCountThenName))
-                .limit(MAX_LABELS).map(Stat::genre).toList();
+                .limit(MAX_LABELS)
+                .map(Stat::genre)
+                .toList();
         return new PreferenceLabels(likes, dislikes);
     }
 }

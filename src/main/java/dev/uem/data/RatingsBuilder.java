@@ -25,7 +25,8 @@ final class RatingsBuilder {
     private long[] packed = new long[1 << 16];
     private int n;
 
-    RatingsBuilder(Path file, Map<Integer, Movie> movies, double minRating, double maxRating, double step, boolean skipBad) {
+    RatingsBuilder(
+            Path file, Map<Integer, Movie> movies, double minRating, double maxRating, double step, boolean skipBad) {
         this.file = file;
         this.movies = movies;
         this.minRating = minRating;
@@ -50,8 +51,12 @@ final class RatingsBuilder {
             r = Double.parseDouble(rating.trim());
             t = Long.parseLong(timestamp.trim());
         } catch (NumberFormatException e) {
-            reject(line, "malformed row", "expected integer user id, integer movie id, numeric rating and integer timestamp, found '"
-                    + user + "', '" + movie + "', '" + rating + "', '" + timestamp + "'");
+            reject(
+                    line,
+                    "malformed row",
+                    "expected integer user id, " + "integer movie " + "id, numeric " + "rating and integer "
+                            + "timestamp, found '" + user + "', '" + movie + "', '" + rating + "', '" + timestamp
+                            + "'");
             return;
         }
         if (!movies.containsKey(m)) {
@@ -60,11 +65,18 @@ final class RatingsBuilder {
         }
         double k = (r - minRating) / step;
         if (r < minRating || r > maxRating || Math.abs(k - Math.rint(k)) > 1e-9) {
-            reject(line, "rating outside the scale", "rating " + rating.trim() + " is not on the dataset's scale " + minRating + ".." + maxRating + " in steps of " + step);
+            reject(
+                    line,
+                    "rating outside the scale",
+                    "rating " + rating.trim() + " is not on the " + "dataset's scale " + minRating + ".." + maxRating
+                            + " in steps of " + step);
             return;
         }
         if (t < 0 || t >= 1L << 39 || m >= 1 << 20 || u < 0) {
-            reject(line, "malformed row", "ids or timestamp out of range (user " + u + ", movie " + m + ", timestamp " + t + ")");
+            reject(
+                    line,
+                    "malformed row",
+                    "ids or timestamp out of " + "range (user " + u + ", movie " + m + ", timestamp " + t + ")");
             return;
         }
         if (n == users.length) {
@@ -100,7 +112,8 @@ final class RatingsBuilder {
                 if (scratch[i] != scratch[i - 1]) continue;
                 if (!skipBad) {
                     long line = lines.lineOf(ids[u], scratch[i], 2);
-                    throw new DataFormatException(file, line, "duplicate rating of movie " + scratch[i] + " by user " + ids[u]);
+                    throw new DataFormatException(
+                            file, line, "duplicate rating of movie " + scratch[i] + " by user " + ids[u]);
                 }
                 dropped = true;
             }

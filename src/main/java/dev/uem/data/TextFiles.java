@@ -28,8 +28,11 @@ final class TextFiles {
     static Charset detectCharset(Path file) {
         try {
             byte[] bytes = Files.readAllBytes(file);
-            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes));
+            StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes));
             return StandardCharsets.UTF_8;
         } catch (CharacterCodingException e) {
             return StandardCharsets.ISO_8859_1;
@@ -102,7 +105,8 @@ final class TextFiles {
         for (int k = 0; k < names.length; k++) {
             idx[k] = header.fields().indexOf(names[k]);
             if (idx[k] < 0)
-                throw new DataFormatException(file, header.line(), "header must have column '" + names[k] + "', found " + header.fields());
+                throw new DataFormatException(
+                        file, header.line(), "header must have column '" + names[k] + "', found " + header.fields());
         }
         return idx;
     }

@@ -1,10 +1,8 @@
 package dev.uem.embed;
 
-import dev.uem.io.Log;
 import dev.uem.io.AtomicFiles;
+import dev.uem.io.Log;
 import dev.uem.io.StopSignal;
-import me.tongfei.progressbar.ProgressBar;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -22,6 +20,7 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import me.tongfei.progressbar.ProgressBar;
 
 /**
  * Sentence embeddings of a list of unique texts, cached on disk per (texts, encoder).
@@ -50,15 +49,19 @@ public final class EmbeddingCache {
         this.built = built;
     }
 
-    /** Loads the cache for {@code texts} (unique, in a fixed order) and {@code encoder}, building it first if needed. */
+    /**
+     * Loads the cache for {@code texts} (unique, in a fixed order) and {@code encoder}, building it first if needed.
+     */
     public static EmbeddingCache open(Path dir, List<String> texts, SentenceEncoder encoder, boolean showProgress) {
         if (new HashSet<>(texts).size() != texts.size()) throw new IllegalArgumentException("texts must be unique");
         byte[] hash = contentHash(encoder.id(), texts);
-        String name = encoder.id().replaceAll("[^A-Za-z0-9._-]", "_") + "-" + HexFormat.of().formatHex(hash, 0, 8) + ".emb";
+        String name = encoder.id().replaceAll("[^A-Za-z0-9._-]", "_") + "-"
+                + HexFormat.of().formatHex(hash, 0, 8) + ".emb";
         Path file = dir.resolve(name);
         Map<String, Integer> index = new HashMap<>();
         for (int i = 0; i < texts.size(); i++) index.put(texts.get(i), i);
-        FloatBuffer rows = Files.isRegularFile(file) ? tryLoad(file, encoder.id(), encoder.dimension(), texts.size(), hash) : null;
+        FloatBuffer rows =
+                Files.isRegularFile(file) ? tryLoad(file, encoder.id(), encoder.dimension(), texts.size(), hash) : null;
         boolean built = rows == null;
         if (built) {
             write(file, encoder, texts, hash, showProgress);
@@ -131,7 +134,8 @@ public final class EmbeddingCache {
             byte[] idBytes = new byte[mb.getInt()];
             if (idBytes.length != id.getBytes(StandardCharsets.UTF_8).length) return null;
             mb.get(idBytes);
-            if (!new String(idBytes, StandardCharsets.UTF_8).equals(id) || mb.getInt() != dim || mb.getInt() != count) return null;
+            if (!new String(idBytes, StandardCharsets.UTF_8).equals(id) || mb.getInt() != dim || mb.getInt() != count)
+                return null;
             byte[] h = new byte[32];
             mb.get(h);
             if (!java.util.Arrays.equals(h, hash)) return null;
@@ -145,19 +149,31 @@ public final class EmbeddingCache {
         String id = enc.id();
         int dim = enc.dimension();
         AtomicFiles.write(file, out -> {
-            try (ProgressBar pb = showProgress ? Log.progress("embedding " + texts.size() + " texts (" + id + ")", texts.size())
-                         .setUnit(" texts", 1).build() : null) {
+            try (ProgressBar pb = showProgress
+                    ? Log.progress("embedding " + texts.size() + " texts (" + id + ")", texts.size())
+                            .setUnit(" texts", 1)
+                            .build()
+                    : null) {
                 byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
                 ByteBuffer h = ByteBuffer.allocate(headerLength(id)).order(ByteOrder.LITTLE_ENDIAN);
-                h.put(MAGIC).putInt(VERSION).putInt(idBytes.length).put(idBytes).putInt(dim).putInt(texts.size()).put(hash);
+                h.put(MAGIC)
+                        .putInt(VERSION)
+                        .putInt(idBytes.length)
+                        .put(idBytes)
+                        .putInt(dim)
+                        .putInt(texts.size())
+                        .put(hash);
                 out.write(h.array());
                 for (int from = 0; from < texts.size(); from += CHUNK) {
-                    StopSignal.check("embedding abandoned after " + from + " of " + texts.size() + " texts (no cache file written)");
+                    StopSignal.check("embedding abandoned after " + from + " of " + texts.size() + " texts (no cache "
+                            + "file written)");
                     List<String> chunk = texts.subList(from, Math.min(texts.size(), from + CHUNK));
                     float[][] v = enc.embed(chunk);
                     ByteBuffer b = ByteBuffer.allocate(4 * dim * chunk.size()).order(ByteOrder.LITTLE_ENDIAN);
                     for (float[] row : v) {
-                        if (row.length != dim) throw new IllegalStateException(id + " returned " + row.length + "-d vectors, expected " + dim);
+                        if (row.length != dim)
+                            throw new IllegalStateException(
+                                    id + " returned " + row.length + "-d vectors, expected " + dim);
                         for (float x : row) b.putFloat(x);
                     }
                     out.write(b.array());

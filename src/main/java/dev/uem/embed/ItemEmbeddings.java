@@ -3,7 +3,6 @@ package dev.uem.embed;
 import dev.uem.data.Dataset;
 import dev.uem.data.ItemTexts;
 import dev.uem.data.Movie;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

@@ -3,7 +3,6 @@ package dev.uem.embed;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
-
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -47,7 +46,8 @@ public final class MiniLmEncoder implements SentenceEncoder {
 
     @Override
     public float[][] embed(List<String> texts) {
-        List<Embedding> out = model().embedAll(texts.stream().map(TextSegment::from).toList()).content();
+        List<Embedding> out =
+                model().embedAll(texts.stream().map(TextSegment::from).toList()).content();
         float[][] rows = new float[out.size()][];
         for (int i = 0; i < rows.length; i++) rows[i] = out.get(i).vector();
         return rows;

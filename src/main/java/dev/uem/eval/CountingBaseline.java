@@ -1,7 +1,6 @@
 package dev.uem.eval;
 
 import dev.uem.data.Dataset;
-
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -21,7 +20,10 @@ public final class CountingBaseline {
             for (String g : d.movie(e.movieId()).genres())
                 if (!Dataset.NON_GENRES.contains(g)) counts.merge(g, 1, Integer::sum);
         return counts.entrySet().stream()
-                .sorted(Comparator.comparingInt((Map.Entry<String, Integer> x) -> -x.getValue()).thenComparing(Map.Entry::getKey))
-                .limit(3).map(x -> "likes:" + x.getKey()).toList();
+                .sorted(Comparator.comparingInt((Map.Entry<String, Integer> x) -> -x.getValue())
+                        .thenComparing(Map.Entry::getKey))
+                .limit(3)
+                .map(x -> "likes:" + x.getKey())
+                .toList();
     }
 }

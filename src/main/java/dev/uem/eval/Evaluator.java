@@ -6,22 +6,21 @@ import dev.uem.data.LabelSpace;
 import dev.uem.data.PreferenceLabels;
 import dev.uem.io.StopSignal;
 import dev.uem.model.Batch;
+import dev.uem.model.BatchSource;
 import dev.uem.model.PreferenceModel;
 import dev.uem.model.t5.GreedyDecoder;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.Tensors;
-import dev.uem.model.BatchSource;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.ScalarTypeOptional;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.ScalarTypeOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Held-out evaluation: batched greedy generation with the KV cache, the verbalizer, the metric; and the counting
@@ -29,30 +28,62 @@ import java.util.TreeMap;
  */
 public final class Evaluator {
     /** One example's outcome. */
-    public record Prediction(int user, Examples.Window window, String text, List<String> predicted, boolean parseable, List<String> truth) {}
+    public record Prediction(
+            int user,
+            Examples.Window window,
+            String text,
+            List<String> predicted,
+            boolean parseable,
+            List<String> truth) {}
 
     private Evaluator() {}
 
-    public static List<Prediction> predict(PreferenceModel model, BatchSource batches, T5Tokenizer tokenizer, Verbalizer verbalizer,
-                                           Dataset d, List<Examples.Window> windows, int batchSize, int maxNewTokens) {
+    public static List<Prediction> predict(
+            PreferenceModel model,
+            BatchSource batches,
+            T5Tokenizer tokenizer,
+            Verbalizer verbalizer,
+            Dataset d,
+            List<Examples.Window> windows,
+            int batchSize,
+            int maxNewTokens) {
         return predict(model, batches, tokenizer, verbalizer, d, windows, batchSize, maxNewTokens, null);
     }
 
-    /** The same, with the preference head fused into decoding when {@code fusion} is not null (a UEM model with a head). */
-    public static List<Prediction> predict(PreferenceModel model, BatchSource batches, T5Tokenizer tokenizer, Verbalizer verbalizer,
-                                           Dataset d, List<Examples.Window> windows, int batchSize, int maxNewTokens, HeadFusion fusion) {
+    /**
+     * The same, with the preference head fused into decoding when {@code fusion} is not null (a UEM model with a head).
+     */
+    public static List<Prediction> predict(
+            PreferenceModel model,
+            BatchSource batches,
+            T5Tokenizer tokenizer,
+            Verbalizer verbalizer,
+            Dataset d,
+            List<Examples.Window> windows,
+            int batchSize,
+            int maxNewTokens,
+            HeadFusion fusion) {
         model.module().eval();
         List<Prediction> out = new ArrayList<>();
         for (int i = 0; i < windows.size(); i += batchSize) {
-            StopSignal.check("evaluation abandoned after " + i + " of " + windows.size() + " windows (nothing written)");
+            StopSignal.check(
+                    "evaluation abandoned after " + i + " of " + windows.size() + " windows (nothing written)");
             List<Examples.Window> w = windows.subList(i, Math.min(windows.size(), i + batchSize));
-            try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            try (PointerScope scope = new PointerScope();
+                    NoGradGuard g = new NoGradGuard()) {
                 Batch batch = batches.build(w);
-                GreedyDecoder.Result r = model.generate(batch, maxNewTokens, fusion == null ? null : fusion.bias(model, batch));
+                GreedyDecoder.Result r =
+                        model.generate(batch, maxNewTokens, fusion == null ? null : fusion.bias(model, batch));
                 for (int k = 0; k < w.size(); k++) {
                     String text = tokenizer.decode(r.sequences()[k]);
                     Verbalizer.Parsed p = verbalizer.parse(text);
-                    out.add(new Prediction(w.get(k).user(), w.get(k), text, p.labels(), p.parseable(), PreferenceLabels.of(d, w.get(k).user()).asLabels()));
+                    out.add(new Prediction(
+                            w.get(k).user(),
+                            w.get(k),
+                            text,
+                            p.labels(),
+                            p.parseable(),
+                            PreferenceLabels.of(d, w.get(k).user()).asLabels()));
                 }
             }
         }
@@ -69,12 +100,14 @@ public final class Evaluator {
      * The preference head's readout ({@code uem-head}): for each window {@code [labels]} probabilities, the mean of the
      * head's whole-history-label and window-label outputs ({@link #readout}); no LM in the path.
      */
-    public static float[][] headProbabilities(PreferenceModel model, BatchSource batches, List<Examples.Window> windows, int batchSize) {
+    public static float[][] headProbabilities(
+            PreferenceModel model, BatchSource batches, List<Examples.Window> windows, int batchSize) {
         model.module().eval();
         float[][] out = new float[windows.size()][];
         for (int i = 0; i < windows.size(); i += batchSize) {
             List<Examples.Window> w = windows.subList(i, Math.min(windows.size(), i + batchSize));
-            try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            try (PointerScope scope = new PointerScope();
+                    NoGradGuard g = new NoGradGuard()) {
                 float[][] r = readout(model.preferenceProbabilities(batches.build(w)));
                 System.arraycopy(r, 0, out, i, r.length);
             }
@@ -89,7 +122,10 @@ public final class Evaluator {
      * whole-history output alone (bench/RESULTS.md).
      */
     public static float[][] readout(Tensor probabilities) {
-        Tensor p = probabilities.to(torch.ScalarType.Float).mean(new long[] {1}, false, new ScalarTypeOptional()).contiguous();
+        Tensor p = probabilities
+                .to(torch.ScalarType.Float)
+                .mean(new long[] {1}, false, new ScalarTypeOptional())
+                .contiguous();
         int b = (int) p.size(0), l = (int) p.size(1);
         float[] flat = Tensors.toFloats(p);
         float[][] out = new float[b][];
@@ -97,11 +133,16 @@ public final class Evaluator {
         return out;
     }
 
-    /** The threshold (0.05 … 0.95) at which the head's readout scores the best weighted F1 on the given (validation) windows. */
-    public static double bestThreshold(Dataset d, LabelSpace labels, List<Examples.Window> windows, float[][] probabilities) {
+    /**
+     * The threshold (0.05 … 0.95) at which the head's readout scores the best weighted F1 on the given (validation)
+     * windows.
+     */
+    public static double bestThreshold(
+            Dataset d, LabelSpace labels, List<Examples.Window> windows, float[][] probabilities) {
         double best = 0.5, bestF1 = -1;
         for (int t = 1; t <= 19; t++) {
-            double f1 = head(d, labels, windows, probabilities, t * 0.05).weighted().f1();
+            double f1 =
+                    head(d, labels, windows, probabilities, t * 0.05).weighted().f1();
             if (f1 > bestF1 + 1e-12) {
                 bestF1 = f1;
                 best = t * 0.05;
@@ -111,10 +152,13 @@ public final class Evaluator {
     }
 
     /** The head's readout scored: per group the 3 most probable labels above {@code threshold}. */
-    public static MultiLabelMetrics.Report head(Dataset d, LabelSpace labels, List<Examples.Window> windows, float[][] probabilities, double threshold) {
+    public static MultiLabelMetrics.Report head(
+            Dataset d, LabelSpace labels, List<Examples.Window> windows, float[][] probabilities, double threshold) {
         MultiLabelMetrics m = new MultiLabelMetrics();
         for (int i = 0; i < windows.size(); i++)
-            m.add(PreferenceLabels.of(d, windows.get(i).user()).asLabels(), labels.decode(probabilities[i], 0, threshold));
+            m.add(
+                    PreferenceLabels.of(d, windows.get(i).user()).asLabels(),
+                    labels.decode(probabilities[i], 0, threshold));
         return m.report();
     }
 
@@ -127,20 +171,29 @@ public final class Evaluator {
         for (int u : trainUsers) for (String l : PreferenceLabels.of(d, u).asLabels()) votes.merge(l, 1, Integer::sum);
         List<String> constant = new ArrayList<>();
         for (String group : new String[] {"likes:", "dislikes:"})
-            votes.entrySet().stream().filter(e -> e.getKey().startsWith(group))
-                    .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
-                    .limit(PreferenceLabels.MAX_LABELS).forEach(e -> constant.add(e.getKey()));
+            votes.entrySet().stream()
+                    .filter(e -> e.getKey().startsWith(group))
+                    .sorted(Map.Entry.<String, Integer>comparingByValue()
+                            .reversed()
+                            .thenComparing(Map.Entry.comparingByKey()))
+                    .limit(PreferenceLabels.MAX_LABELS)
+                    .forEach(e -> constant.add(e.getKey()));
         MultiLabelMetrics m = new MultiLabelMetrics();
         for (Examples.Window w : windows) m.add(PreferenceLabels.of(d, w.user()).asLabels(), constant);
         return m.report();
     }
 
-    /** The {@code window-oracle} reference: the label rule (docs/TASK.md §3) applied to the shown window: the ceiling of reading it. */
+    /**
+     * The {@code window-oracle} reference: the label rule (docs/TASK.md §3) applied to the shown window: the ceiling of
+     * reading it.
+     */
     public static MultiLabelMetrics.Report windowOracle(Dataset d, List<Examples.Window> windows) {
         MultiLabelMetrics m = new MultiLabelMetrics();
         for (Examples.Window w : windows)
-            m.add(PreferenceLabels.of(d, w.user()).asLabels(),
-                    PreferenceLabels.of(d, d.history(w.user()).subList(w.start(), w.start() + w.length())).asLabels());
+            m.add(
+                    PreferenceLabels.of(d, w.user()).asLabels(),
+                    PreferenceLabels.of(d, d.history(w.user()).subList(w.start(), w.start() + w.length()))
+                            .asLabels());
         return m.report();
     }
 

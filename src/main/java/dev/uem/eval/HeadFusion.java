@@ -5,7 +5,6 @@ import dev.uem.model.Batch;
 import dev.uem.model.PreferenceModel;
 import dev.uem.model.t5.GreedyDecoder;
 import dev.uem.model.t5.T5Model;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +27,8 @@ import java.util.Map;
  *   other way round when it names none; shifted so that they keep their joint probability, so the template's own
  *   words stay the LM's (measured on validation users: bench/RESULTS.md).</li>
  * </ul>
- * {@code p} is the head's readout of the same user tokens the LM reads ({@link Evaluator#headProbabilities}). Weight 0 is
+ * {@code p} is the head's readout of the same user tokens the LM reads ({@link Evaluator#headProbabilities}). Weight 0
+ * is
  * the LM alone.
  *
  * <p>Why: trained from scratch on a few hundred users, the LM reads the user tokens less well than its preference head
@@ -46,7 +46,8 @@ public final class HeadFusion {
      * @param likesEnd      the token that ends the likes list
      * @param dislikesEnd   the token that ends the dislikes list
      */
-    public record Grammar(long[][] genreNames, long dislikesStart, long separator, long likesEnd, long dislikesEnd, long none) {
+    public record Grammar(
+            long[][] genreNames, long dislikesStart, long separator, long likesEnd, long dislikesEnd, long none) {
         public Grammar {
             for (long[] name : genreNames)
                 if (name.length == 0) throw new IllegalArgumentException("head fusion: a genre name without tokens");
@@ -56,18 +57,24 @@ public final class HeadFusion {
     private final Grammar grammar;
     /** The genres by the first token of their name, in label order; a token shared by several names lists them all. */
     private final Map<Long, List<Integer>> byFirst = new LinkedHashMap<>();
+
     private final int genres;
     private final double weight, threshold;
 
-    /** @param threshold the head's decision threshold in (0, 1), chosen on validation users (how many genres it names) */
+    /**
+     * @param threshold the head's decision threshold in (0, 1), chosen on validation users (how many genres it names)
+     */
     public HeadFusion(Grammar grammar, double weight, double threshold) {
         if (!(weight >= 0)) throw new IllegalArgumentException("head fusion weight must be >= 0, found " + weight);
-        if (!(threshold > 0 && threshold < 1)) throw new IllegalArgumentException("head threshold must be in (0, 1), found " + threshold);
+        if (!(threshold > 0 && threshold < 1))
+            throw new IllegalArgumentException("head threshold must " + "be in (0, 1), found " + threshold);
         this.grammar = grammar;
         this.genres = grammar.genreNames().length;
         this.weight = weight;
         this.threshold = threshold;
-        for (int g = 0; g < genres; g++) byFirst.computeIfAbsent(grammar.genreNames()[g][0], t -> new ArrayList<>()).add(g);
+        for (int g = 0; g < genres; g++)
+            byFirst.computeIfAbsent(grammar.genreNames()[g][0], t -> new ArrayList<>())
+                    .add(g);
     }
 
     public double weight() {
@@ -80,16 +87,19 @@ public final class HeadFusion {
     }
 
     /**
-     * The step bias for one batch whose head readout is {@code probabilities[row][label]}, on {@code lm}'s output columns.
+     * The step bias for one batch whose head readout is {@code probabilities[row][label]}, on {@code lm}'s output
+     * columns.
      * A first token that several genre names share (a bare "▁" before "Thriller" and "IMAX") gets the largest of their
-     * biases; once a row has emitted it, the next step biases those genres' second tokens instead (and keeps their mass).
+     * biases; once a row has emitted it, the next step biases those genres' second tokens instead (and keeps their
+     * mass).
      */
     public GreedyDecoder.StepBias bias(float[][] probabilities, T5Model lm) {
         Columns cols = columns(lm);
         int[][] wanted = wanted(probabilities);
         return (seq, n, logits, v) -> {
             float[] out = new float[seq.length * v];
-            for (int row = 0; row < seq.length; row++) rowBias(out, row, seq[row], n, logits, v, probabilities[row], wanted[row], cols);
+            for (int row = 0; row < seq.length; row++)
+                rowBias(out, row, seq[row], n, logits, v, probabilities[row], wanted[row], cols);
             return out;
         };
     }
@@ -104,23 +114,28 @@ public final class HeadFusion {
         for (int g = 0; g < genres; g++)
             second[g] = grammar.genreNames()[g].length > 1 ? (int) lm.columnOfToken(grammar.genreNames()[g][1]) : -1;
         int[] end = {(int) lm.columnOfToken(grammar.likesEnd()), (int) lm.columnOfToken(grammar.dislikesEnd())};
-        return new Columns(first, second, (int) lm.columnOfToken(grammar.separator()), end,
-                (int) lm.columnOfToken(grammar.none()));
+        return new Columns(first, second, (int) lm.columnOfToken(grammar.separator()), end, (int)
+                lm.columnOfToken(grammar.none()));
     }
 
-    /** Per row and list, how many genres the head names by its own rule (LabelSpace.decode: at most 3 above the threshold). */
+    /**
+     * Per row and list, how many genres the head names by its own rule (LabelSpace.decode: at most 3 above the
+     * threshold).
+     */
     private int[][] wanted(float[][] probabilities) {
         int[][] wanted = new int[probabilities.length][2];
         for (int row = 0; row < probabilities.length; row++)
             for (int list = 0; list < 2; list++) {
-                for (int g = 0; g < genres; g++) if (probabilities[row][list * genres + g] > threshold) wanted[row][list]++;
+                for (int g = 0; g < genres; g++)
+                    if (probabilities[row][list * genres + g] > threshold) wanted[row][list]++;
                 wanted[row][list] = Math.min(wanted[row][list], PreferenceLabels.MAX_LABELS);
             }
         return wanted;
     }
 
     /** One row's bias at step {@code n}: which genre, then whether the list is empty or how many genres it holds. */
-    private void rowBias(float[] out, int row, long[] seq, int n, float[] logits, int v, float[] p, int[] wanted, Columns cols) {
+    private void rowBias(
+            float[] out, int row, long[] seq, int n, float[] logits, int v, float[] p, int[] wanted, Columns cols) {
         // which list the row is in, and how many genres it has named there
         int list = 0, named = 0;
         for (int k = 1; k <= n; k++) {
@@ -132,7 +147,7 @@ public final class HeadFusion {
         int offset = list * genres, at = row * v;
         List<Integer> columns = new ArrayList<>();
         List<Integer> shared = byFirst.get(seq[n]);
-        if (shared != null && shared.size() > 1) {  // inside a shared prefix: the genres' second tokens decide
+        if (shared != null && shared.size() > 1) { // inside a shared prefix: the genres' second tokens decide
             for (int g : shared)
                 if (cols.second[g] >= 0) {
                     out[at + cols.second[g]] = bias(p[offset + g]);
@@ -147,14 +162,14 @@ public final class HeadFusion {
             }
         }
         keepMass(out, logits, at, columns);
-        if (named == 0) {  // whether the list is empty: any genre against "none"
+        if (named == 0) { // whether the list is empty: any genre against "none"
             float some = (float) (wanted[list] > 0 ? weight : -weight);
-            for (int c : columns) out[at + c] += some;  // the genres' relative biases stay as they are
+            for (int c : columns) out[at + c] += some; // the genres' relative biases stay as they are
             out[at + cols.empty] = -some;
             List<Integer> both = new ArrayList<>(columns);
             both.add(cols.empty);
             keepMass(out, logits, at, both);
-        } else {  // how many: another genre, or the list's end
+        } else { // how many: another genre, or the list's end
             float more = (float) (wanted[list] > named ? weight : -weight);
             out[at + cols.separator] = more;
             out[at + cols.end[list]] = -more;
@@ -174,7 +189,7 @@ public final class HeadFusion {
             maxBefore = Math.max(maxBefore, logits[at + c]);
             maxAfter = Math.max(maxAfter, logits[at + c] + bias[at + c]);
         }
-        if (maxBefore == Double.NEGATIVE_INFINITY) return;  // every one blocked: nothing to move
+        if (maxBefore == Double.NEGATIVE_INFINITY) return; // every one blocked: nothing to move
         double before = 0, after = 0;
         for (int c : columns) {
             if (logits[at + c] == Float.NEGATIVE_INFINITY) continue;

@@ -23,8 +23,14 @@ public final class MultiLabelMetrics {
     public record Average(double precision, double recall, double f1, long support) {}
 
     /** The full report: weighted (primary), micro and macro, per label, and the same for likes and dislikes alone. */
-    public record Report(Average weighted, Average micro, Average macro, Map<String, Average> byKind, List<LabelScore> perLabel,
-                         long examples, double unparseableShare) {}
+    public record Report(
+            Average weighted,
+            Average micro,
+            Average macro,
+            Map<String, Average> byKind,
+            List<LabelScore> perLabel,
+            long examples,
+            double unparseableShare) {}
 
     private final Map<String, long[]> counts = new TreeMap<>(); // label -> {tp, fp, fn}
     private long examples, unparseable;
@@ -52,7 +58,13 @@ public final class MultiLabelMetrics {
         Map<String, Average> byKind = new LinkedHashMap<>();
         byKind.put("likes", weighted(rows, l -> l.startsWith("likes:")));
         byKind.put("dislikes", weighted(rows, l -> l.startsWith("dislikes:")));
-        return new Report(weighted(rows, l -> true), micro(l -> true), macro(rows), byKind, rows, examples,
+        return new Report(
+                weighted(rows, l -> true),
+                micro(l -> true),
+                macro(rows),
+                byKind,
+                rows,
+                examples,
                 examples == 0 ? 0 : (double) unparseable / examples);
     }
 

@@ -3,7 +3,9 @@ package dev.uem.eval;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** A metric report as JSON: weighted P/R/F1 at the top, then micro, macro, likes/dislikes, unparseable share, per label. */
+/**
+ * A metric report as JSON: weighted P/R/F1 at the top, then micro, macro, likes/dislikes, unparseable share, per label.
+ */
 public final class ReportJson {
     private ReportJson() {}
 
@@ -16,7 +18,12 @@ public final class ReportJson {
         o.put("examples", r.examples()).put("unparseable", r.unparseableShare());
         var rows = o.putArray("per_label");
         for (MultiLabelMetrics.LabelScore s : r.perLabel())
-            rows.addObject().put("label", s.label()).put("precision", s.precision()).put("recall", s.recall()).put("f1", s.f1()).put("support", s.support());
+            rows.addObject()
+                    .put("label", s.label())
+                    .put("precision", s.precision())
+                    .put("recall", s.recall())
+                    .put("f1", s.f1())
+                    .put("support", s.support());
         return o;
     }
 
@@ -24,11 +31,23 @@ public final class ReportJson {
     public static String perLabelCsv(MultiLabelMetrics.Report r) {
         StringBuilder sb = new StringBuilder("label,precision,recall,f1,support\n");
         for (MultiLabelMetrics.LabelScore s : r.perLabel())
-            sb.append(s.label()).append(',').append(s.precision()).append(',').append(s.recall()).append(',').append(s.f1()).append(',').append(s.support()).append('\n');
+            sb.append(s.label())
+                    .append(',')
+                    .append(s.precision())
+                    .append(',')
+                    .append(s.recall())
+                    .append(',')
+                    .append(s.f1())
+                    .append(',')
+                    .append(s.support())
+                    .append('\n');
         return sb.toString();
     }
 
     private static void put(ObjectNode o, MultiLabelMetrics.Average a) {
-        o.put("precision", a.precision()).put("recall", a.recall()).put("f1", a.f1()).put("support", a.support());
+        o.put("precision", a.precision())
+                .put("recall", a.recall())
+                .put("f1", a.f1())
+                .put("support", a.support());
     }
 }

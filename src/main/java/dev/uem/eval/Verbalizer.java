@@ -1,6 +1,5 @@
 package dev.uem.eval;
 
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -57,7 +56,8 @@ public final class Verbalizer {
             if (end < 0) end = dislikeAt > from ? dislikeAt : text.length();
             for (String g : genres(text.substring(from, end))) out.add("likes:" + g);
         }
-        if (dislikeAt >= 0) for (String g : genres(text.substring(dislikeAt + DISLIKE.length()))) out.add("dislikes:" + g);
+        if (dislikeAt >= 0)
+            for (String g : genres(text.substring(dislikeAt + DISLIKE.length()))) out.add("dislikes:" + g);
         return new Parsed(new ArrayList<>(out), true);
     }
 

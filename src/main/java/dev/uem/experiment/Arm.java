@@ -9,15 +9,25 @@ package dev.uem.experiment;
  * the shown window: the ceiling of any model that reads only the window).
  */
 public record Arm(String name, Kind kind, int history) {
-    public enum Kind { UEM, TEXT, HEAD, LM, COUNTING, REFERENCE }
+    public enum Kind {
+        UEM,
+        TEXT,
+        HEAD,
+        LM,
+        COUNTING,
+        REFERENCE
+    }
 
     public Arm {
         if ((history <= 0 || history > MAX_HISTORY) && !name.equals(COUNTING_HISTORY) && !name.equals(PRIOR))
-            throw new IllegalArgumentException(name + ": history must be in [1, " + MAX_HISTORY + "], found " + history);
+            throw new IllegalArgumentException(
+                    name + ": history must be in [1, " + MAX_HISTORY + "], found " + history);
     }
 
     static final String COUNTING_HISTORY = "counting-history", PRIOR = "prior";
-    /** The longest history an arm may show (the paper's longest is 100; memory grows with it: batch x p x 3s floats). */
+    /**
+     * The longest history an arm may show (the paper's longest is 100; memory grows with it: batch x p x 3s floats).
+     */
     public static final int MAX_HISTORY = 2048;
 
     public static Arm uem(int p) {
@@ -33,7 +43,10 @@ public record Arm(String name, Kind kind, int history) {
         return new Arm("uem-head-" + p, Kind.HEAD, p);
     }
 
-    /** The UEM arm with history p decoded by its LM alone, without the preference head fused in ({@code --head-fusion 0}). */
+    /**
+     * The UEM arm with history p decoded by its LM alone, without the preference head fused in ({@code --head-fusion
+     * 0}).
+     */
     public static Arm uemLm(int p) {
         return new Arm("uem-lm-" + p, Kind.LM, p);
     }
@@ -48,7 +61,10 @@ public record Arm(String name, Kind kind, int history) {
         return new Arm("counting-window-" + p, Kind.COUNTING, p);
     }
 
-    /** The same constant for every user: the most frequent likes and dislikes of the training users ({@code history} -1). */
+    /**
+     * The same constant for every user: the most frequent likes and dislikes of the training users ({@code history}
+     * -1).
+     */
     public static Arm prior() {
         return new Arm(PRIOR, Kind.REFERENCE, -1);
     }

@@ -2,7 +2,6 @@ package dev.uem.experiment;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
-
 import java.nio.file.Path;
 import java.util.List;
 
@@ -16,10 +15,13 @@ import java.util.List;
  * @param trainWindows extra seeded windows per training user besides the most recent (docs/TASK.md §5)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record DataConfig(String dataset, List<String> descriptions, boolean skipBadRows, String cache, int trainWindows) {
+public record DataConfig(
+        String dataset, List<String> descriptions, boolean skipBadRows, String cache, int trainWindows) {
     public DataConfig {
         dataset = absolute(dataset);
-        descriptions = descriptions == null ? List.of() : descriptions.stream().map(DataConfig::absolute).toList();
+        descriptions = descriptions == null
+                ? List.of()
+                : descriptions.stream().map(DataConfig::absolute).toList();
         cache = absolute(cache);
         if (trainWindows < 0 || trainWindows > 1000)
             throw new IllegalArgumentException("train_windows must be in [0, 1000], found " + trainWindows);

@@ -25,22 +25,18 @@ import dev.uem.model.io.SafetensorsFile;
 import dev.uem.model.t5.T5Checkpoint;
 import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
-import dev.uem.model.uem.PromptAssembly;
 import dev.uem.model.uem.UemConfig;
 import dev.uem.model.uem.UemModelSpec;
 import dev.uem.text.T5Tokenizer;
-import dev.uem.train.BatchBuilder;
-import dev.uem.train.TargetVocabulary;
-import dev.uem.train.TextBatchBuilder;
-import dev.uem.train.TrainSettings;
-import dev.uem.train.DataParallel;
-import dev.uem.train.Trainer;
 import dev.uem.torch.ComputeDevice;
 import dev.uem.torch.Modules;
 import dev.uem.torch.Precision;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.global.torch;
-
+import dev.uem.train.BatchBuilder;
+import dev.uem.train.DataParallel;
+import dev.uem.train.TargetVocabulary;
+import dev.uem.train.TextBatchBuilder;
+import dev.uem.train.TrainSettings;
+import dev.uem.train.Trainer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -49,6 +45,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * The shared ground of one train run or sweep: the dataset and its seeded user split, the tokenizer, the item
@@ -87,9 +85,17 @@ public final class Experiment implements AutoCloseable {
     /** The same with another sentence encoder (tests use a fast stand-in). */
     static Experiment open(RunConfig c, Supplier<SentenceEncoder> encoders) {
         DataConfig data = c.data();
-        Dataset d = DatasetReader.read(Path.of(data.dataset()),
-                new ReadOptions(data.skipBadRows(), data.descriptions().stream().map(Path::of).toList()));
-        return new Experiment(c, d, T5Tokenizer.forCheckpoint(c.model().builtInLm() ? null : Path.of(c.model().lm())), encoders);
+        Dataset d = DatasetReader.read(
+                Path.of(data.dataset()),
+                new ReadOptions(
+                        data.skipBadRows(),
+                        data.descriptions().stream().map(Path::of).toList()));
+        return new Experiment(
+                c,
+                d,
+                T5Tokenizer.forCheckpoint(
+                        c.model().builtInLm() ? null : Path.of(c.model().lm())),
+                encoders);
     }
 
     /**
@@ -113,8 +119,14 @@ public final class Experiment implements AutoCloseable {
 
     /** The examples of one part of the split with history length p (docs/TASK.md §5). */
     public List<Examples.Window> windows(int p, UserSplit.Part part) {
-        return Examples.windows(dataset, split.users(part), p, part == UserSplit.Part.TRAIN, config.data().trainWindows(),
-                Examples.EVAL_WINDOWS, config.seed());
+        return Examples.windows(
+                dataset,
+                split.users(part),
+                p,
+                part == UserSplit.Part.TRAIN,
+                config.data().trainWindows(),
+                Examples.EVAL_WINDOWS,
+                config.seed());
     }
 
     /**
@@ -125,16 +137,23 @@ public final class Experiment implements AutoCloseable {
         List<Examples.Window> test = windows(windowsOf, UserSplit.Part.TEST);
         MultiLabelMetrics.Report r = switch (arm.kind()) {
             case COUNTING -> Evaluator.counting(dataset, test, !arm.name().equals(Arm.COUNTING_HISTORY));
-            case REFERENCE -> arm.name().equals(Arm.PRIOR) ? Evaluator.prior(dataset, split.users(UserSplit.Part.TRAIN), test)
-                    : Evaluator.windowOracle(dataset, test);
+            case REFERENCE ->
+                arm.name().equals(Arm.PRIOR)
+                        ? Evaluator.prior(dataset, split.users(UserSplit.Part.TRAIN), test)
+                        : Evaluator.windowOracle(dataset, test);
             default -> throw new IllegalArgumentException(arm.name() + " is not an untrained arm");
         };
         return armJson(arm, r);
     }
 
-    /** Every untrained arm beside a trained one of history p: both counting baselines, the prior and the window oracle. */
+    /**
+     * Every untrained arm beside a trained one of history p: both counting baselines, the prior and the window oracle.
+     */
     public List<ObjectNode> baselines(int p) {
-        return List.of(baseline(Arm.countingHistory(), p), baseline(Arm.countingWindow(p), p), baseline(Arm.prior(), p),
+        return List.of(
+                baseline(Arm.countingHistory(), p),
+                baseline(Arm.countingWindow(p), p),
+                baseline(Arm.prior(), p),
                 baseline(Arm.windowOracle(p), p));
     }
 
@@ -165,17 +184,25 @@ public final class Experiment implements AutoCloseable {
      */
     public List<ObjectNode> run(Arm arm, Path dir, boolean resume, boolean progress) throws IOException {
         long t0 = System.nanoTime();
-        Windows w = windows(arm);  // checks the arm against the data before anything is written
+        Windows w = windows(arm); // checks the arm against the data before anything is written
         Files.createDirectories(dir);
         Built b = build(arm, w);
         if (group.leader()) AtomicFiles.writeString(dir.resolve("config.json"), JSON.writeValueAsString(b.config));
         try (PreferenceModel model = b.model) {
-            model.module().to(device.torch(), false);   // before the optimiser exists: AdamW's state is made next to its parameters
+            // before the optimiser exists: AdamW's state is made next to its parameters
+            model.module().to(device.torch(), false);
             BatchSource batches = b.batches.on(device);
-            Trainer.Outcome o = new Trainer(model, batches, b.settings, dir).precision(config.train().precision(), device).parallel(group).resume(resume)
+            Trainer.Outcome o = new Trainer(model, batches, b.settings, dir)
+                    .precision(config.train().precision(), device)
+                    .parallel(group)
+                    .resume(resume)
                     .train(w.train, w.validation, progress);
-            ObjectNode training = JSON.createObjectNode().put("steps", o.steps()).put("last_loss", o.lastLoss())
-                    .put("best_validation_loss", o.bestValidationLoss()).put("best_step", o.bestStep()).put("train_examples_per_s", o.examplesPerSecond());
+            ObjectNode training = JSON.createObjectNode()
+                    .put("steps", o.steps())
+                    .put("last_loss", o.lastLoss())
+                    .put("best_validation_loss", o.bestValidationLoss())
+                    .put("best_step", o.bestStep())
+                    .put("train_examples_per_s", o.examplesPerSecond());
             // every rank holds the best parameters now
             return evaluate(arm, model, batches, b.grammar, w, dir, training, t0);
         }
@@ -190,14 +217,20 @@ public final class Experiment implements AutoCloseable {
     public List<ObjectNode> reevaluate(Arm arm, Path runDir, Path outDir) throws IOException {
         if (group.worldSize() > 1) throw new IllegalArgumentException("an evaluation runs in one process");
         Path params = runDir.resolve("best.safetensors");
-        if (!Files.isRegularFile(params)) throw new IllegalArgumentException(params + ": not found (the run never reached a validation step)");
+        if (!Files.isRegularFile(params))
+            throw new IllegalArgumentException(
+                    params + ": not found (the " + "run never reached a " + "validation step)");
         long t0 = System.nanoTime();
         Windows w = windows(arm);
         Built b = build(arm, w);
         Files.createDirectories(outDir);
-        AtomicFiles.writeString(outDir.resolve("config.json"), JSON.writeValueAsString(b.config.put("evaluated_from", runDir.toAbsolutePath().toString())));
+        AtomicFiles.writeString(
+                outDir.resolve("config.json"),
+                JSON.writeValueAsString(
+                        b.config.put("evaluated_from", runDir.toAbsolutePath().toString())));
         List<ObjectNode> trained = finished(runDir);
-        ObjectNode training = trained != null && trained.get(0).path("training").isObject() ? (ObjectNode) trained.get(0).get("training").deepCopy()
+        ObjectNode training = trained != null && trained.get(0).path("training").isObject()
+                ? (ObjectNode) trained.get(0).get("training").deepCopy()
                 : JSON.createObjectNode();
         try (PreferenceModel model = b.model) {
             try (PointerScope scope = new PointerScope()) {
@@ -213,45 +246,75 @@ public final class Experiment implements AutoCloseable {
 
     private Windows windows(Arm arm) {
         if (!arm.trained()) throw new IllegalArgumentException(arm.name() + " has no model to train");
-        int longest = dataset.userIds().length == 0 ? 0 : java.util.Arrays.stream(dataset.userIds()).map(u -> dataset.history(u).size()).max().getAsInt();
+        int longest = dataset.userIds().length == 0
+                ? 0
+                : java.util.Arrays.stream(dataset.userIds())
+                        .map(u -> dataset.history(u).size())
+                        .max()
+                        .getAsInt();
         if (arm.history() > longest)
-            throw new IllegalArgumentException("history " + arm.history() + " (" + arm.name() + ") is longer than the longest user history in "
-                    + config.data().dataset() + " (" + longest + " ratings)");
-        return new Windows(windows(arm.history(), UserSplit.Part.TRAIN), windows(arm.history(), UserSplit.Part.VALIDATION),
+            throw new IllegalArgumentException("history " + arm.history() + " (" + arm.name() + ") is longer than "
+                    + "the longest user history in " + config.data().dataset() + " (" + longest + " ratings)");
+        return new Windows(
+                windows(arm.history(), UserSplit.Part.TRAIN),
+                windows(arm.history(), UserSplit.Part.VALIDATION),
                 windows(arm.history(), UserSplit.Part.TEST));
     }
 
-    /** A freshly initialised arm model (on the CPU), its batches, the task's output grammar (null for the full vocabulary), its settings and config.json. */
-    private record Built(PreferenceModel model, BatchSource batches, TargetVocabulary grammar, TrainSettings settings, ObjectNode config) {}
+    /**
+     * A freshly initialised arm model (on the CPU), its batches, the task's output grammar (null for the full
+     * vocabulary), its settings and config.json.
+     */
+    private record Built(
+            PreferenceModel model,
+            BatchSource batches,
+            TargetVocabulary grammar,
+            TrainSettings settings,
+            ObjectNode config) {}
 
-    /** The one model factory of an arm: what {@code config.json} records is what {@link dev.uem.train.TrainedRun} rebuilds. */
+    /**
+     * The one model factory of an arm: what {@code config.json} records is what {@link dev.uem.train.TrainedRun}
+     * rebuilds.
+     */
     private Built build(Arm arm, Windows w) throws IOException {
         ModelConfig m = config.model();
         ObjectNode cfg = JSON.createObjectNode().put("schema_version", RunConfig.SCHEMA_VERSION);
         cfg.set("run", JSON.valueToTree(config));
         cfg.set("arm", JSON.valueToTree(arm));
-        cfg.set("examples", JSON.createObjectNode().put("train", w.train.size()).put("validation", w.validation.size())
-                .put("test", w.test.size()));
+        cfg.set(
+                "examples",
+                JSON.createObjectNode()
+                        .put("train", w.train.size())
+                        .put("validation", w.validation.size())
+                        .put("test", w.test.size()));
         torch.manual_seed(config.seed());
         UnaryOperator<T5Config> lmDropout = c -> m.dropout() == null ? c : c.withDropout(m.dropout());
-        T5Model t5 = m.builtInLm() ? T5Model.create(lmDropout.apply(T5Config.named(m.lm())), config.seed())
+        T5Model t5 = m.builtInLm()
+                ? T5Model.create(lmDropout.apply(T5Config.named(m.lm())), config.seed())
                 : T5Checkpoint.load(Path.of(m.lm()), true, lmDropout);
         TargetVocabulary grammar = m.outputVocabulary() == ModelConfig.OutputVocabulary.TASK
-                ? TargetVocabulary.of(dataset, tokenizer) : null;
+                ? TargetVocabulary.of(dataset, tokenizer)
+                : null;
         PreferenceModel model;
         BatchSource batches;
         if (arm.kind() == Arm.Kind.UEM) {
             ItemEmbeddings it = items();
             UemConfig named = UemConfig.named(m.uem(), it.rowWidth(), t5.config.dModel(), arm.history());
             UemConfig uc = m.dropout() == null ? named : named.withDropout(m.dropout());
-            UemModelSpec spec = new UemModelSpec(t5.config, uc, config.preferenceHead() ? LabelSpace.of(dataset).size() : 0,
-                    m.head(), config.train().preferenceWeight(), config.withDecoderHead(),
-                    grammar == null ? null : grammar.tokens(), grammar == null ? null : grammar.genreStarts());
+            UemModelSpec spec = new UemModelSpec(
+                    t5.config,
+                    uc,
+                    config.preferenceHead() ? LabelSpace.of(dataset).size() : 0,
+                    m.head(),
+                    config.train().preferenceWeight(),
+                    config.withDecoderHead(),
+                    grammar == null ? null : grammar.tokens(),
+                    grammar == null ? null : grammar.genreStarts());
             torch.manual_seed(config.seed());
             model = spec.build(t5).useKernels(m.kernelsOrBest());
             batches = new BatchBuilder(dataset, it, tokenizer);
             cfg.put("encoder", encoder.id());
-            cfg.set("network", JSON.valueToTree(spec));  // TrainedRun rebuilds exactly this model from it
+            cfg.set("network", JSON.valueToTree(spec)); // TrainedRun rebuilds exactly this model from it
         } else {
             if (grammar != null) t5.restrictOutput(grammar.tokens()).limitRepeats(grammar.genreStarts());
             model = new TextHistoryModel(t5);
@@ -259,7 +322,9 @@ public final class Experiment implements AutoCloseable {
             cfg.set("lm_config", JSON.valueToTree(t5.config));
         }
         // the UEM warm-up stage belongs to UEM arms with a preference head; a text arm starts joint training at once
-        TrainSettings settings = model.hasPreferenceHead() ? config.settings() : config.settings().withUemWarmup(0);
+        TrainSettings settings = model.hasPreferenceHead()
+                ? config.settings()
+                : config.settings().withUemWarmup(0);
         return new Built(model, batches, grammar, settings, cfg);
     }
 
@@ -269,18 +334,36 @@ public final class Experiment implements AutoCloseable {
      * {@code training} gets the evaluation's speed, the peak RSS and the seconds since {@code t0}.
      */
     /**
-     * The head's fusion into decoding over the task vocabulary's sentence tokens (train and eval are one layer and do not
+     * The head's fusion into decoding over the task vocabulary's sentence tokens (train and eval are one layer and do
+     * not
      * know each other, so the conversion lives here, above both; {@code uem predict} uses it too).
      */
     public static HeadFusion headFusion(TargetVocabulary grammar, double weight, double threshold) {
-        return new HeadFusion(new HeadFusion.Grammar(grammar.genreNames(), grammar.dislikesStart(), grammar.separator(),
-                grammar.likesEnd(), grammar.dislikesEnd(), grammar.none()), weight, threshold);
+        return new HeadFusion(
+                new HeadFusion.Grammar(
+                        grammar.genreNames(),
+                        grammar.dislikesStart(),
+                        grammar.separator(),
+                        grammar.likesEnd(),
+                        grammar.dislikesEnd(),
+                        grammar.none()),
+                weight,
+                threshold);
     }
 
-    private List<ObjectNode> evaluate(Arm arm, PreferenceModel model, BatchSource batches, TargetVocabulary grammar, Windows w, Path dir,
-                                      ObjectNode training, long t0) throws IOException {
+    private List<ObjectNode> evaluate(
+            Arm arm,
+            PreferenceModel model,
+            BatchSource batches,
+            TargetVocabulary grammar,
+            Windows w,
+            Path dir,
+            ObjectNode training,
+            long t0)
+            throws IOException {
         List<Examples.Window> val = w.validation, test = w.test;
-        // the head's readout first (cheap: no LM): its validation threshold tells the fusion how many genres the head names
+        // the head's readout first (cheap: no LM): its validation threshold tells the fusion how many genres the head
+        // names
         ObjectNode head = null;
         HeadFusion fusion = null;
         if (model.hasPreferenceHead()) {
@@ -288,41 +371,56 @@ public final class Experiment implements AutoCloseable {
                 head = headReadout(arm, model, batches, val, test);
             }
             if (config.eval().headFusion() > 0 && grammar != null)
-                fusion = headFusion(grammar, config.eval().headFusion(), head.get("threshold").asDouble());
+                fusion = headFusion(
+                        grammar,
+                        config.eval().headFusion(),
+                        head.get("threshold").asDouble());
         }
         // each rank decodes its share of the windows
         long tEval = System.nanoTime();
         List<Evaluator.Prediction> preds = predictSharded(model, batches, test, dir.getFileName() + "/test", fusion);
         double evalSecs = (System.nanoTime() - tEval) / 1e9;
-        List<Evaluator.Prediction> valPreds = predictSharded(model, batches, val, dir.getFileName() + "/validation", fusion);
+        List<Evaluator.Prediction> valPreds =
+                predictSharded(model, batches, val, dir.getFileName() + "/validation", fusion);
         // the LM alone as well, so what the fusion adds is on record
-        List<Evaluator.Prediction> lmTest = fusion == null ? preds : predictSharded(model, batches, test, dir.getFileName() + "/test-lm", null);
-        List<Evaluator.Prediction> lmVal = fusion == null ? valPreds : predictSharded(model, batches, val, dir.getFileName() + "/validation-lm", null);
-        if (!group.leader()) return List.of();  // the arm's files are rank 0's
+        List<Evaluator.Prediction> lmTest =
+                fusion == null ? preds : predictSharded(model, batches, test, dir.getFileName() + "/test-lm", null);
+        List<Evaluator.Prediction> lmVal = fusion == null
+                ? valPreds
+                : predictSharded(model, batches, val, dir.getFileName() + "/validation-lm", null);
+        if (!group.leader()) return List.of(); // the arm's files are rank 0's
         MultiLabelMetrics.Report report = Evaluator.score(preds);
         Results.writePredictions(dir.resolve("predictions.jsonl"), preds);
         AtomicFiles.writeString(dir.resolve("per_label.csv"), ReportJson.perLabelCsv(report));
         ObjectNode line = armJson(arm, report);
         line.put("distinct_outputs", distinct(preds));
         // the same on the validation users: what settings are chosen on (the test numbers above are only reported)
-        line.put("validation_f1", Evaluator.score(valPreds).weighted().f1()).put("validation_distinct_outputs", distinct(valPreds));
+        line.put("validation_f1", Evaluator.score(valPreds).weighted().f1())
+                .put("validation_distinct_outputs", distinct(valPreds));
         line.put("head_fusion", fusion == null ? 0 : fusion.weight());
-        ObjectNode lmOnly = armJson(Arm.uemLm(arm.history()), Evaluator.score(lmTest)).put("distinct_outputs", distinct(lmTest))
-                .put("validation_f1", Evaluator.score(lmVal).weighted().f1()).put("validation_distinct_outputs", distinct(lmVal));
+        ObjectNode lmOnly = armJson(Arm.uemLm(arm.history()), Evaluator.score(lmTest))
+                .put("distinct_outputs", distinct(lmTest))
+                .put("validation_f1", Evaluator.score(lmVal).weighted().f1())
+                .put("validation_distinct_outputs", distinct(lmVal));
         ObjectNode lmSummary = line.putObject("lm_only");
-        for (String k : new String[] {"f1", "distinct_outputs", "validation_f1", "validation_distinct_outputs"}) lmSummary.set(k, lmOnly.get(k));
-        line.set("training", training.put("eval_examples_per_s", preds.size() / evalSecs).put("peak_rss_mib", Results.peakRssMiB())
-                .put("seconds", (System.nanoTime() - t0) / 1e9));
+        for (String k : new String[] {"f1", "distinct_outputs", "validation_f1", "validation_distinct_outputs"})
+            lmSummary.set(k, lmOnly.get(k));
+        line.set(
+                "training",
+                training.put("eval_examples_per_s", preds.size() / evalSecs)
+                        .put("peak_rss_mib", Results.peakRssMiB())
+                        .put("seconds", (System.nanoTime() - t0) / 1e9));
         List<ObjectNode> lines = new ArrayList<>(List.of(line));
         if (head != null) {
             AtomicFiles.writeString(dir.resolve("head.json"), JSON.writeValueAsString(head));
             lines.add(head);
         }
-        if (fusion != null) {  // the LM alone as its own line of results, tables and plots
+        if (fusion != null) { // the LM alone as its own line of results, tables and plots
             AtomicFiles.writeString(dir.resolve("lm.json"), JSON.writeValueAsString(lmOnly));
             lines.add(lmOnly);
         }
-        AtomicFiles.writeString(dir.resolve("arm.json"), JSON.writeValueAsString(line));  // last: marks the arm complete
+        // last: marks the arm complete
+        AtomicFiles.writeString(dir.resolve("arm.json"), JSON.writeValueAsString(line));
         return lines;
     }
 
@@ -330,11 +428,22 @@ public final class Experiment implements AutoCloseable {
      * Greedy predictions for {@code windows}: each rank decodes its contiguous share, rank 0 gathers them in order (the
      * other ranks get an empty list). One process decodes them all.
      */
-    private List<Evaluator.Prediction> predictSharded(PreferenceModel model, BatchSource batches, List<Examples.Window> windows, String key,
-                                                      HeadFusion fusion) throws IOException {
+    private List<Evaluator.Prediction> predictSharded(
+            PreferenceModel model, BatchSource batches, List<Examples.Window> windows, String key, HeadFusion fusion)
+            throws IOException {
         List<Evaluator.Prediction> own;
-        try (Precision.Scope autocast = config.train().precision().autocast(device)) {  // the weights stay fixed from here: one region
-            own = Evaluator.predict(model, batches, tokenizer, verbalizer, dataset, group.shard(windows), 32, config.eval().maxNewTokens(), fusion);
+        // the weights stay fixed from here: one region
+        try (Precision.Scope autocast = config.train().precision().autocast(device)) {
+            own = Evaluator.predict(
+                    model,
+                    batches,
+                    tokenizer,
+                    verbalizer,
+                    dataset,
+                    group.shard(windows),
+                    32,
+                    config.eval().maxNewTokens(),
+                    fusion);
         }
         if (group.worldSize() == 1) return own;
         List<Evaluator.Prediction> all = new ArrayList<>();
@@ -343,15 +452,29 @@ public final class Experiment implements AutoCloseable {
         return all;
     }
 
-    /** The {@code uem-head-p} line: the head's readout on the test windows at the threshold best on the validation windows. */
-    private ObjectNode headReadout(Arm arm, PreferenceModel model, BatchSource batches, List<Examples.Window> val, List<Examples.Window> test) {
+    /**
+     * The {@code uem-head-p} line: the head's readout on the test windows at the threshold best on the validation
+     * windows.
+     */
+    private ObjectNode headReadout(
+            Arm arm,
+            PreferenceModel model,
+            BatchSource batches,
+            List<Examples.Window> val,
+            List<Examples.Window> test) {
         LabelSpace labels = LabelSpace.of(dataset);
         float[][] valProbabilities = Evaluator.headProbabilities(model, batches, val, 64);
         double threshold = Evaluator.bestThreshold(dataset, labels, val, valProbabilities);
-        MultiLabelMetrics.Report r = Evaluator.head(dataset, labels, test, Evaluator.headProbabilities(model, batches, test, 64), threshold);
+        MultiLabelMetrics.Report r =
+                Evaluator.head(dataset, labels, test, Evaluator.headProbabilities(model, batches, test, 64), threshold);
         ObjectNode line = armJson(Arm.uemHead(arm.history()), r);
         // the validation F1 is what settings are chosen on; the test F1 above is only reported
-        line.put("threshold", threshold).put("validation_f1", Evaluator.head(dataset, labels, val, valProbabilities, threshold).weighted().f1());
+        line.put("threshold", threshold)
+                .put(
+                        "validation_f1",
+                        Evaluator.head(dataset, labels, val, valProbabilities, threshold)
+                                .weighted()
+                                .f1());
         return line;
     }
 
@@ -367,20 +490,27 @@ public final class Experiment implements AutoCloseable {
         return items;
     }
 
-    /** One arm's line of {@code results.json}: name, kind, history, weighted P/R/F1, micro, macro, likes, dislikes, unparseable. */
+    /**
+     * One arm's line of {@code results.json}: name, kind, history, weighted P/R/F1, micro, macro, likes, dislikes,
+     * unparseable.
+     */
     static ObjectNode armJson(Arm arm, MultiLabelMetrics.Report r) {
         ObjectNode full = ReportJson.of(JSON, r), a = JSON.createObjectNode();
         a.put("name", arm.name()).put("kind", arm.kind().name().toLowerCase());
         if (arm.history() > 0) a.put("history", arm.history());
         else a.putNull("history");
-        a.put("precision", r.weighted().precision()).put("recall", r.weighted().recall()).put("f1", r.weighted().f1());
+        a.put("precision", r.weighted().precision())
+                .put("recall", r.weighted().recall())
+                .put("f1", r.weighted().f1());
         for (String k : new String[] {"micro", "macro", "likes", "dislikes"}) a.set(k, full.get(k));
         a.put("unparseable", r.unparseableShare()).put("examples", r.examples());
         return a;
     }
 
-    @Override public void close() {
-        try (T5Tokenizer t = tokenizer; SentenceEncoder e = encoder) {
+    @Override
+    public void close() {
+        try (T5Tokenizer t = tokenizer;
+                SentenceEncoder e = encoder) {
             // closes both, even if one throws
         }
     }

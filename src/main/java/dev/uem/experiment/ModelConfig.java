@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.uem.model.t5.T5Config;
 import dev.uem.model.uem.PreferenceReadout;
 import dev.uem.model.uem.PromptAssembly;
-
 import java.nio.file.Path;
 
 /**
@@ -22,9 +21,15 @@ import java.nio.file.Path;
  * @param textBudget       token budget of the text-history arm (docs/TASK.md §6)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record ModelConfig(String lm, String uem, PreferenceReadout.Kind head, boolean decoderHead,
-                          OutputVocabulary outputVocabulary, Double dropout, PromptAssembly.Kernels kernels,
-                          int textBudget) {
+public record ModelConfig(
+        String lm,
+        String uem,
+        PreferenceReadout.Kind head,
+        boolean decoderHead,
+        OutputVocabulary outputVocabulary,
+        Double dropout,
+        PromptAssembly.Kernels kernels,
+        int textBudget) {
     /** Which tokens the LM's head scores. */
     public enum OutputVocabulary {
         /** The words of the task's target sentences plus EOS, each genre named at most once when decoding. */

@@ -6,7 +6,6 @@ import dev.uem.model.uem.PreferenceReadout;
 import dev.uem.torch.Precision;
 import dev.uem.train.TextBatchBuilder;
 import dev.uem.train.TrainSettings;
-
 import java.util.List;
 
 /**
@@ -24,19 +23,27 @@ import java.util.List;
 public record RunConfig(long seed, DataConfig data, ModelConfig model, TrainConfig train, EvalConfig eval) {
     /** The version of {@code config.json}'s layout this code writes ({@link ConfigMigration} reads the older ones). */
     public static final int SCHEMA_VERSION = 2;
+
     public static final double WEIGHT_DECAY = 0.01, CLIP_NORM = 1.0;
 
     public RunConfig {
-        settings(seed, train);  // names a bad field before any work
+        settings(seed, train); // names a bad field before any work
     }
 
     /** The default run: the bundled ml-latest-small, t5-compact from scratch, the mini UEM, 2,000 + 400 steps. */
     public static RunConfig defaults() {
         DataConfig data = new DataConfig("data/movielens/ml-latest-small", List.of(), false, "cache", 20);
-        ModelConfig model = new ModelConfig("t5-compact", "mini", PreferenceReadout.Kind.GENRE_COUNT_INTERACTION, true,
-                ModelConfig.OutputVocabulary.TASK, null, null, TextBatchBuilder.DEFAULT_BUDGET);
-        TrainConfig train = new TrainConfig(new Schedule(400, 2000, 40, 100, 50), 16, 1, 5e-3, 1e-3, false, 1.0,
-                Precision.FP32);
+        ModelConfig model = new ModelConfig(
+                "t5-compact",
+                "mini",
+                PreferenceReadout.Kind.GENRE_COUNT_INTERACTION,
+                true,
+                ModelConfig.OutputVocabulary.TASK,
+                null,
+                null,
+                TextBatchBuilder.DEFAULT_BUDGET);
+        TrainConfig train =
+                new TrainConfig(new Schedule(400, 2000, 40, 100, 50), 16, 1, 5e-3, 1e-3, false, 1.0, Precision.FP32);
         return new RunConfig(0, data, model, train, new EvalConfig(32, 8.0));
     }
 
@@ -69,8 +76,8 @@ public record RunConfig(long seed, DataConfig data, ModelConfig model, TrainConf
     // static: the compact constructor validates before the fields are assigned
     private static TrainSettings settings(long seed, TrainConfig t) {
         Schedule s = t.schedule();
-        var stages = new TrainSettings.Stages(s.steps(), s.uemWarmup(), Math.min(s.lrWarmup(), s.steps()), s.evalEvery(),
-                s.checkpointEvery());
+        var stages = new TrainSettings.Stages(
+                s.steps(), s.uemWarmup(), Math.min(s.lrWarmup(), s.steps()), s.evalEvery(), s.checkpointEvery());
         var optimisation = new TrainSettings.Optimisation(t.lrUser(), t.lrLm(), WEIGHT_DECAY, CLIP_NORM, t.freezeLm());
         return new TrainSettings(stages, optimisation, t.batchSize(), t.accumulation(), seed);
     }

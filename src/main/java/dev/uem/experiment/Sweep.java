@@ -3,7 +3,6 @@ package dev.uem.experiment;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.io.AtomicFiles;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -34,8 +33,15 @@ public final class Sweep {
      *
      * @param experiments opens the experiment of a seed (the caller's config with that seed)
      */
-    public static List<ObjectNode> run(LongFunction<Experiment> experiments, long firstSeed, int seeds, List<Arm> arms, Path dir,
-                                       boolean progress, PrintStream log) throws IOException {
+    public static List<ObjectNode> run(
+            LongFunction<Experiment> experiments,
+            long firstSeed,
+            int seeds,
+            List<Arm> arms,
+            Path dir,
+            boolean progress,
+            PrintStream log)
+            throws IOException {
         if (seeds < 1) throw new IllegalArgumentException("seeds must be >= 1, found " + seeds);
         List<List<ObjectNode>> perSeed = new ArrayList<>();
         RunConfig cfg = null;
@@ -49,18 +55,34 @@ public final class Sweep {
         }
         List<ObjectNode> lines = seeds == 1 ? perSeed.get(0) : aggregate(perSeed);
         int reference = referenceHistory(arms);
-        Results.writeJson(dir.resolve("results.json"), Results.resultsJson(cfg.data().dataset(), lines));
+        Results.writeJson(
+                dir.resolve("results.json"), Results.resultsJson(cfg.data().dataset(), lines));
         AtomicFiles.writeString(dir.resolve("results.csv"), Results.csv(lines));
-        AtomicFiles.writeString(dir.resolve("results.md"), Results.markdown(lines)
-                + String.format("%nSame LM (%s), %d steps per trained arm (after %d UEM warm-up steps), %s; counting-history and prior on the "
-                        + "test windows of history %d.%n", cfg.model().lm(), cfg.train().schedule().steps(), cfg.train().schedule().uemWarmup(),
-                        seeds == 1 ? "seed " + firstSeed : "mean ± std over seeds " + firstSeed + "…" + (firstSeed + seeds - 1), reference));
-        SweepPlot.write(dir.resolve("f1_vs_history.png"), lines, "User preference F1 against history length (" + cfg.model().lm()
-                + (seeds > 1 ? ", mean ± std of " + seeds + " seeds" : "") + ")");
+        AtomicFiles.writeString(
+                dir.resolve("results.md"),
+                Results.markdown(lines)
+                        + String.format(
+                                "%nSame LM (%s), %d steps per trained arm " + "(after %d " + "UEM warm-up "
+                                        + "steps), %s; " + "counting-history and prior on the "
+                                        + "test windows of history %d.%n",
+                                cfg.model().lm(),
+                                cfg.train().schedule().steps(),
+                                cfg.train().schedule().uemWarmup(),
+                                seeds == 1
+                                        ? "seed " + firstSeed
+                                        : "mean ± std over seeds " + firstSeed + "…" + (firstSeed + seeds - 1),
+                                reference));
+        SweepPlot.write(
+                dir.resolve("f1_vs_history.png"),
+                lines,
+                "User preference F1 against " + "history length (" + cfg.model().lm()
+                        + (seeds > 1 ? ", mean ± std of " + seeds + " seeds" : "") + ")");
         return lines;
     }
 
-    private static List<ObjectNode> oneSeed(Experiment ex, List<Arm> arms, Path dir, boolean progress, PrintStream log, String prefix) throws IOException {
+    private static List<ObjectNode> oneSeed(
+            Experiment ex, List<Arm> arms, Path dir, boolean progress, PrintStream log, String prefix)
+            throws IOException {
         List<ObjectNode> lines = new ArrayList<>();
         int i = 0;
         for (Arm arm : arms) {
@@ -68,11 +90,23 @@ public final class Sweep {
             Path armDir = dir.resolve(arm.name());
             List<ObjectNode> done = Experiment.finished(armDir);
             if (done != null) {
-                log.printf("%s[%d/%d] %s: done before (F1 %.3f)%n", prefix, i, arms.size(), arm.name(), done.get(0).get("f1").asDouble());
+                log.printf(
+                        "%s[%d/%d] %s: done before " + "(F1 %.3f)%n",
+                        prefix,
+                        i,
+                        arms.size(),
+                        arm.name(),
+                        done.get(0).get("f1").asDouble());
                 lines.addAll(done);
                 continue;
             }
-            log.printf("%s[%d/%d] %s: %s%n", prefix, i, arms.size(), arm.name(), Files.isDirectory(armDir.resolve("checkpoints")) ? "resuming" : "training");
+            log.printf(
+                    "%s[%d/%d] %s: %s%n",
+                    prefix,
+                    i,
+                    arms.size(),
+                    arm.name(),
+                    Files.isDirectory(armDir.resolve("checkpoints")) ? "resuming" : "training");
             lines.addAll(ex.run(arm, armDir, true, progress));
         }
         int reference = referenceHistory(arms);
@@ -87,7 +121,11 @@ public final class Sweep {
 
     /** The history whose test windows the history-independent arms are scored on: 50 when there is a UEM-50 arm. */
     private static int referenceHistory(List<Arm> arms) {
-        return arms.stream().filter(a -> a.kind() == Arm.Kind.UEM).mapToInt(Arm::history).filter(p -> p == 50).findFirst()
+        return arms.stream()
+                .filter(a -> a.kind() == Arm.Kind.UEM)
+                .mapToInt(Arm::history)
+                .filter(p -> p == 50)
+                .findFirst()
                 .orElse(arms.stream().mapToInt(Arm::history).max().orElse(50));
     }
 
@@ -97,15 +135,21 @@ public final class Sweep {
      */
     static List<ObjectNode> aggregate(List<List<ObjectNode>> perSeed) {
         Map<String, List<ObjectNode>> byName = new LinkedHashMap<>();
-        for (List<ObjectNode> seed : perSeed) for (ObjectNode l : seed) byName.computeIfAbsent(l.get("name").asText(), n -> new ArrayList<>()).add(l);
+        for (List<ObjectNode> seed : perSeed)
+            for (ObjectNode l : seed)
+                byName.computeIfAbsent(l.get("name").asText(), n -> new ArrayList<>())
+                        .add(l);
         List<ObjectNode> out = new ArrayList<>();
         for (List<ObjectNode> same : byName.values()) {
             ObjectNode first = same.get(0), a = JSON.createObjectNode();
-            a.put("name", first.get("name").asText()).put("kind", first.get("kind").asText()).set("history", first.get("history"));
+            a.put("name", first.get("name").asText())
+                    .put("kind", first.get("kind").asText())
+                    .set("history", first.get("history"));
             for (String k : new String[] {"precision", "recall", "f1", "unparseable"}) a.put(k, mean(same, k));
             double m = mean(same, "f1"), ss = 0;
             for (ObjectNode l : same) ss += Math.pow(l.get("f1").asDouble() - m, 2);
-            a.put("f1_std", same.size() > 1 ? Math.sqrt(ss / (same.size() - 1)) : 0.0).put("seeds", same.size());
+            a.put("f1_std", same.size() > 1 ? Math.sqrt(ss / (same.size() - 1)) : 0.0)
+                    .put("seeds", same.size());
             var each = a.putArray("f1_per_seed");
             same.forEach(l -> each.add(l.get("f1").asDouble()));
             if (first.has("distinct_outputs")) a.put("distinct_outputs", mean(same, "distinct_outputs"));

@@ -2,6 +2,11 @@ package dev.uem.experiment;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.io.AtomicFiles;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -12,15 +17,10 @@ import org.jfree.chart.renderer.xy.DeviationRenderer;
 import org.jfree.data.xy.YIntervalSeries;
 import org.jfree.data.xy.YIntervalSeriesCollection;
 
-import java.awt.BasicStroke;
-import java.awt.Color;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-
 /**
  * The sweep's picture: weighted F1 on the test users against history length. Trained arms (UEM, its preference-head
- * readout, its LM alone, text) are solid lines with markers; the references (counting over the shown window, the window oracle)
+ * readout, its LM alone, text) are solid lines with markers; the references (counting over the shown window, the window
+ * oracle)
  * dashed; the history-independent ones (counting over the whole history, the prior) flat dashed lines. Over several
  * seeds each line is the mean with a shaded band of ± one standard deviation. JFreeChart, rendered headless.
  */
@@ -64,7 +64,7 @@ public final class SweepPlot {
         for (ObjectNode a : arms) {
             double f1 = a.get("f1").asDouble(), sd = a.path("f1_std").asDouble(0);
             YIntervalSeries s = series.get(lineOf(a));
-            if (a.get("history").isNull()) {   // history-independent: a flat line across the plotted range
+            if (a.get("history").isNull()) { // history-independent: a flat line across the plotted range
                 if (maxP > 0) {
                     s.add(minP, f1, f1 - sd, f1 + sd);
                     s.add(maxP, f1, f1 - sd, f1 + sd);
@@ -78,8 +78,15 @@ public final class SweepPlot {
                 data.addSeries(series.get(i));
                 shown.add(LINES.get(i));
             }
-        JFreeChart chart = ChartFactory.createXYLineChart(title, "history length (items)", "weighted F1 (test users)", data,
-                PlotOrientation.VERTICAL, true, false, false);
+        JFreeChart chart = ChartFactory.createXYLineChart(
+                title,
+                "history length (items)",
+                "weighted F1 (test users)",
+                data,
+                PlotOrientation.VERTICAL,
+                true,
+                false,
+                false);
         XYPlot plot = chart.getXYPlot();
         NumberAxis x = (NumberAxis) plot.getDomainAxis();
         x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
@@ -90,13 +97,18 @@ public final class SweepPlot {
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
         DeviationRenderer r = new DeviationRenderer(true, true);
         r.setAlpha(0.18f);
-        BasicStroke solid = new BasicStroke(2.5f), dashed = new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f);
+        BasicStroke solid = new BasicStroke(2.5f),
+                dashed =
+                        new BasicStroke(
+                                1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f);
         for (int i = 0; i < shown.size(); i++) {
             Line l = shown.get(i);
             r.setSeriesPaint(i, l.colour());
             r.setSeriesFillPaint(i, l.colour());
             r.setSeriesStroke(i, l.dashed() ? dashed : solid);
-            r.setSeriesShapesVisible(i, !l.dashed() || l.label().startsWith("window") || l.label().startsWith("counting (shown"));
+            r.setSeriesShapesVisible(
+                    i,
+                    !l.dashed() || l.label().startsWith("window") || l.label().startsWith("counting (shown"));
         }
         plot.setRenderer(r);
         AtomicFiles.write(png, out -> ChartUtils.writeChartAsPNG(out, chart, 900, 560));

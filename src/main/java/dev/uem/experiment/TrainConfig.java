@@ -18,8 +18,15 @@ import dev.uem.torch.Precision;
  * @param precision        float32, or bfloat16 autocast with float32 weights
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record TrainConfig(Schedule schedule, int batchSize, int accumulation, double lrUser, double lrLm,
-                          boolean freezeLm, double preferenceWeight, Precision precision) {
+public record TrainConfig(
+        Schedule schedule,
+        int batchSize,
+        int accumulation,
+        double lrUser,
+        double lrLm,
+        boolean freezeLm,
+        double preferenceWeight,
+        Precision precision) {
     public TrainConfig {
         if (precision == null) precision = Precision.FP32;
         if (!(preferenceWeight >= 0))

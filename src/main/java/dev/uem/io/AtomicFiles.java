@@ -29,12 +29,17 @@ public final class AtomicFiles {
     public static void write(Path file, Body body) {
         // one temporary name per process: two processes writing the same file (data-parallel workers filling one
         // embedding cache) each finish their own and the last rename wins, instead of tearing each other's
-        Path tmp = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        Path tmp = file.resolveSibling(
+                file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
-                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
+            try (FileChannel ch = FileChannel.open(
+                            tmp,
+                            StandardOpenOption.CREATE,
+                            StandardOpenOption.TRUNCATE_EXISTING,
+                            StandardOpenOption.WRITE);
+                    OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
                 // writers such as Jackson close the stream they are given; the flush and fsync below still need it
                 body.write(new FilterOutputStream(out) {
                     @Override

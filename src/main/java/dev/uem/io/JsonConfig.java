@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -26,7 +25,7 @@ public final class JsonConfig {
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
-            .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)  // "native" in configs written before it was a type
+            .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS) // "native" in configs written before it was a type
             .build();
     private final Path file;
     private final JsonNode root;
@@ -52,7 +51,10 @@ public final class JsonConfig {
         try {
             root = JSON.readTree(file.toFile());
         } catch (IOException e) {
-            throw new UncheckedIOException(file + ": not valid JSON: " + e.getMessage().lines().findFirst().orElse(""), e);
+            throw new UncheckedIOException(
+                    file + ": not valid JSON: "
+                            + e.getMessage().lines().findFirst().orElse(""),
+                    e);
         }
         if (root == null || !root.isObject()) throw new IllegalArgumentException(file + ": expected a JSON object");
         return new JsonConfig(file, root);
@@ -76,23 +78,27 @@ public final class JsonConfig {
         } catch (JsonMappingException e) {
             throw new IllegalArgumentException(file + ": " + describe(key, n, e));
         } catch (IOException | IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + key + ": " + e.getMessage().lines().findFirst().orElse(""));
+            throw new IllegalArgumentException(file + ": " + key + ": "
+                    + e.getMessage().lines().findFirst().orElse(""));
         }
     }
 
     /** The text under {@code key}. */
     public String text(String key) {
         JsonNode n = root.get(key);
-        if (n == null || !n.isTextual()) throw new IllegalArgumentException(file + ": " + key + ": expected a string, found " + found(n));
+        if (n == null || !n.isTextual())
+            throw new IllegalArgumentException(file + ": " + key + ": expected a string, found " + found(n));
         return n.asText();
     }
 
     /** An integer under {@code key} within {@code [min, max]}. */
     public int integer(String key, int min, int max) {
         JsonNode n = root.get(key);
-        if (n == null || !n.isInt()) throw new IllegalArgumentException(file + ": " + key + ": expected an integer, found " + found(n));
+        if (n == null || !n.isInt())
+            throw new IllegalArgumentException(file + ": " + key + ": expected an integer, found " + found(n));
         int v = n.asInt();
-        if (v < min || v > max) throw new IllegalArgumentException(file + ": " + key + ": expected " + min + " to " + max + ", found " + v);
+        if (v < min || v > max)
+            throw new IllegalArgumentException(file + ": " + key + ": expected " + min + " to " + max + ", found " + v);
         return v;
     }
 
@@ -112,7 +118,7 @@ public final class JsonConfig {
             return where + ": unknown key (known keys: " + names(u.getKnownPropertyIds()) + ")";
         Throwable cause = e.getCause();
         if (cause instanceof IllegalArgumentException bad) // a record's own validation
-            return where + ": " + bad.getMessage();
+        return where + ": " + bad.getMessage();
         if (e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m && m.getTargetType() != null)
             return where + ": expected " + expected(m.getTargetType()) + ", found " + found(at);
         return where + ": " + e.getOriginalMessage().lines().findFirst().orElse("");

@@ -1,12 +1,11 @@
 package dev.uem.io;
 
+import java.time.Duration;
 import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.time.Duration;
 
 /**
  * uem's messages: SLF4J loggers with the simple backend writing one line per message to stderr, and the progress bars.
@@ -29,11 +28,13 @@ public final class Log {
     public static void configure(Verbosity v) {
         verbosity = v;
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
-        System.setProperty("org.slf4j.simpleLogger.log.uem", switch (v) {
-            case QUIET -> "warn";
-            case NORMAL -> "info";
-            case VERBOSE -> "debug";
-        });
+        System.setProperty(
+                "org.slf4j.simpleLogger.log.uem",
+                switch (v) {
+                    case QUIET -> "warn";
+                    case NORMAL -> "info";
+                    case VERBOSE -> "debug";
+                });
         System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
         System.setProperty("org.slf4j.simpleLogger.showLogName", "true");
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
@@ -46,8 +47,12 @@ public final class Log {
 
     /** A progress bar for {@code task} out of {@code max} units, silent under {@code --quiet}. */
     public static ProgressBarBuilder progress(String task, long max) {
-        ProgressBarBuilder b = new ProgressBarBuilder().setTaskName(task).setInitialMax(max)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).startsFrom(0, Duration.ZERO);
+        ProgressBarBuilder b = new ProgressBarBuilder()
+                .setTaskName(task)
+                .setInitialMax(max)
+                .setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(500)
+                .startsFrom(0, Duration.ZERO);
         return verbosity == Verbosity.QUIET ? b.setConsumer(new DelegatingProgressBarConsumer(line -> {})) : b;
     }
 

@@ -36,14 +36,17 @@ public final class StopSignal {
         for (String name : new String[] {"INT", "TERM"}) {
             Signal.handle(new Signal(name), s -> {
                 if (received != null) {
-                    // within a second it is the same stop arriving twice (the terminal's Ctrl-C reaches a --nproc launcher
+                    // within a second it is the same stop arriving twice (the terminal's Ctrl-C reaches a --nproc
+                    // launcher
                     // and its workers, and the launcher forwards it too); later it is a person asking again: halt
-                    if (System.nanoTime() - receivedAt > 1_000_000_000L) Runtime.getRuntime().halt(128 + s.getNumber());
+                    if (System.nanoTime() - receivedAt > 1_000_000_000L)
+                        Runtime.getRuntime().halt(128 + s.getNumber());
                     return;
                 }
                 receivedAt = System.nanoTime();
                 received = s;
-                System.err.println("\nuem: SIG" + s.getName() + " received: stopping after the current step (send it again to stop at once)");
+                System.err.println("\nuem: SIG" + s.getName() + " received: stopping " + "after the "
+                        + "current step (send " + "it again to stop at once)");
             });
         }
         installed = true;

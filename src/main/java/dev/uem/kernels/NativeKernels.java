@@ -1,14 +1,13 @@
 package dev.uem.kernels;
 
 import dev.uem.torch.NativeLibraries;
+import java.io.File;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
-
-import java.io.File;
 
 /**
  * Tensor-level entry to the fused prompt-assembly kernels ({@code native/include/uem_kernels.h}): loads the
@@ -30,7 +29,7 @@ public final class NativeKernels {
             NativeLibraries.load(UemKernels.class);
             int abi = UemKernels.uem_abi_version();
             return abi == ABI_VERSION ? null : "libuem_kernels ABI version " + abi + ", expected " + ABI_VERSION;
-        } catch (Throwable t) {  // UnsatisfiedLinkError, or a missing resource in a jar built without CMake
+        } catch (Throwable t) { // UnsatisfiedLinkError, or a missing resource in a jar built without CMake
             return "native kernels not loadable: " + t;
         }
     }
@@ -45,7 +44,9 @@ public final class NativeKernels {
         return LOAD_ERROR;
     }
 
-    /** Routes the CPU projection through the process's OpenBLAS ({@code true}) or plain loops; returns the state now. */
+    /**
+     * Routes the CPU projection through the process's OpenBLAS ({@code true}) or plain loops; returns the state now.
+     */
     public static boolean useBlas(boolean on) {
         requireLoaded();
         return UemKernels.uem_cpu_blas(on ? 1 : 0) == 1;
@@ -63,7 +64,10 @@ public final class NativeKernels {
     public static Tensor dropoutScale(long[] shape, long seed, int dropped, float keepScale) {
         requireLoaded();
         Tensor scale = torch.empty(shape, dev.uem.torch.Tensors.FLOAT, new MemoryFormatOptional());
-        check(UemKernels.uem_dropout_scale_f32(scale.data_ptr(), scale.numel(), seed, dropped, keepScale), false, "dropout");
+        check(
+                UemKernels.uem_dropout_scale_f32(scale.data_ptr(), scale.numel(), seed, dropped, keepScale),
+                false,
+                "dropout");
         return scale;
     }
 
@@ -71,8 +75,10 @@ public final class NativeKernels {
     public static boolean fitsAdamW(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq) {
         long n = param.numel();
         for (Tensor t : new Tensor[] {param, grad, expAvg, expAvgSq})
-            if (!t.device().is_cpu() || t.scalar_type().value != torch.ScalarType.Float.value || !t.is_contiguous() || t.numel() != n)
-                return false;
+            if (!t.device().is_cpu()
+                    || t.scalar_type().value != torch.ScalarType.Float.value
+                    || !t.is_contiguous()
+                    || t.numel() != n) return false;
         return true;
     }
 
@@ -80,14 +86,39 @@ public final class NativeKernels {
      * One AdamW step of {@code param} in place, in a single pass (the formula in the header's {@code uem_adamw_f32});
      * {@code expAvg} and {@code expAvgSq} are updated in place. The tensors must pass {@link #fitsAdamW}.
      */
-    public static void adamW(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, double decay, double beta1, double beta2,
-                             double stepSize, double invSqrtBc2, double eps, double gradScale) {
+    public static void adamW(
+            Tensor param,
+            Tensor grad,
+            Tensor expAvg,
+            Tensor expAvgSq,
+            double decay,
+            double beta1,
+            double beta2,
+            double stepSize,
+            double invSqrtBc2,
+            double eps,
+            double gradScale) {
         requireLoaded();
         if (!fitsAdamW(param, grad, expAvg, expAvgSq))
-            throw new IllegalArgumentException("adamw: float32, contiguous CPU tensors of one size expected, found " + param.numel()
-                    + "/" + grad.numel() + "/" + expAvg.numel() + "/" + expAvgSq.numel() + " elements");
-        check(UemKernels.uem_adamw_f32(param.data_ptr(), grad.data_ptr(), expAvg.data_ptr(), expAvgSq.data_ptr(), param.numel(),
-                (float) decay, (float) beta1, (float) beta2, (float) stepSize, (float) invSqrtBc2, (float) eps, (float) gradScale), false, "adamw");
+            throw new IllegalArgumentException(
+                    "adamw: float32, contiguous " + "CPU tensors " + "of one size " + "expected, found " + param.numel()
+                            + "/" + grad.numel() + "/" + expAvg.numel() + "/" + expAvgSq.numel() + " elements");
+        check(
+                UemKernels.uem_adamw_f32(
+                        param.data_ptr(),
+                        grad.data_ptr(),
+                        expAvg.data_ptr(),
+                        expAvgSq.data_ptr(),
+                        param.numel(),
+                        (float) decay,
+                        (float) beta1,
+                        (float) beta2,
+                        (float) stepSize,
+                        (float) invSqrtBc2,
+                        (float) eps,
+                        (float) gradScale),
+                false,
+                "adamw");
     }
 
     /** Sizes of one assembly call: batch, prompts, history rows, instruction tokens, row width, LM width, vocab. */
@@ -97,7 +128,14 @@ public final class NativeKernels {
         }
 
         static Dims of(Tensor prompts, Tensor user, Tensor weight, Tensor table, Tensor ids) {
-            return new Dims(user.size(0), prompts.size(0), user.size(1), ids.size(1), user.size(2), weight.size(0), table.size(0));
+            return new Dims(
+                    user.size(0),
+                    prompts.size(0),
+                    user.size(1),
+                    ids.size(1),
+                    user.size(2),
+                    weight.size(0),
+                    table.size(0));
         }
     }
 
@@ -111,8 +149,15 @@ public final class NativeKernels {
      * @param weight   {@code [e, d]}        @param bias     {@code [e]}          @param table    {@code [V, e]}
      * @param ids      {@code [B, n]} int64  @param textMask {@code [B, n]} int64
      */
-    public static Output forward(Tensor prompts, Tensor user, Tensor userMask, Tensor weight, Tensor bias, Tensor table,
-                                 Tensor ids, Tensor textMask) {
+    public static Output forward(
+            Tensor prompts,
+            Tensor user,
+            Tensor userMask,
+            Tensor weight,
+            Tensor bias,
+            Tensor table,
+            Tensor ids,
+            Tensor textMask) {
         requireLoaded();
         Dims D = Dims.of(prompts, user, weight, table, ids);
         checkShapes(D, prompts, user, userMask, weight, bias, table, ids, textMask);
@@ -121,13 +166,53 @@ public final class NativeKernels {
         try (NoGradGuard g = new NoGradGuard()) {
             Tensor out = torch.empty(new long[] {D.B, D.length(), D.e}, user.options(), new MemoryFormatOptional());
             Tensor mask = torch.empty(new long[] {D.B, D.length()}, userMask.options(), new MemoryFormatOptional());
-            Tensor pc = prompts.contiguous(), uc = user.contiguous(), umc = userMask.contiguous(), wc = weight.contiguous(),
-                    bc = bias.contiguous(), tc = table.contiguous(), ic = ids.contiguous(), tmc = textMask.contiguous();
+            Tensor pc = prompts.contiguous(),
+                    uc = user.contiguous(),
+                    umc = userMask.contiguous(),
+                    wc = weight.contiguous(),
+                    bc = bias.contiguous(),
+                    tc = table.contiguous(),
+                    ic = ids.contiguous(),
+                    tmc = textMask.contiguous();
             int rc = cuda
-                    ? UemKernels.uem_assemble_forward_cuda(dtype, pc.data_ptr(), uc.data_ptr(), umc.data_ptr(), wc.data_ptr(), bc.data_ptr(),
-                            tc.data_ptr(), ic.data_ptr(), tmc.data_ptr(), out.data_ptr(), mask.data_ptr(), D.B, D.k, D.p, D.n, D.d, D.e, D.vocab, null)
-                    : UemKernels.uem_assemble_forward_f32(pc.data_ptr(), uc.data_ptr(), umc.data_ptr(), wc.data_ptr(), bc.data_ptr(),
-                            tc.data_ptr(), ic.data_ptr(), tmc.data_ptr(), out.data_ptr(), mask.data_ptr(), D.B, D.k, D.p, D.n, D.d, D.e, D.vocab);
+                    ? UemKernels.uem_assemble_forward_cuda(
+                            dtype,
+                            pc.data_ptr(),
+                            uc.data_ptr(),
+                            umc.data_ptr(),
+                            wc.data_ptr(),
+                            bc.data_ptr(),
+                            tc.data_ptr(),
+                            ic.data_ptr(),
+                            tmc.data_ptr(),
+                            out.data_ptr(),
+                            mask.data_ptr(),
+                            D.B,
+                            D.k,
+                            D.p,
+                            D.n,
+                            D.d,
+                            D.e,
+                            D.vocab,
+                            null)
+                    : UemKernels.uem_assemble_forward_f32(
+                            pc.data_ptr(),
+                            uc.data_ptr(),
+                            umc.data_ptr(),
+                            wc.data_ptr(),
+                            bc.data_ptr(),
+                            tc.data_ptr(),
+                            ic.data_ptr(),
+                            tmc.data_ptr(),
+                            out.data_ptr(),
+                            mask.data_ptr(),
+                            D.B,
+                            D.k,
+                            D.p,
+                            D.n,
+                            D.d,
+                            D.e,
+                            D.vocab);
             check(rc, cuda, "prompt assembly forward");
             return new Output(out, mask);
         }
@@ -138,9 +223,19 @@ public final class NativeKernels {
      * contiguous and shaped like the corresponding input. {@code deterministic} only matters on CUDA (the CPU
      * scatter-add is always in order).
      */
-    public static void backward(Tensor gradOut, Tensor user, Tensor userMask, Tensor weight, Tensor ids, long vocab,
-                                Tensor gradPrompts, Tensor gradUser, Tensor gradWeight, Tensor gradBias, Tensor gradTable,
-                                boolean deterministic) {
+    public static void backward(
+            Tensor gradOut,
+            Tensor user,
+            Tensor userMask,
+            Tensor weight,
+            Tensor ids,
+            long vocab,
+            Tensor gradPrompts,
+            Tensor gradUser,
+            Tensor gradWeight,
+            Tensor gradBias,
+            Tensor gradTable,
+            boolean deterministic) {
         requireLoaded();
         long B = user.size(0), p = user.size(1), d = user.size(2), n = ids.size(1), e = weight.size(0);
         long k = gradOut.size(1) - p - n;
@@ -149,7 +244,9 @@ public final class NativeKernels {
         expect("user_mask", userMask, B, p);
         expect("weight", weight, e, d);
         expect("ids", ids, B, n);
-        if (k < 0) throw new IllegalArgumentException("grad_out has " + gradOut.size(1) + " positions, fewer than p + n = " + (p + n));
+        if (k < 0)
+            throw new IllegalArgumentException(
+                    "grad_out has " + gradOut.size(1) + " positions, fewer " + "than p + n = " + (p + n));
         expectBuffer("grad_prompts", gradPrompts, k, e);
         expectBuffer("grad_user", gradUser, B, p, d);
         expectBuffer("grad_weight", gradWeight, e, d);
@@ -158,13 +255,51 @@ public final class NativeKernels {
         int dtype = dtype(gradOut, user, weight);
         boolean cuda = onCuda(gradOut, user, userMask, weight, ids);
         try (NoGradGuard g = new NoGradGuard()) {
-            Tensor go = gradOut.contiguous(), uc = user.contiguous(), umc = userMask.contiguous(), wc = weight.contiguous(), ic = ids.contiguous();
+            Tensor go = gradOut.contiguous(),
+                    uc = user.contiguous(),
+                    umc = userMask.contiguous(),
+                    wc = weight.contiguous(),
+                    ic = ids.contiguous();
             int rc = cuda
-                    ? UemKernels.uem_assemble_backward_cuda(dtype, go.data_ptr(), uc.data_ptr(), umc.data_ptr(), wc.data_ptr(), ic.data_ptr(),
-                            ptr(gradPrompts), ptr(gradUser), ptr(gradWeight), ptr(gradBias), ptr(gradTable), B, k, p, n, d, e, vocab,
-                            deterministic ? 1 : 0, null)
-                    : UemKernels.uem_assemble_backward_f32(go.data_ptr(), uc.data_ptr(), umc.data_ptr(), wc.data_ptr(), ic.data_ptr(),
-                            ptr(gradPrompts), ptr(gradUser), ptr(gradWeight), ptr(gradBias), ptr(gradTable), B, k, p, n, d, e, vocab);
+                    ? UemKernels.uem_assemble_backward_cuda(
+                            dtype,
+                            go.data_ptr(),
+                            uc.data_ptr(),
+                            umc.data_ptr(),
+                            wc.data_ptr(),
+                            ic.data_ptr(),
+                            ptr(gradPrompts),
+                            ptr(gradUser),
+                            ptr(gradWeight),
+                            ptr(gradBias),
+                            ptr(gradTable),
+                            B,
+                            k,
+                            p,
+                            n,
+                            d,
+                            e,
+                            vocab,
+                            deterministic ? 1 : 0,
+                            null)
+                    : UemKernels.uem_assemble_backward_f32(
+                            go.data_ptr(),
+                            uc.data_ptr(),
+                            umc.data_ptr(),
+                            wc.data_ptr(),
+                            ic.data_ptr(),
+                            ptr(gradPrompts),
+                            ptr(gradUser),
+                            ptr(gradWeight),
+                            ptr(gradBias),
+                            ptr(gradTable),
+                            B,
+                            k,
+                            p,
+                            n,
+                            d,
+                            e,
+                            vocab);
             check(rc, cuda, "prompt assembly backward");
         }
     }
@@ -175,8 +310,16 @@ public final class NativeKernels {
         if (LOAD_ERROR != null) throw new IllegalStateException(LOAD_ERROR + " (use --kernels torch)");
     }
 
-    private static void checkShapes(Dims D, Tensor prompts, Tensor user, Tensor userMask, Tensor weight, Tensor bias,
-                                    Tensor table, Tensor ids, Tensor textMask) {
+    private static void checkShapes(
+            Dims D,
+            Tensor prompts,
+            Tensor user,
+            Tensor userMask,
+            Tensor weight,
+            Tensor bias,
+            Tensor table,
+            Tensor ids,
+            Tensor textMask) {
         expect("prompts", prompts, D.k, D.e);
         expect("user", user, D.B, D.p, D.d);
         expect("user_mask", userMask, D.B, D.p);
@@ -191,10 +334,12 @@ public final class NativeKernels {
     }
 
     private static void expect(String name, Tensor t, long... shape) {
-        if (t.dim() != shape.length) throw new IllegalArgumentException(name + ": expected " + shape.length + " dimensions, found " + t.dim());
+        if (t.dim() != shape.length)
+            throw new IllegalArgumentException(name + ": expected " + shape.length + " dimensions, found " + t.dim());
         for (int i = 0; i < shape.length; i++)
             if (t.size(i) != shape[i])
-                throw new IllegalArgumentException(name + ": expected shape " + java.util.Arrays.toString(shape) + ", found size " + t.size(i) + " at dim " + i);
+                throw new IllegalArgumentException(name + ": expected shape " + java.util.Arrays.toString(shape)
+                        + ", found size " + t.size(i) + " at dim " + i);
     }
 
     private static void expectBuffer(String name, Tensor t, long... shape) {
@@ -206,17 +351,20 @@ public final class NativeKernels {
     private static int dtype(Tensor... ts) {
         int first = ts[0].scalar_type().value;
         for (Tensor t : ts)
-            if (t.scalar_type().value != first) throw new IllegalArgumentException("float tensors differ in dtype: " + ts[0].scalar_type() + " vs " + t.scalar_type());
+            if (t.scalar_type().value != first)
+                throw new IllegalArgumentException(
+                        "float tensors " + "differ in dtype: " + ts[0].scalar_type() + " vs " + t.scalar_type());
         if (first == torch.ScalarType.Float.value) return UemKernels.UEM_F32;
         if (first == torch.ScalarType.BFloat16.value && ts[0].is_cuda()) return UemKernels.UEM_BF16;
-        throw new IllegalArgumentException("native kernels take float32 (CPU, CUDA) or bfloat16 (CUDA), found " + ts[0].scalar_type()
-                + (ts[0].is_cuda() ? " on CUDA" : " on CPU"));
+        throw new IllegalArgumentException("native kernels take float32 " + "(CPU, CUDA) " + "or bfloat16 "
+                + "(CUDA), found " + ts[0].scalar_type() + (ts[0].is_cuda() ? " on CUDA" : " on CPU"));
     }
 
     private static boolean onCuda(Tensor... ts) {
         boolean cuda = ts[0].is_cuda();
         for (Tensor t : ts)
-            if (t.is_cuda() != cuda) throw new IllegalArgumentException("tensors are on different devices (CPU and CUDA)");
+            if (t.is_cuda() != cuda)
+                throw new IllegalArgumentException("tensors are on different " + "devices (CPU and CUDA)");
         if (cuda) loadCuda();
         return cuda;
     }
@@ -242,7 +390,8 @@ public final class NativeKernels {
             throw new IllegalStateException("cannot extract " + resource + ": " + e);
         }
         if (lib == null)
-            throw new IllegalStateException("this build has no CUDA kernels (" + resource + " is missing): build with nvcc present or -Pgpu");
+            throw new IllegalStateException("this build has no " + "CUDA kernels (" + resource + " is missing): build "
+                    + "with nvcc present or -Pgpu");
         if (UemKernels.uem_cuda_load(lib.getAbsolutePath()) != 0)
             throw new IllegalStateException(UemKernels.uem_cuda_last_error().getString());
         cudaLoaded = true;

@@ -14,16 +14,32 @@ import org.bytedeco.pytorch.Tensor;
  * ratings ({@link dev.uem.data.LabelSpace#windowStats}): the targets of the UEM's preference head (null where nobody
  * needs them).
  */
-public record Batch(Tensor rows, Tensor userMask, Tensor textIds, Tensor textMask, Tensor labels, Tensor preferences,
-                    Tensor windowPreferences, Tensor windowStats) {
+public record Batch(
+        Tensor rows,
+        Tensor userMask,
+        Tensor textIds,
+        Tensor textMask,
+        Tensor labels,
+        Tensor preferences,
+        Tensor windowPreferences,
+        Tensor windowStats) {
     /** A batch without preference targets. */
     public Batch(Tensor rows, Tensor userMask, Tensor textIds, Tensor textMask, Tensor labels) {
         this(rows, userMask, textIds, textMask, labels, null, null, null);
     }
 
-    /** The same batch on {@code device}: one copy per tensor, made where a step begins (a no-op on the device it is on). */
+    /**
+     * The same batch on {@code device}: one copy per tensor, made where a step begins (a no-op on the device it is on).
+     */
     public Batch to(ComputeDevice device) {
-        return new Batch(device.move(rows), device.move(userMask), device.move(textIds), device.move(textMask), device.move(labels),
-                device.move(preferences), device.move(windowPreferences), device.move(windowStats));
+        return new Batch(
+                device.move(rows),
+                device.move(userMask),
+                device.move(textIds),
+                device.move(textMask),
+                device.move(labels),
+                device.move(preferences),
+                device.move(windowPreferences),
+                device.move(windowStats));
     }
 }

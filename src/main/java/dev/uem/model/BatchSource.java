@@ -2,7 +2,6 @@ package dev.uem.model;
 
 import dev.uem.data.Examples;
 import dev.uem.torch.ComputeDevice;
-
 import java.util.List;
 
 /** Turns (user, window) examples into the tensors one arm's model reads. */

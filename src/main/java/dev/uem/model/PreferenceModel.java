@@ -2,7 +2,6 @@ package dev.uem.model;
 
 import dev.uem.model.t5.GreedyDecoder;
 import dev.uem.model.t5.T5Model;
-import dev.uem.model.Batch;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -61,11 +60,15 @@ public interface PreferenceModel extends AutoCloseable {
 
     GreedyDecoder.Result generate(Batch b, int maxNewTokens);
 
-    /** Greedy generation with {@code bias} added to the logits at every step (null: none); models that take no bias refuse one. */
+    /**
+     * Greedy generation with {@code bias} added to the logits at every step (null: none); models that take no bias
+     * refuse one.
+     */
     default GreedyDecoder.Result generate(Batch b, int maxNewTokens, GreedyDecoder.StepBias bias) {
         if (bias != null) throw new IllegalArgumentException(getClass().getSimpleName() + " takes no decoding bias");
         return generate(b, maxNewTokens);
     }
 
-    @Override void close();
+    @Override
+    void close();
 }

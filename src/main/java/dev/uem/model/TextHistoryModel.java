@@ -2,7 +2,6 @@ package dev.uem.model;
 
 import dev.uem.model.t5.GreedyDecoder;
 import dev.uem.model.t5.T5Model;
-import dev.uem.model.Batch;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -18,31 +17,39 @@ public final class TextHistoryModel implements PreferenceModel {
         this.lm = lm;
     }
 
-    @Override public Module module() {
+    @Override
+    public Module module() {
         return lm;
     }
 
-    @Override public T5Model lm() {
+    @Override
+    public T5Model lm() {
         return lm;
     }
 
-    @Override public TensorVector userParameters() {
+    @Override
+    public TensorVector userParameters() {
         return new TensorVector();
     }
 
-    @Override public Loss losses(Batch b) {
-        return new Loss(lm.forward(lm.embed(b.textIds()), b.textMask(), b.labels()).loss(), null);
+    @Override
+    public Loss losses(Batch b) {
+        return new Loss(
+                lm.forward(lm.embed(b.textIds()), b.textMask(), b.labels()).loss(), null);
     }
 
-    @Override public void backward(Tensor loss) {
+    @Override
+    public void backward(Tensor loss) {
         loss.backward();
     }
 
-    @Override public GreedyDecoder.Result generate(Batch b, int maxNewTokens) {
+    @Override
+    public GreedyDecoder.Result generate(Batch b, int maxNewTokens) {
         return new GreedyDecoder(lm).generate(lm.embed(b.textIds()), b.textMask(), maxNewTokens, false);
     }
 
-    @Override public void close() {
+    @Override
+    public void close() {
         lm.close();
     }
 }

@@ -2,7 +2,6 @@ package dev.uem.text;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -17,7 +16,8 @@ import java.util.Map;
  */
 public final class T5Tokenizer implements AutoCloseable {
     static final String BUNDLED = "/uem/tokenizers/t5/tokenizer.json";
-    private static final Map<String, String> OPTIONS = Map.of("addSpecialTokens", "true", "padding", "false", "truncation", "false");
+    private static final Map<String, String> OPTIONS =
+            Map.of("addSpecialTokens", "true", "padding", "false", "truncation", "false");
 
     private final HuggingFaceTokenizer tokenizer;
 
@@ -41,7 +41,8 @@ public final class T5Tokenizer implements AutoCloseable {
 
     public static T5Tokenizer bundled() {
         try (InputStream in = T5Tokenizer.class.getResourceAsStream(BUNDLED)) {
-            if (in == null) throw new IllegalStateException("bundled tokenizer " + BUNDLED + " missing from the classpath");
+            if (in == null)
+                throw new IllegalStateException("bundled tokenizer " + BUNDLED + " missing from the classpath");
             return new T5Tokenizer(HuggingFaceTokenizer.newInstance(in, OPTIONS));
         } catch (IOException e) {
             throw new IllegalStateException("cannot load bundled tokenizer: " + e.getMessage(), e);

@@ -1,11 +1,10 @@
 package dev.uem.torch;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
-
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Where a model and its batches live: the CPU or one CUDA device ({@code --device cpu|cuda|cuda:N|auto}).
@@ -18,7 +17,10 @@ import java.util.regex.Pattern;
  * @param index the CUDA device number (0 for the CPU)
  */
 public record ComputeDevice(Kind kind, int index) {
-    public enum Kind { CPU, CUDA }
+    public enum Kind {
+        CPU,
+        CUDA
+    }
 
     public static final ComputeDevice CPU = new ComputeDevice(Kind.CPU, 0);
 
@@ -26,7 +28,8 @@ public record ComputeDevice(Kind kind, int index) {
 
     public ComputeDevice {
         if (kind == null) throw new IllegalArgumentException("device kind missing");
-        if (index < 0 || (kind == Kind.CPU && index != 0)) throw new IllegalArgumentException("bad device index " + index + " for " + kind);
+        if (index < 0 || (kind == Kind.CPU && index != 0))
+            throw new IllegalArgumentException("bad device index " + index + " for " + kind);
     }
 
     /**
@@ -47,11 +50,15 @@ public record ComputeDevice(Kind kind, int index) {
     private static ComputeDevice cuda(int index) {
         int count = cudaCount();
         if (count == 0)
-            throw new IllegalArgumentException("--device cuda: libtorch sees no CUDA device here (" + (torch.cuda_is_available() ? "" : "no NVIDIA driver, "
-                    + "or a CPU-only build: the default jar is; build the CUDA one with mvn -Pgpu package") + "); use --device cpu or auto");
+            throw new IllegalArgumentException("--device cuda: libtorch " + "sees no CUDA " + "device here ("
+                    + (torch.cuda_is_available()
+                            ? ""
+                            : "no NVIDIA driver, " + "or a CPU-only build: the " + "default jar is; "
+                                    + "build the CUDA " + "one with mvn " + "-Pgpu package")
+                    + "); use --device cpu or auto");
         if (index >= count)
-            throw new IllegalArgumentException("--device cuda:" + index + ": this host has " + count + " CUDA device" + (count == 1 ? "" : "s")
-                    + " (cuda:0" + (count > 1 ? "..cuda:" + (count - 1) : "") + ")");
+            throw new IllegalArgumentException("--device cuda:" + index + ": this host has " + count + " CUDA device"
+                    + (count == 1 ? "" : "s") + " (cuda:0" + (count > 1 ? "..cuda:" + (count - 1) : "") + ")");
         return new ComputeDevice(Kind.CUDA, index);
     }
 
@@ -59,7 +66,7 @@ public record ComputeDevice(Kind kind, int index) {
         try {
             return torch.cuda_is_available() ? torch.cuda_device_count() : 0;
         } catch (RuntimeException | UnsatisfiedLinkError e) {
-            return 0;   // a CPU build without the CUDA stubs
+            return 0; // a CPU build without the CUDA stubs
         }
     }
 
@@ -83,7 +90,8 @@ public record ComputeDevice(Kind kind, int index) {
         return d.is_cuda() ? new ComputeDevice(Kind.CUDA, Math.max(0, d.index())) : CPU;
     }
 
-    @Override public String toString() {
+    @Override
+    public String toString() {
         return isCuda() ? "cuda:" + index : "cpu";
     }
 }

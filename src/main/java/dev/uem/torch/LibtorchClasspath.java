@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  * fallbacks for the same dispatch key"), with no Java error to catch; so this is checked before loading.
  */
 public final class LibtorchClasspath {
-    private static final Pattern NATIVES = Pattern.compile("pytorch-[^/\\\\]*-(linux|macosx|windows)-[a-z0-9_]+(-gpu)?\\.jar$");
+    private static final Pattern NATIVES =
+            Pattern.compile("pytorch-[^/\\\\]*-(linux|macosx|windows)-[a-z0-9_]+(-gpu)?\\.jar$");
 
     private LibtorchClasspath() {}
 
@@ -36,8 +37,10 @@ public final class LibtorchClasspath {
     /** An error line when {@code entries} hold more than one libtorch build, else null. */
     public static String conflict(List<String> entries) {
         List<String> n = natives(entries);
-        return n.size() <= 1 ? null : "the class path holds " + n.size() + " libtorch builds (" + String.join(", ", n)
-                + "): keep one; build with 'mvn package' for CPU hosts or 'mvn -Pgpu package' for CUDA hosts";
+        return n.size() <= 1
+                ? null
+                : "the class path holds " + n.size() + " libtorch builds (" + String.join(", ", n)
+                        + "): keep one; build with 'mvn package' for CPU hosts or 'mvn -Pgpu package' for CUDA hosts";
     }
 
     /** Whether the natives on the class path are the CUDA build. */
@@ -50,7 +53,9 @@ public final class LibtorchClasspath {
         return Files.exists(Path.of("/proc/driver/nvidia/version")) || Files.exists(Path.of("/dev/nvidiactl"));
     }
 
-    /** This process's class path entries, with the {@code Class-Path} of every jar on it (as {@code java -jar} uses). */
+    /**
+     * This process's class path entries, with the {@code Class-Path} of every jar on it (as {@code java -jar} uses).
+     */
     public static List<String> current() {
         Set<String> out = new LinkedHashSet<>();
         for (String e : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
@@ -70,7 +75,8 @@ public final class LibtorchClasspath {
             if (cp == null || cp.isBlank()) return List.of();
             Path dir = jar.toAbsolutePath().getParent();
             List<String> out = new ArrayList<>();
-            for (String rel : cp.trim().split("\\s+")) out.add(dir.resolve(rel).normalize().toString());
+            for (String rel : cp.trim().split("\\s+"))
+                out.add(dir.resolve(rel).normalize().toString());
             return out;
         } catch (IOException e) {
             return List.of();

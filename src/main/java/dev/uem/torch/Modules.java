@@ -1,14 +1,13 @@
 package dev.uem.torch;
 
-import org.bytedeco.pytorch.Module;
-import org.bytedeco.pytorch.StringTensorDict;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.StringTensorDict;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
 
 /** Helpers over libtorch modules. */
 public final class Modules {
@@ -31,7 +30,8 @@ public final class Modules {
     public static Map<String, Tensor> namedParameters(Module m) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         StringTensorDict np = m.named_parameters(true);
-        for (long i = 0; i < np.size(); i++) out.put(np.get(i).key().getString(), new Tensor(np.get(i).value()));
+        for (long i = 0; i < np.size(); i++)
+            out.put(np.get(i).key().getString(), new Tensor(np.get(i).value()));
         return out;
     }
 }

@@ -4,7 +4,8 @@ import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.annotation.Platform;
 
 /**
- * glibc's {@code mallopt}: the native heap's settings for this process ({@link TorchRuntime#keepFreedMemory}). JavaCPP's
+ * glibc's {@code mallopt}: the native heap's settings for this process ({@link TorchRuntime#keepFreedMemory}).
+ * JavaCPP's
  * builder makes the JNI glue during {@code mvn package}, as for the kernels.
  */
 @Platform(include = "<malloc.h>")

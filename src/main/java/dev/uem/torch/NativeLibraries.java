@@ -1,7 +1,5 @@
 package dev.uem.torch;
 
-import org.bytedeco.javacpp.Loader;
-
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import org.bytedeco.javacpp.Loader;
 
 /**
  * Loads JavaCPP native libraries (libtorch, OpenBLAS, uem's own) safely on a cold cache and beside other uem processes.
@@ -25,17 +24,26 @@ import java.util.List;
  * or re-links it (bench/RESULTS.md, "First run on a fresh machine").
  */
 public final class NativeLibraries {
-    /** Jar folders of native libraries, relative to the class path root; {@code %s} is the platform, e.g. linux-x86_64. */
-    private static final List<String> FOLDERS = List.of("org/bytedeco/javacpp/%s/", "org/bytedeco/openblas/%s/",
-            "org/bytedeco/pytorch/%s/", "org/bytedeco/pytorch/%s-gpu/", "org/bytedeco/cuda/%s/",
-            "dev/uem/torch/%s/", "dev/uem/kernels/%s/");
+    /**
+     * Jar folders of native libraries, relative to the class path root; {@code %s} is the platform, e.g. linux-x86_64.
+     */
+    private static final List<String> FOLDERS = List.of(
+            "org/bytedeco/javacpp/%s/",
+            "org/bytedeco/openblas/%s/",
+            "org/bytedeco/pytorch/%s/",
+            "org/bytedeco/pytorch/%s-gpu/",
+            "org/bytedeco/cuda/%s/",
+            "dev/uem/torch/%s/",
+            "dev/uem/kernels/%s/");
+
     private static final String LOCK_FILE = ".uem-load.lock";
     private static boolean unpacked;
 
     private NativeLibraries() {}
 
     /**
-     * {@code Loader.load} of each class after every library folder on the class path is unpacked to the JavaCPP cache, holding
+     * {@code Loader.load} of each class after every library folder on the class path is unpacked to the JavaCPP cache,
+     * holding
      * the cache's uem lock across processes.
      *
      * @throws UncheckedIOException when the cache folder cannot be created, locked or written
@@ -44,16 +52,18 @@ public final class NativeLibraries {
         try {
             File cache = Loader.getCacheDir();
             Files.createDirectories(cache.toPath());
-            try (FileChannel channel = FileChannel.open(cache.toPath().resolve(LOCK_FILE),
-                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock lock = channel.lock()) {
+            try (FileChannel channel = FileChannel.open(
+                            cache.toPath().resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    FileLock lock = channel.lock()) {
                 if (!unpacked) unpackAll();
                 unpacked = true;
                 for (Class<?> cls : classes) Loader.load(cls);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("could not unpack the native libraries into the JavaCPP cache ("
-                    + cacheDescription() + "): " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "could not unpack the native libraries into the JavaCPP cache (" + cacheDescription() + "): "
+                            + e.getMessage(),
+                    e);
         }
     }
 
@@ -72,6 +82,8 @@ public final class NativeLibraries {
 
     private static String cacheDescription() {
         String dir = System.getProperty("org.bytedeco.javacpp.cachedir");
-        return dir != null ? dir : Path.of(System.getProperty("user.home"), ".javacpp", "cache").toString();
+        return dir != null
+                ? dir
+                : Path.of(System.getProperty("user.home"), ".javacpp", "cache").toString();
     }
 }

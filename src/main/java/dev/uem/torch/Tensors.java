@@ -34,7 +34,9 @@ public final class Tensors {
         int r = rows.length, c = r == 0 ? 0 : rows[0].length;
         long[] flat = new long[r * c];
         for (int i = 0; i < r; i++) {
-            if (rows[i].length != c) throw new IllegalArgumentException("ragged matrix: row " + i + " has " + rows[i].length + " columns, expected " + c);
+            if (rows[i].length != c)
+                throw new IllegalArgumentException(
+                        "ragged matrix: row " + i + " has " + rows[i].length + " columns, expected " + c);
             System.arraycopy(rows[i], 0, flat, i * c, c);
         }
         return Tensor.create(flat, r, c);

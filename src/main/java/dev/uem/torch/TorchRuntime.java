@@ -28,15 +28,19 @@ public final class TorchRuntime {
         if (conflict != null) throw new IllegalStateException(conflict);
         if (LibtorchClasspath.cuda(classPath) && !LibtorchClasspath.nvidiaDriverPresent())
             // loading CUDA libtorch without a driver ends in a native crash inside System.load (no Java error to catch)
-            throw new IllegalStateException("this uem.jar was built with -Pgpu (CUDA libtorch) and this host has no NVIDIA driver "
-                    + "(/proc/driver/nvidia and /dev/nvidiactl absent); for CPU hosts build it with 'mvn -B -q package -DskipTests' (no -Pgpu)");
+            throw new IllegalStateException("this uem.jar was built with " + "-Pgpu (CUDA " + "libtorch) and "
+                    + "this host has no " + "NVIDIA driver " + "(/proc/driver/nvidia and /dev/nvidiactl "
+                    + "absent); for " + "CPU hosts " + "build it with " + "'mvn -B -q package -DskipTests' (no -Pgpu)");
         try {
             NativeLibraries.load(torch.class, NativeHeap.class);
         } catch (LinkageError e) {
-            throw new IllegalStateException(LibtorchClasspath.cuda(classPath)
-                    ? "this uem.jar was built with -Pgpu (CUDA libtorch) and cannot load here (" + e.getMessage()
-                            + "); on a host without a CUDA 13 driver and runtime, build it with 'mvn package' (no -Pgpu)"
-                    : "libtorch did not load: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    LibtorchClasspath.cuda(classPath)
+                            ? "this uem.jar was built with -Pgpu (CUDA libtorch) and cannot load here ("
+                                    + e.getMessage() + "); on a host without a CUDA " + "13 driver " + "and runtime, "
+                                    + "build it with " + "'mvn package' (no -Pgpu)"
+                            : "libtorch did not load: " + e.getMessage(),
+                    e);
         }
         String env = System.getenv("UEM_TORCH_THREADS");
         int threads = env != null && !env.isBlank() ? Integer.parseInt(env.trim()) : defaultThreads();
@@ -54,7 +58,8 @@ public final class TorchRuntime {
      * defaults the large ones (a t5-mini step has several of 31 MiB: logits, their gradient, the vocabulary-sized
      * weight gradients) come from blocks that are unmapped on free, and the per-thread heaps of the JVM's threads are
      * trimmed or deleted when they empty, so every step faults the same memory in again, page by page, zeroed by the
-     * kernel: 20,000-30,000 page faults a step, ~5 % of it. Blocks up to 32 MiB now come from the heap (a per-thread heap holds
+     * kernel: 20,000-30,000 page faults a step, ~5 % of it. Blocks up to 32 MiB now come from the heap (a per-thread
+     * heap holds
      * 64 MiB, so larger ones are mapped on their own either way), and a 64 MiB top pad keeps those heaps from shrinking
      * or being deleted. The
      * high-water mark is unchanged (the same blocks are live at the peak); memory freed after it stays with the process
@@ -74,15 +79,19 @@ public final class TorchRuntime {
     /** One intra-op thread unless OpenMP was told not to spin (then all cores are safe to use). */
     static int defaultThreads() {
         String policy = System.getenv("OMP_WAIT_POLICY");
-        return policy != null && policy.equalsIgnoreCase("PASSIVE") ? Runtime.getRuntime().availableProcessors() : 1;
+        return policy != null && policy.equalsIgnoreCase("PASSIVE")
+                ? Runtime.getRuntime().availableProcessors()
+                : 1;
     }
 
     public static String describe() {
-        return "torch threads=" + torch.get_num_threads() + ", cores=" + Runtime.getRuntime().availableProcessors()
+        return "torch threads=" + torch.get_num_threads() + ", cores="
+                + Runtime.getRuntime().availableProcessors()
                 + ", OMP_WAIT_POLICY=" + System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)")
                 + ", OPENBLAS_NUM_THREADS=" + System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "(unset)")
                 // a pinned core type changes the matrix products' speed 2x on AVX-512 CPUs (bench/RESULTS.md)
-                + ", OPENBLAS_CORETYPE=" + System.getenv().getOrDefault("OPENBLAS_CORETYPE", "(unset: OpenBLAS detects the CPU)")
+                + ", OPENBLAS_CORETYPE="
+                + System.getenv().getOrDefault("OPENBLAS_CORETYPE", "(unset: OpenBLAS " + "detects the CPU)")
                 + ", freed memory " + (freedMemoryKept ? "kept" : "returned (glibc's defaults)");
     }
 }

@@ -10,7 +10,6 @@ import dev.uem.model.Batch;
 import dev.uem.model.BatchSource;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.Tensors;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -42,14 +41,19 @@ public final class BatchBuilder implements BatchSource {
         return batch(histories, null);
     }
 
-    /** Training or evaluation windows, with their users' target sentences. Tensors are created in the caller's PointerScope. */
+    /**
+     * Training or evaluation windows, with their users' target sentences. Tensors are created in the caller's
+     * PointerScope.
+     */
     @Override
     public Batch build(List<Examples.Window> windows) {
         List<List<Dataset.Entry>> histories = new ArrayList<>(windows.size());
         List<long[]> ids = new ArrayList<>(windows.size());
         int l = labelSpace.size();
         int sw = labelSpace.statsWidth();
-        float[] user = new float[windows.size() * l], shown = new float[windows.size() * l], stats = new float[windows.size() * sw];
+        float[] user = new float[windows.size() * l],
+                shown = new float[windows.size() * l],
+                stats = new float[windows.size() * sw];
         for (int i = 0; i < windows.size(); i++) {
             Examples.Window w = windows.get(i);
             List<Dataset.Entry> h = dataset.history(w.user()).subList(w.start(), w.start() + w.length());
@@ -60,18 +64,32 @@ public final class BatchBuilder implements BatchSource {
             labelSpace.windowStats(dataset, h, stats, i * sw);
         }
         Batch b = batch(histories, ids);
-        return new Batch(b.rows(), b.userMask(), b.textIds(), b.textMask(), b.labels(), Tensors.floats(user, windows.size(), l),
-                Tensors.floats(shown, windows.size(), l), Tensors.floats(stats, windows.size(), sw));
+        return new Batch(
+                b.rows(),
+                b.userMask(),
+                b.textIds(),
+                b.textMask(),
+                b.labels(),
+                Tensors.floats(user, windows.size(), l),
+                Tensors.floats(shown, windows.size(), l),
+                Tensors.floats(stats, windows.size(), sw));
     }
 
-    /** Rows padded to the longest history, the instruction, and targets padded with -100 (one -100 per row when null). */
+    /**
+     * Rows padded to the longest history, the instruction, and targets padded with -100 (one -100 per row when null).
+     */
     private Batch batch(List<List<Dataset.Entry>> histories, List<long[]> targets) {
         int b = histories.size();
         int p = Math.max(1, histories.stream().mapToInt(List::size).max().orElse(1));
-        int t = targets == null ? 1 : targets.stream().mapToInt(x -> x.length).max().orElse(1);
+        int t = targets == null
+                ? 1
+                : targets.stream().mapToInt(x -> x.length).max().orElse(1);
         int width = items.rowWidth(), n = instruction.length;
         float[] rows = new float[b * p * width];
-        long[] userMask = new long[b * p], instr = new long[b * n], instrMask = new long[b * n], labels = new long[b * t];
+        long[] userMask = new long[b * p],
+                instr = new long[b * n],
+                instrMask = new long[b * n],
+                labels = new long[b * t];
         Arrays.fill(labels, -100L);
         Arrays.fill(instrMask, 1L);
         for (int i = 0; i < b; i++) {
@@ -83,7 +101,11 @@ public final class BatchBuilder implements BatchSource {
             if (targets != null) System.arraycopy(targets.get(i), 0, labels, i * t, targets.get(i).length);
             System.arraycopy(instruction, 0, instr, i * n, n);
         }
-        return new Batch(Tensors.floats(rows, b, p, width), Tensors.longs(userMask, b, p),
-                Tensors.longs(instr, b, n), Tensors.longs(instrMask, b, n), Tensors.longs(labels, b, t));
+        return new Batch(
+                Tensors.floats(rows, b, p, width),
+                Tensors.longs(userMask, b, p),
+                Tensors.longs(instr, b, n),
+                Tensors.longs(instrMask, b, n),
+                Tensors.longs(labels, b, t));
     }
 }

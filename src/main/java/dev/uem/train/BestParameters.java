@@ -1,11 +1,10 @@
 package dev.uem.train;
 
 import dev.uem.model.io.SafetensorsWriter;
-import org.bytedeco.pytorch.Tensor;
-
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.DoubleSupplier;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * Validation and the best parameters, on every rank (validation is a collective): the validation loss every
@@ -27,8 +26,13 @@ final class BestParameters implements TrainingListener {
      * Validates with {@code validationLoss} and keeps {@code params} in {@code outDir/best.safetensors} when
      * {@code writer}; the best so far is {@code start}'s (a checkpoint's, or none on a fresh start).
      */
-    BestParameters(TrainSettings s, DoubleSupplier validationLoss, Map<String, Tensor> params, Path outDir,
-                   boolean writer, Checkpoints.State start) {
+    BestParameters(
+            TrainSettings s,
+            DoubleSupplier validationLoss,
+            Map<String, Tensor> params,
+            Path outDir,
+            boolean writer,
+            Checkpoints.State start) {
         this.s = s;
         this.validationLoss = validationLoss;
         this.params = params;

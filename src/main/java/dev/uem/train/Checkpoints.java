@@ -4,9 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.uem.io.AtomicFiles;
 import dev.uem.model.io.SafetensorsFile;
 import dev.uem.model.io.SafetensorsWriter;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.Tensor;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -22,10 +19,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * Resume points of a run: {@code checkpoints/step-NNNNNNN/} holding the parameters ({@code model.safetensors}), the
- * AdamW state ({@link FusedAdamW#save}, {@code optimizer.safetensors}) and {@link State} (step, data position, best so far).
+ * AdamW state ({@link FusedAdamW#save}, {@code optimizer.safetensors}) and {@link State} (step, data position, best so
+ * far).
  * A checkpoint is written into {@code step-NNNNNNN.tmp/}, flushed to disk, and only then renamed into place, so a
  * kill at any moment leaves the previous complete checkpoint; older ones are deleted after the rename.
  * The random streams need no saving: the data order of epoch {@code e} and the torch seed of step {@code t} are
@@ -66,8 +66,10 @@ final class Checkpoints {
         } catch (IOException | UncheckedIOException e) {
             deleteQuietly(tmp);
             IOException cause = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
-            throw new UncheckedIOException(tmp + ": cannot write checkpoint " + name + " (" + cause.getMessage()
-                    + "); the previous checkpoint is unchanged", cause);
+            throw new UncheckedIOException(
+                    tmp + ": cannot write checkpoint " + name + " (" + cause.getMessage()
+                            + "); the previous checkpoint is unchanged",
+                    cause);
         }
     }
 
@@ -84,7 +86,8 @@ final class Checkpoints {
     Optional<State> latest(Consumer<String> warn) {
         if (Files.isDirectory(dir)) {
             try (Stream<Path> s = Files.list(dir)) {
-                for (Path tmp : s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()) {
+                for (Path tmp : s.filter(p -> p.getFileName().toString().endsWith(".tmp"))
+                        .toList()) {
                     deleteTree(tmp);
                     warn.accept("removed the unfinished checkpoint " + tmp);
                 }
@@ -100,22 +103,23 @@ final class Checkpoints {
                 try {
                     return Optional.of(JSON.readValue(c.resolve("state.json").toFile(), State.class));
                 } catch (IOException e) {
-                    damage = "state.json unreadable: " + e.getMessage().lines().findFirst().orElse("");
+                    damage = "state.json unreadable: "
+                            + e.getMessage().lines().findFirst().orElse("");
                 }
             }
             warn.accept("checkpoint " + c + " is damaged (" + damage + "): skipped");
         }
         if (!all.isEmpty())
-            throw new IllegalStateException(dir + ": none of the " + all.size() + " checkpoints is usable (see the warnings above); "
-                    + "start the run afresh with another --out");
+            throw new IllegalStateException(dir + ": none of the " + all.size() + " checkpoints is "
+                    + "usable (see the " + "warnings above); " + "start the run afresh with another --out");
         return Optional.empty();
     }
 
     /** What is wrong with a checkpoint folder's files, or null when they look whole. */
     private static String damage(Path c) {
         if (Files.isRegularFile(c.resolve("optimizer.pt")) && !Files.exists(c.resolve(OPTIMIZER)))
-            return "optimizer.pt is libtorch's AdamW state from a uem before 2026-11-29, which this version cannot read; "
-                    + "resume with the uem that wrote it";
+            return "optimizer.pt is libtorch's AdamW state from a " + "uem before " + "2026-11-29, " + "which this "
+                    + "version cannot read; " + "resume with the uem that wrote it";
         for (String f : new String[] {"state.json", "model.safetensors", OPTIMIZER}) {
             Path p = c.resolve(f);
             try {
@@ -135,7 +139,9 @@ final class Checkpoints {
         return null;
     }
 
-    /** Loads the checkpoint of {@code state} into the parameters and the optimiser (built the same way as when saved). */
+    /**
+     * Loads the checkpoint of {@code state} into the parameters and the optimiser (built the same way as when saved).
+     */
     void load(State state, Map<String, Tensor> parameters, FusedAdamW optimizer) {
         Path d = dir.resolve(String.format("%s%07d", PREFIX, state.step()));
         try (PointerScope scope = new PointerScope()) {
@@ -146,7 +152,9 @@ final class Checkpoints {
     }
 
     private List<Path> complete() {
-        return candidates().stream().filter(p -> Files.isRegularFile(p.resolve("state.json"))).toList();
+        return candidates().stream()
+                .filter(p -> Files.isRegularFile(p.resolve("state.json")))
+                .toList();
     }
 
     /** Every {@code step-NNNNNNN} folder, oldest first. */
@@ -154,7 +162,8 @@ final class Checkpoints {
         if (!Files.isDirectory(dir)) return List.of();
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> p.getFileName().toString().matches(PREFIX + "\\d+") && Files.isDirectory(p))
-                    .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
+                    .sorted(Comparator.comparing(p -> p.getFileName().toString()))
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(dir + ": " + e.getMessage(), e);
         }

@@ -1,7 +1,6 @@
 package dev.uem.train;
 
 import dev.uem.data.Examples;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -1,9 +1,12 @@
 package dev.uem.train;
 
+import dev.uem.torch.ComputeDevice;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.javacpp.SizeTPointer;
 import org.bytedeco.javacpp.chrono.Milliseconds;
-import dev.uem.torch.ComputeDevice;
 import org.bytedeco.pytorch.Backend;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.ProcessGroupGloo;
@@ -14,10 +17,6 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.Work;
 import org.bytedeco.pytorch.global.torch;
-
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Data parallelism on PyTorch's c10d, as the JavaCPP preset ships it: a {@link TCPStore} on rank 0's
@@ -38,7 +37,10 @@ public final class DataParallel implements AutoCloseable {
         }
     }
 
-    /** Gradients are all-reduced in buckets of about this many floats (one collective per bucket, all in flight together). */
+    /**
+     * Gradients are all-reduced in buckets of about this many floats (one collective per bucket, all in flight
+     * together).
+     */
     static final long BUCKET_FLOATS = 4L << 20;
 
     private final WorkerEnv env;
@@ -46,6 +48,7 @@ public final class DataParallel implements AutoCloseable {
     private final Backend group;
     /** Where the collectives' own small tensors (sums) must live: the CPU for Gloo, the rank's CUDA device for NCCL. */
     private final ComputeDevice device;
+
     private double allReduceSeconds;
 
     private DataParallel(WorkerEnv env, TCPStore store, Backend group, ComputeDevice device) {
@@ -74,22 +77,31 @@ public final class DataParallel implements AutoCloseable {
         Milliseconds ms = new Milliseconds(timeout.toMillis());
         ms.retainReference();
         TCPStoreOptions so = new TCPStoreOptions();
-        so.port((short) env.masterPort()).isServer(env.leader()).waitWorkers(false).timeout(ms);
+        so.port((short) env.masterPort())
+                .isServer(env.leader())
+                .waitWorkers(false)
+                .timeout(ms);
         so.numWorkers(new SizeTPointer(1).put(env.worldSize()));
         TCPStore store;
         try {
             store = new TCPStore(env.masterAddr(), so);
         } catch (RuntimeException e) {
-            throw new IllegalStateException("rank " + env.rank() + ": cannot reach the rendezvous store at " + env.masterAddr() + ":" + env.masterPort()
-                    + " (MASTER_ADDR:MASTER_PORT, rank 0 listens there): " + firstLine(e), e);
+            throw new IllegalStateException(
+                    "rank " + env.rank() + ": cannot reach the " + "rendezvous store at " + env.masterAddr() + ":"
+                            + env.masterPort() + " (MASTER_ADDR:MASTER_PORT, rank 0 listens there): " + firstLine(e),
+                    e);
         }
         Backend group;
         if (device.isCuda()) {
             group = new org.bytedeco.pytorch.nccl.ProcessGroupNCCL(store, env.rank(), env.worldSize());
         } else {
             ProcessGroupGloo.Options opts = ProcessGroupGloo.Options.create(ms);
-            opts.devices().push_back(ProcessGroupGloo.createDeviceForHostname(env.masterAddr().equals("127.0.0.1") || env.masterAddr().equals("localhost")
-                    ? "127.0.0.1" : hostName()));
+            opts.devices()
+                    .push_back(ProcessGroupGloo.createDeviceForHostname(
+                            env.masterAddr().equals("127.0.0.1")
+                                            || env.masterAddr().equals("localhost")
+                                    ? "127.0.0.1"
+                                    : hostName()));
             group = new ProcessGroupGloo(store, env.rank(), env.worldSize(), opts);
         }
         group.retainReference();
@@ -123,7 +135,10 @@ public final class DataParallel implements AutoCloseable {
         return allReduceSeconds;
     }
 
-    /** This rank's contiguous share of {@code items} (all of them in one process); the shares in rank order are the list. */
+    /**
+     * This rank's contiguous share of {@code items} (all of them in one process); the shares in rank order are the
+     * list.
+     */
     public <T> List<T> shard(List<T> items) {
         int n = items.size(), world = env.worldSize(), rank = env.rank();
         return items.subList(n * rank / world, n * (rank + 1) / world);
@@ -132,7 +147,8 @@ public final class DataParallel implements AutoCloseable {
     /** Element-wise sums over the ranks of a few numbers (losses, token counts). */
     public double[] sum(double... values) {
         if (group == null) return values.clone();
-        try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+        try (PointerScope scope = new PointerScope();
+                NoGradGuard g = new NoGradGuard()) {
             Tensor t = device.move(Tensor.create(values.clone(), values.length));
             run(group.allreduce(new TensorVector(t)), "summing values");
             double[] out = new double[values.length];
@@ -142,19 +158,22 @@ public final class DataParallel implements AutoCloseable {
     }
 
     /**
-     * Replaces every defined gradient of {@code params} by its mean over the ranks: gradients are flattened into buckets
-     * of about {@link #BUCKET_FLOATS} floats, every bucket's all-reduce is started, then each is awaited and copied back.
+     * Replaces every defined gradient of {@code params} by its mean over the ranks: gradients are flattened into
+     * buckets
+     * of about {@link #BUCKET_FLOATS} floats, every bucket's all-reduce is started, then each is awaited and copied
+     * back.
      */
     public void averageGradients(List<Tensor> params) {
         if (group == null) return;
         long t0 = System.nanoTime();
-        try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+        try (PointerScope scope = new PointerScope();
+                NoGradGuard g = new NoGradGuard()) {
             List<List<Tensor>> buckets = new ArrayList<>();
             List<Tensor> current = new ArrayList<>();
             long size = 0;
             for (Tensor p : params) {
                 Tensor grad = p.grad();
-                if (!grad.defined()) continue;  // the same on every rank: all run the same code on the same model
+                if (!grad.defined()) continue; // the same on every rank: all run the same code on the same model
                 current.add(grad);
                 size += grad.numel();
                 if (size >= BUCKET_FLOATS) {
@@ -191,7 +210,8 @@ public final class DataParallel implements AutoCloseable {
     /** Copies rank 0's values of {@code tensors} into every rank's (the model as rank 0 built or restored it). */
     public void broadcastFromLeader(List<Tensor> tensors) {
         if (group == null) return;
-        try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+        try (PointerScope scope = new PointerScope();
+                NoGradGuard g = new NoGradGuard()) {
             for (Tensor t : tensors) {
                 Tensor c = t.detach().contiguous();
                 run(group.broadcast(new TensorVector(c)), "broadcasting rank 0's parameters");
@@ -210,7 +230,8 @@ public final class DataParallel implements AutoCloseable {
             store.set("uem/gather/" + key + "/" + env.rank(), text);
             if (!leader()) return List.of();
             List<String> all = new ArrayList<>();
-            for (int r = 0; r < env.worldSize(); r++) all.add(store.get_to_str("uem/gather/" + key + "/" + r));  // waits for the key
+            // waits for the key
+            for (int r = 0; r < env.worldSize(); r++) all.add(store.get_to_str("uem/gather/" + key + "/" + r));
             return all;
         } catch (RuntimeException e) {
             throw lost("gathering " + key, e);
@@ -248,11 +269,19 @@ public final class DataParallel implements AutoCloseable {
                 key.put(0, "uem/alive/" + r);
                 if (!store.check(key)) missing.add(r);
             }
-            return new LostRank(prefix + (missing.isEmpty() ? "every rank is still there (" + firstLine(cause) + ")"
-                    : "lost rank" + (missing.size() > 1 ? "s " : " ") + missing.toString().replaceAll("[\\[\\]]", "") + " (" + firstLine(cause) + ")"), cause);
+            return new LostRank(
+                    prefix
+                            + (missing.isEmpty()
+                                    ? "every rank is still there (" + firstLine(cause) + ")"
+                                    : "lost rank" + (missing.size() > 1 ? "s " : " ")
+                                            + missing.toString().replaceAll("[\\[\\]]", "") + " (" + firstLine(cause)
+                                            + ")"),
+                    cause);
         } catch (RuntimeException | InterruptedException storeGone) {
-            return new LostRank(prefix + "lost rank 0 (its rendezvous store at " + env.masterAddr() + ":" + env.masterPort() + " is gone; "
-                    + firstLine(cause) + ")", cause);
+            return new LostRank(
+                    prefix + "lost rank 0 (its " + "rendezvous store at " + env.masterAddr() + ":" + env.masterPort()
+                            + " is gone; " + firstLine(cause) + ")",
+                    cause);
         }
     }
 

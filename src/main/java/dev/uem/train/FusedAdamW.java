@@ -4,19 +4,18 @@ import dev.uem.kernels.NativeKernels;
 import dev.uem.model.io.SafetensorsFile;
 import dev.uem.model.io.SafetensorsWriter;
 import dev.uem.torch.Tensors;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Scalar;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
-import org.bytedeco.pytorch.global.torch;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * AdamW with its gradient clipping, owned by uem instead of libtorch: the update of {@code torch.optim.AdamW}
@@ -64,7 +63,8 @@ public final class FusedAdamW implements AutoCloseable {
     /** One group per list of parameters, with its base learning rate ({@link #setLearningRate} changes it). */
     public FusedAdamW(List<List<Tensor>> parameterGroups, double[] learningRates, double weightDecay) {
         if (parameterGroups.size() != learningRates.length)
-            throw new IllegalArgumentException(parameterGroups.size() + " groups but " + learningRates.length + " learning rates");
+            throw new IllegalArgumentException(
+                    parameterGroups.size() + " groups but " + learningRates.length + " learning rates");
         for (List<Tensor> g : parameterGroups) {
             List<Slot> slots = new ArrayList<>();
             for (Tensor p : g) slots.add(new Slot(p));
@@ -97,18 +97,24 @@ public final class FusedAdamW implements AutoCloseable {
                     if (grad.defined()) norms.add(torch.linalg_vector_norm(grad));
                 }
             if (norms.isEmpty()) return 0;
-            return torch.stack(new TensorVector(norms.toArray(new Tensor[0]))).norm().item_double();
+            return torch.stack(new TensorVector(norms.toArray(new Tensor[0])))
+                    .norm()
+                    .item_double();
         }
     }
 
-    /** {@code clip_grad_norm_}'s factor: 1 when {@code norm} is within {@code maxNorm}, else {@code maxNorm / (norm + 1e-6)}. */
+    /**
+     * {@code clip_grad_norm_}'s factor: 1 when {@code norm} is within {@code maxNorm}, else {@code maxNorm / (norm +
+     * 1e-6)}.
+     */
     public static double clipScale(double norm, double maxNorm) {
         return Math.min(1.0, maxNorm / (norm + 1e-6));
     }
 
     /** One AdamW step of every parameter that has a gradient, each gradient first multiplied by {@code gradScale}. */
     public void step(double gradScale) {
-        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+        try (PointerScope scope = new PointerScope();
+                NoGradGuard noGrad = new NoGradGuard()) {
             for (int g = 0; g < groups.size(); g++)
                 for (Slot s : groups.get(g)) {
                     Tensor grad = s.param.grad();
@@ -128,7 +134,8 @@ public final class FusedAdamW implements AutoCloseable {
         double stepSize = lr / (1 - Math.pow(BETA1, s.step));
         double invSqrtBc2 = 1 / Math.sqrt(1 - Math.pow(BETA2, s.step));
         if (nativeKernel && NativeKernels.available() && NativeKernels.fitsAdamW(s.param, grad, s.expAvg, s.expAvgSq)) {
-            NativeKernels.adamW(s.param, grad, s.expAvg, s.expAvgSq, decay, BETA1, BETA2, stepSize, invSqrtBc2, EPS, gradScale);
+            NativeKernels.adamW(
+                    s.param, grad, s.expAvg, s.expAvgSq, decay, BETA1, BETA2, stepSize, invSqrtBc2, EPS, gradScale);
             return;
         }
         Tensor g = gradScale == 1 ? grad : grad.mul(new Scalar(gradScale));
@@ -141,8 +148,7 @@ public final class FusedAdamW implements AutoCloseable {
 
     /** Drops every parameter's gradient (as libtorch's {@code zero_grad()}: undefined, not zero-filled). */
     public void zeroGrad() {
-        for (List<Slot> g : groups)
-            for (Slot s : g) s.param.mutable_grad().reset();
+        for (List<Slot> g : groups) for (Slot s : g) s.param.mutable_grad().reset();
     }
 
     /** The state a checkpoint keeps: each stepped parameter's moments and step count, by group and position. */
@@ -172,15 +178,17 @@ public final class FusedAdamW implements AutoCloseable {
      * key (the groups were built another way).
      */
     public void load(Path file) {
-        try (SafetensorsFile f = SafetensorsFile.open(file); PointerScope scope = new PointerScope()) {
+        try (SafetensorsFile f = SafetensorsFile.open(file);
+                PointerScope scope = new PointerScope()) {
             for (int g = 0; g < groups.size(); g++)
                 for (int i = 0; i < groups.get(g).size(); i++) {
                     Slot s = groups.get(g).get(i);
                     if (!f.names().contains(key(g, i, "step"))) continue;
                     Tensor m = f.read(key(g, i, "exp_avg")), v = f.read(key(g, i, "exp_avg_sq"));
                     if (!Arrays.equals(m.shape(), s.param.shape()) || !Arrays.equals(v.shape(), s.param.shape()))
-                        throw new IllegalArgumentException(file + ": " + key(g, i, "exp_avg") + " has shape " + Arrays.toString(m.shape())
-                                + ", expected " + Arrays.toString(s.param.shape()) + " (the optimiser's groups were built differently)");
+                        throw new IllegalArgumentException(file + ": " + key(g, i, "exp_avg") + " has shape "
+                                + Arrays.toString(m.shape()) + ", expected " + Arrays.toString(s.param.shape())
+                                + " (the optimiser's " + "groups were built " + "differently)");
                     s.release();
                     s.expAvg = placed(m, s.param);
                     s.expAvgSq = placed(v, s.param);
@@ -189,7 +197,10 @@ public final class FusedAdamW implements AutoCloseable {
         }
     }
 
-    /** {@code t} contiguous on {@code param}'s device and dtype, kept beyond the caller's PointerScope until {@link #close}. */
+    /**
+     * {@code t} contiguous on {@code param}'s device and dtype, kept beyond the caller's PointerScope until {@link
+     * #close}.
+     */
     private static Tensor placed(Tensor t, Tensor param) {
         Tensor p = t.to(param.device(), param.scalar_type()).contiguous();
         p.retainReference();
@@ -199,8 +210,7 @@ public final class FusedAdamW implements AutoCloseable {
     /** Frees the moments (native memory the optimiser kept alive). */
     @Override
     public void close() {
-        for (List<Slot> g : groups)
-            for (Slot s : g) s.release();
+        for (List<Slot> g : groups) for (Slot s : g) s.release();
     }
 
     private static String key(int group, int index, String what) {

@@ -2,7 +2,6 @@ package dev.uem.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.uem.io.AtomicFiles;
-
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;

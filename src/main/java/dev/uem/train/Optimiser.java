@@ -2,10 +2,9 @@ package dev.uem.train;
 
 import dev.uem.model.PreferenceModel;
 import dev.uem.torch.Modules;
-import org.bytedeco.pytorch.Tensor;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * The run's AdamW with each group's base learning rate in group order: the schedule scales these every step.

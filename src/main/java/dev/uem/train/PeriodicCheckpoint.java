@@ -1,8 +1,7 @@
 package dev.uem.train;
 
-import org.bytedeco.pytorch.Tensor;
-
 import java.util.Map;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * Resume points, written by rank 0 ({@link Checkpoints}): every {@code checkpointEvery} steps, at the last step,
@@ -18,8 +17,13 @@ final class PeriodicCheckpoint implements TrainingListener {
     private final FusedAdamW adamw;
 
     /** Saves {@code params}, {@code adamw}'s moments, the position in {@code data} and the {@code best} so far. */
-    PeriodicCheckpoint(Checkpoints checkpoints, TrainSettings s, DataOrder data, BestParameters best,
-                       Map<String, Tensor> params, FusedAdamW adamw) {
+    PeriodicCheckpoint(
+            Checkpoints checkpoints,
+            TrainSettings s,
+            DataOrder data,
+            BestParameters best,
+            Map<String, Tensor> params,
+            FusedAdamW adamw) {
         this.checkpoints = checkpoints;
         this.s = s;
         this.data = data;

@@ -1,9 +1,8 @@
 package dev.uem.train;
 
 import dev.uem.io.Log;
-import me.tongfei.progressbar.ProgressBar;
-
 import java.time.Duration;
+import me.tongfei.progressbar.ProgressBar;
 
 /** The terminal's progress bar (rank 0): steps done of all, and the step's loss, learning rate and throughput. */
 final class ProgressDisplay implements TrainingListener {
@@ -13,7 +12,9 @@ final class ProgressDisplay implements TrainingListener {
     /** A bar over all of {@code s}'s steps, starting at {@code fromStep} (the resumed checkpoint's). */
     ProgressDisplay(TrainSettings s, int fromStep) {
         this.s = s;
-        this.bar = Log.progress("train", s.totalSteps()).startsFrom(fromStep, Duration.ZERO).build();
+        this.bar = Log.progress("train", s.totalSteps())
+                .startsFrom(fromStep, Duration.ZERO)
+                .build();
     }
 
     @Override
@@ -21,8 +22,8 @@ final class ProgressDisplay implements TrainingListener {
         // the learning rate shown is the LM's, or the UEM's while the LM is frozen or left alone
         double lr = (s.freezeLm() || !r.stage().trainsLm() ? s.lrUser() : s.lrLm()) * r.lrFactor();
         bar.stepTo(r.step());
-        bar.setExtraMessage(String.format(" %s %.3f lr %.1e %.1f ex/s", r.stage().lossName(), r.loss(), lr,
-                r.examplesPerSecond()));
+        bar.setExtraMessage(
+                String.format(" %s %.3f lr %.1e %.1f ex/s", r.stage().lossName(), r.loss(), lr, r.examplesPerSecond()));
     }
 
     /** Draws the bar's last state and ends its line. */

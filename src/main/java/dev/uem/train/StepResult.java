@@ -11,5 +11,11 @@ package dev.uem.train;
  * @param allReduceSeconds   seconds spent in gradient all-reduces so far (0 in one process)
  * @param stopping           whether any rank was asked to stop (all ranks agree on it)
  */
-record StepResult(int step, Stage stage, double loss, double lrFactor, double examplesPerSecond,
-                  double allReduceSeconds, boolean stopping) {}
+record StepResult(
+        int step,
+        Stage stage,
+        double loss,
+        double lrFactor,
+        double examplesPerSecond,
+        double allReduceSeconds,
+        boolean stopping) {}

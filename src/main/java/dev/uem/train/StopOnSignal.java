@@ -18,7 +18,7 @@ final class StopOnSignal implements TrainingListener {
     public void onStep(StepResult r) {
         if (!r.stopping()) return;
         String what = "training stopped after step " + r.step() + " of " + totalSteps + " (checkpoint saved)";
-        StopSignal.check(what);  // this rank's own signal: exits with its number
-        throw new StopSignal.StopRequested(what + ": another rank was stopped", 130);  // this rank got no signal
+        StopSignal.check(what); // this rank's own signal: exits with its number
+        throw new StopSignal.StopRequested(what + ": another rank was stopped", 130); // this rank got no signal
     }
 }

@@ -3,11 +3,12 @@ package dev.uem.train;
 import dev.uem.data.Dataset;
 import dev.uem.data.PreferenceLabels;
 import dev.uem.text.T5Tokenizer;
-
 import java.util.HashMap;
 import java.util.Map;
 
-/** Each user's labels and target sentence token ids (docs/TASK.md §3, §4), cached: the label depends only on the user. */
+/**
+ * Each user's labels and target sentence token ids (docs/TASK.md §3, §4), cached: the label depends only on the user.
+ */
 final class TargetSentences {
     private final Dataset dataset;
     private final T5Tokenizer tokenizer;

@@ -8,7 +8,6 @@ import dev.uem.model.Batch;
 import dev.uem.model.BatchSource;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.Tensors;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -16,7 +15,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The text-history arm's {@link Batch}es (docs/TASK.md §6): {@code {instruction} History: } followed by the window's items
+ * The text-history arm's {@link Batch}es (docs/TASK.md §6): {@code {instruction} History: } followed by the window's
+ * items
  * as {@code {text1}. {text2}. {text3}} joined by {@code " | "}, keeping the most recent items that fit whole in the
  * token budget (EOS included), in chronological order.
  */
@@ -62,7 +62,9 @@ public final class TextBatchBuilder implements BatchSource {
     private List<Dataset.Entry> shown(Examples.Window w) {
         List<Dataset.Entry> window = dataset.history(w.user()).subList(w.start(), w.start() + w.length());
         int keep = 0;
-        while (keep < window.size() && tokenizer.encode(render(window.subList(window.size() - keep - 1, window.size()))).length <= budget) keep++;
+        while (keep < window.size()
+                && tokenizer.encode(render(window.subList(window.size() - keep - 1, window.size()))).length <= budget)
+            keep++;
         return window.subList(window.size() - keep, window.size());
     }
 
@@ -78,7 +80,8 @@ public final class TextBatchBuilder implements BatchSource {
             in.add(ids(w));
             out.add(targets.of(w.user()));
         }
-        int n = in.stream().mapToInt(x -> x.length).max().orElse(1), t = out.stream().mapToInt(x -> x.length).max().orElse(1);
+        int n = in.stream().mapToInt(x -> x.length).max().orElse(1),
+                t = out.stream().mapToInt(x -> x.length).max().orElse(1);
         long[] ids = new long[b * n], mask = new long[b * n], labels = new long[b * t];
         Arrays.fill(labels, -100L);
         for (int i = 0; i < b; i++) {

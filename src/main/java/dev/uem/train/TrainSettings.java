@@ -50,8 +50,10 @@ public record TrainSettings(Stages stages, Optimisation optimisation, int batchS
      */
     public record Optimisation(double lrUser, double lrLm, double weightDecay, double clipNorm, boolean freezeLm) {
         public Optimisation {
-            if (!(lrUser > 0 && lrUser < 10)) throw new IllegalArgumentException("lr_user must be in (0, 10), found " + lrUser);
-            if (!(lrLm >= 0 && lrLm < 10)) throw new IllegalArgumentException("lr_lm must be in [0, 10), found " + lrLm);
+            if (!(lrUser > 0 && lrUser < 10))
+                throw new IllegalArgumentException("lr_user must be in " + "(0, 10), found " + lrUser);
+            if (!(lrLm >= 0 && lrLm < 10))
+                throw new IllegalArgumentException("lr_lm must be in [0, " + "10), found " + lrLm);
             if (weightDecay < 0) throw new IllegalArgumentException("weight_decay must be >= 0, found " + weightDecay);
             if (clipNorm <= 0) throw new IllegalArgumentException("clip_norm must be > 0, found " + clipNorm);
         }
@@ -67,8 +69,12 @@ public record TrainSettings(Stages stages, Optimisation optimisation, int batchS
     /** The same settings with another UEM warm-up length (0 for arms without a UEM). */
     public TrainSettings withUemWarmup(int uemWarmupSteps) {
         Stages s = stages;
-        return new TrainSettings(new Stages(s.steps, uemWarmupSteps, s.warmupSteps, s.evalEvery, s.checkpointEvery),
-                optimisation, batchSize, accumulation, seed);
+        return new TrainSettings(
+                new Stages(s.steps, uemWarmupSteps, s.warmupSteps, s.evalEvery, s.checkpointEvery),
+                optimisation,
+                batchSize,
+                accumulation,
+                seed);
     }
 
     public int steps() {

@@ -6,13 +6,12 @@ import dev.uem.model.Batch;
 import dev.uem.model.BatchSource;
 import dev.uem.model.PreferenceModel;
 import dev.uem.torch.Precision;
+import java.util.List;
+import java.util.function.Supplier;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
-
-import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * One optimiser step, the body of the training loop: torch reseeded with {@code (seed, step)}, {@code accumulation}
@@ -55,9 +54,17 @@ final class TrainStep {
      * batches with {@code batches}; each forward pass runs inside an {@code autocast} region, and a micro-batch over
      * more than {@code chunkPositions} positions is computed in chunks.
      */
-    TrainStep(PreferenceModel model, BatchSource batches, TrainSettings s, DataParallel group, Optimiser opt,
-              List<Tensor> trainable, DataOrder data, Supplier<Precision.Scope> autocast, long chunkPositions,
-              Divergence diverged) {
+    TrainStep(
+            PreferenceModel model,
+            BatchSource batches,
+            TrainSettings s,
+            DataParallel group,
+            Optimiser opt,
+            List<Tensor> trainable,
+            DataOrder data,
+            Supplier<Precision.Scope> autocast,
+            long chunkPositions,
+            Divergence diverged) {
         this.model = model;
         this.batches = batches;
         this.s = s;
@@ -76,14 +83,14 @@ final class TrainStep {
         double f = s.lrFactor(step);
         opt.scaleLearningRates(f);
         model.module().train(true);
-        torch.manual_seed(Trainer.mix(s.seed(), step));  // dropout depends on (seed, step) alone: resuming is exact
+        torch.manual_seed(Trainer.mix(s.seed(), step)); // dropout depends on (seed, step) alone: resuming is exact
         double loss = 0;
-        try (PointerScope scope = new PointerScope()) {  // the step's native memory is freed here, not by the GC
+        try (PointerScope scope = new PointerScope()) { // the step's native memory is freed here, not by the GC
             for (int micro = 0; micro < s.accumulation(); micro++) loss += microBatch(stage, step) / s.accumulation();
             group.averageGradients(trainable);
             double norm = opt.adamw().gradientNorm();
             if (!Double.isFinite(norm)) throw diverged.at("gradient norm is " + norm, step);
-            opt.adamw().step(FusedAdamW.clipScale(norm, s.clipNorm()));  // clipping folded into the update
+            opt.adamw().step(FusedAdamW.clipScale(norm, s.clipNorm())); // clipping folded into the update
             opt.adamw().zeroGrad();
         }
         return finish(step, stage, loss, f);
@@ -111,7 +118,7 @@ final class TrainStep {
         if (world > 1) {
             double[] sums = group.sum(loss, stopping ? 1 : 0);
             loss = sums[0] / world;
-            stopping = sums[1] > 0;  // all ranks stop together
+            stopping = sums[1] > 0; // all ranks stop together
         }
         return new StepResult(step, stage, loss, f, examplesPerSecond(), group.allReduceSeconds(), stopping);
     }
@@ -127,9 +134,9 @@ final class TrainStep {
      */
     private double forwardBackward(List<Examples.Window> w, Batch batch, Stage stage, int step) {
         int n = w.size(), chunks = chunks(batch, n, chunkPositions);
-        Tensor targets = batch.labels().ne(new Scalar(-100L));  // [n, T]: the LM's target tokens
+        Tensor targets = batch.labels().ne(new Scalar(-100L)); // [n, T]: the LM's target tokens
         double all = targets.sum().item_double();
-        if (stage.trainsLm() && group.worldSize() > 1) all = group.sum(all)[0];  // one collective per micro-batch
+        if (stage.trainsLm() && group.worldSize() > 1) all = group.sum(all)[0]; // one collective per micro-batch
         double v = 0;
         for (int c = 0; c < chunks; c++) {
             int from = n * c / chunks, to = n * (c + 1) / chunks;
@@ -163,7 +170,8 @@ final class TrainStep {
 
     /** How many chunks {@code batch} of {@code n} examples is computed in (1: as one) under {@code limit} positions. */
     static int chunks(Batch batch, int n, long limit) {
-        long positions = batch.textIds().size(1) + (batch.rows() == null ? 0 : batch.rows().size(1));
+        long positions = batch.textIds().size(1)
+                + (batch.rows() == null ? 0 : batch.rows().size(1));
         long perChunk = Math.max(1, limit / Math.max(1, positions));
         return (int) Math.min(n, (n + perChunk - 1) / perChunk);
     }

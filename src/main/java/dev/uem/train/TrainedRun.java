@@ -12,12 +12,11 @@ import dev.uem.model.uem.UemModelSpec;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.ComputeDevice;
 import dev.uem.torch.Modules;
-import org.bytedeco.javacpp.PointerScope;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
 
 /**
  * A finished {@code uem train} run folder opened for use: the model rebuilt from {@code config.json}
@@ -33,6 +32,7 @@ public final class TrainedRun implements AutoCloseable {
     public final Path dataset;
     /** {@code t5-mini} or the HF checkpoint folder the LM came from (its tokenizer is used). */
     public final String lm;
+
     public final String encoder;
     /** The item-embedding cache the run trained with. */
     public final Path cache;
@@ -47,14 +47,15 @@ public final class TrainedRun implements AutoCloseable {
      * and the head's validation threshold from {@code head.json} (null without one).
      */
     public final double headFusion;
+
     public final Double headThreshold;
 
     /** What the run was trained on, from its config.json. */
-    private record Origin(int history, Path dataset, String lm, String encoder, Path cache, ReadOptions readOptions,
-                          long seed) {}
+    private record Origin(
+            int history, Path dataset, String lm, String encoder, Path cache, ReadOptions readOptions, long seed) {}
 
-    private TrainedRun(Path dir, UemLanguageModel model, ComputeDevice device, Origin o, double headFusion,
-                       Double headThreshold) {
+    private TrainedRun(
+            Path dir, UemLanguageModel model, ComputeDevice device, Origin o, double headFusion, Double headThreshold) {
         this.dir = dir;
         this.model = model;
         this.device = device;
@@ -77,15 +78,20 @@ public final class TrainedRun implements AutoCloseable {
     /** The run with its model on {@code device} ({@code best.safetensors} is device-independent). */
     public static TrainedRun open(Path dir, ComputeDevice device) {
         Path configFile = dir.resolve("config.json"), params = dir.resolve("best.safetensors");
-        if (!Files.isRegularFile(configFile)) throw new IllegalArgumentException(configFile + ": not found (is " + dir + " a uem train run folder?)");
-        if (!Files.isRegularFile(params)) throw new IllegalArgumentException(params + ": not found (the run never reached a validation step)");
+        if (!Files.isRegularFile(configFile))
+            throw new IllegalArgumentException(configFile + ": not found (is " + dir + " a uem train run folder?)");
+        if (!Files.isRegularFile(params))
+            throw new IllegalArgumentException(
+                    params + ": not found (the " + "run never reached a " + "validation step)");
         JsonConfig c = ConfigMigration.read(configFile);
         if (c.path("arm").path("kind").asText("UEM").equals("TEXT"))
-            throw new IllegalArgumentException(dir + " is a text-history run; predict and export need a UEM run (uem train --arm uem)");
+            throw new IllegalArgumentException(dir + " is a text-history " + "run; predict " + "and export "
+                    + "need a UEM run (uem " + "train --arm uem)");
         UemModelSpec spec = c.get("network", UemModelSpec.class);
         int history = c.path("arm").path("history").asInt();
         if (history < 1 || history > spec.uemConfig().maxHistory())
-            throw new IllegalArgumentException(configFile + ": arm.history: expected 1 to " + spec.uemConfig().maxHistory() + ", found " + history);
+            throw new IllegalArgumentException(configFile + ": arm.history: expected 1 to "
+                    + spec.uemConfig().maxHistory() + ", found " + history);
         JsonNode run = c.path("run");
         JsonNode data = run.path("data");
         List<Path> descriptions = new ArrayList<>();
@@ -101,12 +107,19 @@ public final class TrainedRun implements AutoCloseable {
         model.eval();
         model.to(device.torch(), false);
         Path headFile = dir.resolve("head.json");
-        JsonNode headThreshold = Files.isRegularFile(headFile) ? JsonConfig.read(headFile).path("threshold") : null;
+        JsonNode headThreshold =
+                Files.isRegularFile(headFile) ? JsonConfig.read(headFile).path("threshold") : null;
         Double threshold = headThreshold != null && headThreshold.isNumber() ? headThreshold.asDouble() : null;
-        Origin origin = new Origin(history, Path.of(data.path("dataset").asText()), run.path("model").path("lm").asText(),
-                c.path("encoder").asText("all-MiniLM-L6-v2"), Path.of(data.path("cache").asText()), read,
+        Origin origin = new Origin(
+                history,
+                Path.of(data.path("dataset").asText()),
+                run.path("model").path("lm").asText(),
+                c.path("encoder").asText("all-MiniLM-L6-v2"),
+                Path.of(data.path("cache").asText()),
+                read,
                 run.path("seed").asLong());
-        return new TrainedRun(dir, model, device, origin, run.path("eval").path("head_fusion").asDouble(), threshold);
+        return new TrainedRun(
+                dir, model, device, origin, run.path("eval").path("head_fusion").asDouble(), threshold);
     }
 
     /** The tokenizer the run trained with. */
@@ -114,7 +127,8 @@ public final class TrainedRun implements AutoCloseable {
         return T5Tokenizer.forCheckpoint(T5Config.named(lm) != null ? null : Path.of(lm));
     }
 
-    @Override public void close() {
+    @Override
+    public void close() {
         model.close();
     }
 }

@@ -1,22 +1,21 @@
 package dev.uem.train;
 
-import dev.uem.io.Log;
 import dev.uem.data.Examples;
+import dev.uem.io.Log;
 import dev.uem.model.BatchSource;
 import dev.uem.model.PreferenceModel;
 import dev.uem.model.io.SafetensorsFile;
 import dev.uem.torch.ComputeDevice;
 import dev.uem.torch.Modules;
 import dev.uem.torch.Precision;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Tensor;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * Trains one arm's model. The loop ({@link #train}) runs one {@link TrainStep} per step (AdamW with two parameter
@@ -41,8 +40,8 @@ import java.util.Map;
  */
 public final class Trainer {
     /** What a run ended with. */
-    public record Outcome(int steps, double lastLoss, double bestValidationLoss, int bestStep,
-                          double examplesPerSecond) {}
+    public record Outcome(
+            int steps, double lastLoss, double bestValidationLoss, int bestStep, double examplesPerSecond) {}
 
     /** Thrown when the loss or the gradients stop being numbers. */
     public static final class DivergedException extends RuntimeException {
@@ -138,18 +137,27 @@ public final class Trainer {
     }
 
     /** The training loop proper, with the optimiser {@link #train(List, List, boolean)} made and will close. */
-    private Outcome train(Optimiser opt, List<Examples.Window> train, List<Examples.Window> validation,
-                          boolean showProgress) {
+    private Outcome train(
+            Optimiser opt, List<Examples.Window> train, List<Examples.Window> validation, boolean showProgress) {
         Map<String, Tensor> params = Modules.namedParameters(model.module());
         // every rank starts from rank 0's parameters (the same seed gives the same ones; this makes it certain)
         group.broadcastFromLeader(new ArrayList<>(params.values()));
         Checkpoints.State start = startingPoint(params, opt.adamw());
         DataOrder data = new DataOrder(train, s.seed(), start.epoch(), start.cursor());
         var best = new BestParameters(s, () -> validationLoss(validation), params, outDir, group.leader(), start);
-        List<Tensor> trainable = new ArrayList<>();  // own references (params), not views into a temporary vector
+        List<Tensor> trainable = new ArrayList<>(); // own references (params), not views into a temporary vector
         for (Tensor p : params.values()) if (p.requires_grad()) trainable.add(p);
-        TrainStep trainStep = new TrainStep(model, batches, s, group, opt, trainable, data,
-                () -> precision.autocast(device), chunkPositions, (what, step) -> diverged(what, step, best.step()));
+        TrainStep trainStep = new TrainStep(
+                model,
+                batches,
+                s,
+                group,
+                opt,
+                trainable,
+                data,
+                () -> precision.autocast(device),
+                chunkPositions,
+                (what, step) -> diverged(what, step, best.step()));
         double lastLoss = start.lastLoss();
         try (TrainingListeners listeners = listeners(start, data, best, params, opt, showProgress)) {
             for (int step = start.step() + 1; step <= s.totalSteps(); step++) {
@@ -159,13 +167,18 @@ public final class Trainer {
             }
         }
         if (group.leader()) restore(best.file());
-        group.broadcastFromLeader(new ArrayList<>(params.values()));  // every rank ends with rank 0's best parameters
+        group.broadcastFromLeader(new ArrayList<>(params.values())); // every rank ends with rank 0's best parameters
         return new Outcome(s.totalSteps(), lastLoss, best.loss(), best.step(), trainStep.examplesPerSecond());
     }
 
     /** The listeners of each finished step, in order; rank 0 alone writes the run's files and shows progress. */
-    private TrainingListeners listeners(Checkpoints.State start, DataOrder data, BestParameters best,
-                                        Map<String, Tensor> params, Optimiser opt, boolean showProgress) {
+    private TrainingListeners listeners(
+            Checkpoints.State start,
+            DataOrder data,
+            BestParameters best,
+            Map<String, Tensor> params,
+            Optimiser opt,
+            boolean showProgress) {
         boolean leader = group.leader();
         TrainingListeners all = new TrainingListeners();
         try {
@@ -180,7 +193,7 @@ public final class Trainer {
             return all;
         } catch (RuntimeException e) {
             try {
-                all.close();  // what was opened before the failure
+                all.close(); // what was opened before the failure
             } catch (RuntimeException c) {
                 e.addSuppressed(c);
             }
@@ -207,7 +220,12 @@ public final class Trainer {
         }
         checkpoints.load(saved.get(), params, adamw);
         if (leader)
-            Log.logger().info("resuming {} from checkpoint step {} of {}", outDir, saved.get().step(), s.totalSteps());
+            Log.logger()
+                    .info(
+                            "resuming {} from checkpoint step {} of {}",
+                            outDir,
+                            saved.get().step(),
+                            s.totalSteps());
         return saved.get();
     }
 
@@ -235,8 +253,9 @@ public final class Trainer {
         List<Examples.Window> mine = group.shard(validation);
         for (int i = 0; i < mine.size(); i += s.batchSize()) {
             List<Examples.Window> w = mine.subList(i, Math.min(mine.size(), i + s.batchSize()));
-            try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard();
-                 Precision.Scope autocast = precision.autocast(device)) {
+            try (PointerScope scope = new PointerScope();
+                    NoGradGuard g = new NoGradGuard();
+                    Precision.Scope autocast = precision.autocast(device)) {
                 sum += model.loss(batches.build(w)).item_double() * w.size();
                 n += w.size();
             }

@@ -21,13 +21,16 @@ public record WorkerEnv(int worldSize, int rank, int localRank, String masterAdd
     public WorkerEnv {
         if (worldSize < 1) throw new IllegalArgumentException("WORLD_SIZE must be >= 1, found " + worldSize);
         if (rank < 0 || rank >= worldSize)
-            throw new IllegalArgumentException("RANK must be in [0, WORLD_SIZE) = [0, " + worldSize + "), found " + rank);
+            throw new IllegalArgumentException(
+                    "RANK must be in [0, " + "WORLD_SIZE) = [0, " + worldSize + "), found " + rank);
         if (localRank < 0) throw new IllegalArgumentException("LOCAL_RANK must be >= 0, found " + localRank);
         if (worldSize > 1 && (masterPort < 1 || masterPort > 65535))
             throw new IllegalArgumentException("MASTER_PORT must be a TCP port (1-65535), found " + masterPort);
     }
 
-    /** The environment's worker settings; every problem is one line naming the variable, the value and what is expected. */
+    /**
+     * The environment's worker settings; every problem is one line naming the variable, the value and what is expected.
+     */
     public static WorkerEnv from(Map<String, String> env) {
         String world = env.get("WORLD_SIZE");
         if (world == null || world.isBlank()) return SINGLE;
@@ -35,10 +38,13 @@ public record WorkerEnv(int worldSize, int rank, int localRank, String masterAdd
         if (w == 1) return SINGLE;
         for (String required : new String[] {"RANK", "MASTER_ADDR", "MASTER_PORT"})
             if (env.get(required) == null || env.get(required).isBlank())
-                throw new IllegalArgumentException("distributed run (WORLD_SIZE=" + w + "): " + required + " is not set; a worker needs "
-                        + "WORLD_SIZE, RANK, MASTER_ADDR, MASTER_PORT (and LOCAL_RANK), as torchrun sets them, or start the workers with uem train --nproc N");
+                throw new IllegalArgumentException(
+                        "distributed run (WORLD_SIZE=" + w + "): " + required + " is not set; a worker needs "
+                                + "WORLD_SIZE, RANK, MASTER_ADDR, MASTER_PORT (and " + "LOCAL_RANK), " + "as torchrun "
+                                + "sets them, or start " + "the workers with uem train --nproc N");
         int rank = integer(env, "RANK");
-        int local = env.get("LOCAL_RANK") == null || env.get("LOCAL_RANK").isBlank() ? rank : integer(env, "LOCAL_RANK");
+        int local =
+                env.get("LOCAL_RANK") == null || env.get("LOCAL_RANK").isBlank() ? rank : integer(env, "LOCAL_RANK");
         return new WorkerEnv(w, rank, local, env.get("MASTER_ADDR").trim(), integer(env, "MASTER_PORT"));
     }
 

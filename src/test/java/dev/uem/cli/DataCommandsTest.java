@@ -1,10 +1,10 @@
 package dev.uem.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -13,9 +13,8 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class DataCommandsTest {
     @TempDir
@@ -45,14 +44,18 @@ class DataCommandsTest {
             JsonNode n = json.readTree(l);
             assertTrue(n.get("user").asInt() > prev);
             prev = n.get("user").asInt();
-            assertTrue(n.get("likes").isArray() && n.get("dislikes").isArray() && n.get("likes").size() <= 3);
+            assertTrue(n.get("likes").isArray()
+                    && n.get("dislikes").isArray()
+                    && n.get("likes").size() <= 3);
         }
     }
 
     @Test
     void metricsPrintsWeightedMicroMacro() throws IOException {
         Path in = tmp.resolve("pred.jsonl");
-        Files.writeString(in, "{\"true\": [\"likes:A\", \"likes:B\"], \"pred\": [\"likes:A\"]}\n{\"true\": [\"dislikes:C\"], \"pred\": [\"dislikes:C\", \"likes:B\"]}\n");
+        Files.writeString(
+                in,
+                "{\"true\": [\"likes:A\", \"likes:B\"], \"pred\": [\"likes:A\"]}\n{\"true\": [\"dislikes:C\"], \"pred\": [\"dislikes:C\", \"likes:B\"]}\n");
         JsonNode r = new ObjectMapper().readTree(run("metrics", "--in", in.toString()));
         // A: P1 R1 F1 1 (s1); B: tp0 fp1 fn1 -> 0 (s1); C: 1 (s1) -> weighted F1 = 2/3
         assertEquals(2 / 3.0, r.get("f1").asDouble(), 1e-12);
@@ -83,6 +86,10 @@ class DataCommandsTest {
         assertEquals(0.652, s.get("description_coverage").get("movies").asDouble(), 0.001);
         assertEquals(0.931, s.get("description_coverage").get("ratings").asDouble(), 0.001);
         JsonNode ex = s.get("examples");
-        assertEquals(610, ex.get("train").get("users").asInt() + ex.get("validation").get("users").asInt() + ex.get("test").get("users").asInt());
+        assertEquals(
+                610,
+                ex.get("train").get("users").asInt()
+                        + ex.get("validation").get("users").asInt()
+                        + ex.get("test").get("users").asInt());
     }
 }

@@ -1,17 +1,16 @@
 package dev.uem.cli;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** Option errors of train and sweep come before any work and name what is wrong. */
 class TrainAndSweepOptionsTest {
@@ -37,7 +36,8 @@ class TrainAndSweepOptionsTest {
 
     @Test
     void cudaOnAHostWithoutOneFailsBeforeWritingAnything() {
-        org.junit.jupiter.api.Assumptions.assumeFalse(org.bytedeco.pytorch.global.torch.cuda_is_available(), "this host has CUDA");
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                org.bytedeco.pytorch.global.torch.cuda_is_available(), "this host has CUDA");
         for (String command : new String[] {"train", "sweep"}) {
             Path out = tmp.resolve("cuda-" + command);
             String e = fails(command, "--device", "cuda", "--out", out.toString());
@@ -45,7 +45,8 @@ class TrainAndSweepOptionsTest {
             assertTrue(e.startsWith("uem " + command + ": --device cuda: libtorch sees no CUDA device here"), e);
             assertTrue(Files.notExists(out), "nothing written");
         }
-        String e = fails("predict", "--device", "cuda:1", "--run", tmp.resolve("none").toString(), "--user", "1");
+        String e = fails(
+                "predict", "--device", "cuda:1", "--run", tmp.resolve("none").toString(), "--user", "1");
         assertTrue(e.contains("--device cuda") && e.contains("no CUDA device"), e);
         e = fails("train", "--device", "tpu");
         assertTrue(e.contains("expected cpu, cuda, cuda:N or auto") && e.contains("'tpu'"), e);
@@ -67,7 +68,8 @@ class TrainAndSweepOptionsTest {
         assertTrue(e.contains("--arm") && e.contains("graph"), e);
         e = fails("sweep", "--checkpoint-every", "0", "--out", tmp.resolve("c").toString());
         assertTrue(e.contains("checkpoint_every"), e);
-        e = fails("train", "--preference-weight", "-1", "--out", tmp.resolve("d").toString());
+        e = fails(
+                "train", "--preference-weight", "-1", "--out", tmp.resolve("d").toString());
         assertTrue(e.contains("preference_weight") && e.contains("-1"), e);
         e = fails("train", "--uem-warmup", "-5", "--out", tmp.resolve("e").toString());
         assertTrue(e.contains("uem_warmup") && e.contains("-5"), e);
@@ -81,25 +83,50 @@ class TrainAndSweepOptionsTest {
 
     @Test
     void historiesAreBoundedByTheCapAndByTheData() throws Exception {
-        String e = fails("train", "--history", "100000", "--out", tmp.resolve("g").toString());
+        String e =
+                fails("train", "--history", "100000", "--out", tmp.resolve("g").toString());
         assertTrue(e.contains("history must be in [1, 2048]") && e.contains("100000"), e);
         e = fails("sweep", "--histories", "5,0", "--out", tmp.resolve("h").toString());
         assertTrue(e.contains("history must be in") && e.contains("found 0"), e);
         Path data = Files.createDirectories(tmp.resolve("tiny"));
-        Files.writeString(data.resolve("movies.csv"), "movieId,title,genres\n1,Toy Story (1995),Adventure|Animation\n2,Heat (1995),Action|Crime\n");
-        Files.writeString(data.resolve("ratings.csv"), "userId,movieId,rating,timestamp\n1,1,4.0,100\n1,2,3.0,101\n2,1,5.0,100\n");
-        e = fails("train", "--data", data.toString(), "--history", "30", "--out", tmp.resolve("i").toString());
+        Files.writeString(
+                data.resolve("movies.csv"),
+                "movieId,title,genres\n1,Toy Story (1995),Adventure|Animation\n2,Heat (1995),Action|Crime\n");
+        Files.writeString(
+                data.resolve("ratings.csv"),
+                "userId,movieId,rating,timestamp\n1,1,4.0,100\n1,2,3.0,101\n2,1,5.0,100\n");
+        e = fails(
+                "train",
+                "--data",
+                data.toString(),
+                "--history",
+                "30",
+                "--out",
+                tmp.resolve("i").toString());
         assertTrue(e.contains("history 30") && e.contains("longest user history") && e.contains("2 ratings"), e);
-        for (String d : new String[] {"g", "h", "i"}) assertTrue(Files.notExists(tmp.resolve(d)), "nothing is written: " + d);
+        for (String d : new String[] {"g", "h", "i"})
+            assertTrue(Files.notExists(tmp.resolve(d)), "nothing is written: " + d);
     }
 
     @Test
     void runCommandsCheckTheirNumbersBeforeOpeningTheRun() {
-        String e = fails("export-user-embeddings", "--run", tmp.resolve("none").toString(), "--out", tmp.resolve("x.safetensors").toString(),
-                "--batch-size", "0");
+        String e = fails(
+                "export-user-embeddings",
+                "--run",
+                tmp.resolve("none").toString(),
+                "--out",
+                tmp.resolve("x.safetensors").toString(),
+                "--batch-size",
+                "0");
         assertTrue(e.contains("--batch-size") && e.contains("found 0"), e);
-        e = fails("export-user-embeddings", "--run", tmp.resolve("none").toString(), "--out", tmp.resolve("x.safetensors").toString(),
-                "--users", "everyone");
+        e = fails(
+                "export-user-embeddings",
+                "--run",
+                tmp.resolve("none").toString(),
+                "--out",
+                tmp.resolve("x.safetensors").toString(),
+                "--users",
+                "everyone");
         assertTrue(e.contains("--users") && e.contains("everyone"), e);
         e = fails("predict", "--run", tmp.resolve("none").toString(), "--user", "1", "--max-new-tokens", "0");
         assertTrue(e.contains("--max-new-tokens") && e.contains("found 0"), e);
@@ -108,7 +135,9 @@ class TrainAndSweepOptionsTest {
     @Test
     void aRunRecordsAbsolutePathsSoItWorksFromAnyFolder() {
         TrainCommand t = new TrainCommand();
-        new CommandLine(t).setCaseInsensitiveEnumValuesAllowed(true).setDefaultValueProvider(new ConfigDefaults())
+        new CommandLine(t)
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setDefaultValueProvider(new ConfigDefaults())
                 .parseArgs("--cache", "some/cache", "--data", "some/data", "--descriptions", "d.csv");
         dev.uem.experiment.DataConfig c = t.options.config().data();
         for (String p : new String[] {c.cache(), c.dataset(), c.descriptions().get(0)})

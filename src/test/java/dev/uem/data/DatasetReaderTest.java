@@ -1,18 +1,17 @@
 package dev.uem.data;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class DatasetReaderTest {
     @TempDir
@@ -30,16 +29,22 @@ class DatasetReaderTest {
     @Test
     void csvLayoutWithQuotesCrlfAndChronologicalHistories() throws IOException {
         write("movies.csv", MOVIES);
-        write("ratings.csv", "userId,movieId,rating,timestamp\r\n2,1,4.5,100\r\n1,2,3.0,50\r\n1,1,5,50\r\n1,3,0.5,10\r\n");
+        write(
+                "ratings.csv",
+                "userId,movieId,rating,timestamp\r\n2,1,4.5,100\r\n1,2,3.0,50\r\n1,1,5,50\r\n1,3,0.5,10\r\n");
         Dataset d = DatasetReader.read(dir, ReadOptions.defaults());
         assertEquals("movielens-csv", d.layout());
         assertEquals(3, d.movies().size());
         assertEquals("American President, The (1995)", d.movie(2).title());
         assertEquals("Quote \"Movie\" (2001)", d.movie(3).title());
         assertEquals(List.of("(no genres listed)"), d.movie(3).genres());
-        assertEquals(List.of("Adventure", "Animation", "Children", "Comedy", "Drama", "Romance", "(no genres listed)"), d.genres());
+        assertEquals(
+                List.of("Adventure", "Animation", "Children", "Comedy", "Drama", "Romance", "(no genres listed)"),
+                d.genres());
         // timestamp ascending, ties by movie id
-        assertEquals(List.of(new Dataset.Entry(3, 0.5, 10), new Dataset.Entry(1, 5.0, 50), new Dataset.Entry(2, 3.0, 50)), d.history(1));
+        assertEquals(
+                List.of(new Dataset.Entry(3, 0.5, 10), new Dataset.Entry(1, 5.0, 50), new Dataset.Entry(2, 3.0, 50)),
+                d.history(1));
         assertEquals(2, d.userCount());
         assertEquals(4, d.ratingCount());
         assertNull(d.movie(1).description());
@@ -49,12 +54,16 @@ class DatasetReaderTest {
     void malformedRowsNameFileAndLine() throws IOException {
         write("movies.csv", MOVIES);
         write("ratings.csv", "userId,movieId,rating,timestamp\n1,1,4,1\n1,2,four,2\n");
-        DataFormatException e = assertThrows(DataFormatException.class, () -> DatasetReader.read(dir, ReadOptions.defaults()));
+        DataFormatException e =
+                assertThrows(DataFormatException.class, () -> DatasetReader.read(dir, ReadOptions.defaults()));
         assertTrue(e.getMessage().contains("ratings.csv:3") && e.getMessage().contains("'four'"), e.getMessage());
 
         write("ratings.csv", "userId,movieId,rating,timestamp\n1,1,4,1\n1,2\n");
         e = assertThrows(DataFormatException.class, () -> DatasetReader.read(dir, ReadOptions.defaults()));
-        assertTrue(e.getMessage().contains("ratings.csv:3") && e.getMessage().contains("expected userId,movieId,rating,timestamp"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("ratings.csv:3")
+                        && e.getMessage().contains("expected userId,movieId,rating,timestamp"),
+                e.getMessage());
 
         write("ratings.csv", "userId,movieId,rating,timestamp\n1,1,4,1\n1,99,4,2\n");
         e = assertThrows(DataFormatException.class, () -> DatasetReader.read(dir, ReadOptions.defaults()));
@@ -76,7 +85,9 @@ class DatasetReaderTest {
     @Test
     void skipFlagSkipsAndCounts() throws IOException {
         write("movies.csv", MOVIES);
-        write("ratings.csv", "userId,movieId,rating,timestamp\n1,1,4,1\n1,2,four,2\n1,99,4,3\n1,3,7,4\n1,1,2,9\n2,2,3,1\n");
+        write(
+                "ratings.csv",
+                "userId,movieId,rating,timestamp\n1,1,4,1\n1,2,four,2\n1,99,4,3\n1,3,7,4\n1,1,2,9\n2,2,3,1\n");
         Dataset d = DatasetReader.read(dir, new ReadOptions(true, List.of()));
         assertEquals(2, d.ratingCount());
         assertEquals(1L, d.skipped().get("malformed row"));
@@ -89,8 +100,9 @@ class DatasetReaderTest {
     @Test
     void ml100kLatin1WithGenreFlags() throws IOException {
         Files.writeString(dir.resolve("u.genre"), "unknown|0\nAction|1\nChildren's|2\nSci-Fi|3\n\n");
-        byte[] item = ("1|Cin\u00e9ma Paradiso (1988)|01-Jan-1988||http://x|0|0|1|1\n2|Heat (1995)|01-Jan-1995||http://y|0|1|0|0\r\n")
-                .getBytes(StandardCharsets.ISO_8859_1);
+        byte[] item =
+                ("1|Cin\u00e9ma Paradiso (1988)|01-Jan-1988||http://x|0|0|1|1\n2|Heat (1995)|01-Jan-1995||http://y|0|1|0|0\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1);
         Files.write(dir.resolve("u.item"), item);
         Files.writeString(dir.resolve("u.data"), "7\t1\t5\t881250949\n7\t2\t3\t881250950\n");
         Dataset d = DatasetReader.read(dir, ReadOptions.defaults());
@@ -102,7 +114,8 @@ class DatasetReaderTest {
         assertEquals(2, d.history(7).size());
 
         Files.writeString(dir.resolve("u.data"), "7\t1\t5\t881250949\n7\t2\t3.5\t881250950\n");
-        DataFormatException e = assertThrows(DataFormatException.class, () -> DatasetReader.read(dir, ReadOptions.defaults()));
+        DataFormatException e =
+                assertThrows(DataFormatException.class, () -> DatasetReader.read(dir, ReadOptions.defaults()));
         assertTrue(e.getMessage().contains("u.data:2") && e.getMessage().contains("3.5"), e.getMessage());
         Files.write(dir.resolve("u.item"), "1|A|d||u|0|0|1\n".getBytes(StandardCharsets.ISO_8859_1));
         e = assertThrows(DataFormatException.class, () -> DatasetReader.read(dir, ReadOptions.defaults()));
@@ -111,14 +124,19 @@ class DatasetReaderTest {
 
     @Test
     void datLayoutTolerantOfLatin1() throws IOException {
-        Files.write(dir.resolve("movies.dat"), "1::Am\u00e9lie (2001)::Comedy|Romance\n2::Alien (1979)::Horror|Sci-Fi\n".getBytes(StandardCharsets.ISO_8859_1));
+        Files.write(
+                dir.resolve("movies.dat"),
+                "1::Am\u00e9lie (2001)::Comedy|Romance\n2::Alien (1979)::Horror|Sci-Fi\n"
+                        .getBytes(StandardCharsets.ISO_8859_1));
         Files.writeString(dir.resolve("ratings.dat"), "1::1::5::978300760\r\n1::2::3::978302109\r\n");
         Dataset d = DatasetReader.read(dir, ReadOptions.defaults());
         assertEquals("movielens-dat", d.layout());
         assertEquals("Am\u00e9lie (2001)", d.movie(1).title());
-        assertEquals(List.of(new Dataset.Entry(1, 5.0, 978300760L), new Dataset.Entry(2, 3.0, 978302109L)), d.history(1));
+        assertEquals(
+                List.of(new Dataset.Entry(1, 5.0, 978300760L), new Dataset.Entry(2, 3.0, 978302109L)), d.history(1));
         Files.writeString(dir.resolve("ratings.dat"), "1::1::5::978300760\n1::2::3\n");
-        DataFormatException e = assertThrows(DataFormatException.class, () -> DatasetReader.read(dir, ReadOptions.defaults()));
+        DataFormatException e =
+                assertThrows(DataFormatException.class, () -> DatasetReader.read(dir, ReadOptions.defaults()));
         assertTrue(e.getMessage().contains("ratings.dat:2"), e.getMessage());
     }
 
@@ -132,16 +150,25 @@ class DatasetReaderTest {
         Path csv = dir.resolve("own.csv");
         Files.writeString(csv, "movieId,description\n2,A president falls in love.\n1,Should lose to TMDB\n");
         Dataset d = DatasetReader.read(dir, new ReadOptions(false, List.of(tmdb, csv)));
-        assertEquals("Led by Woody, Andy's toys", d.movie(1).description(), "multi-line quoted overview, whitespace collapsed");
-        assertEquals("A president falls in love.", d.movie(2).description(), "empty TMDB overview falls through to the next source");
+        assertEquals(
+                "Led by Woody, Andy's toys",
+                d.movie(1).description(),
+                "multi-line quoted overview, whitespace collapsed");
+        assertEquals(
+                "A president falls in love.",
+                d.movie(2).description(),
+                "empty TMDB overview falls through to the next source");
         assertNull(d.movie(3).description());
         write("descriptions.csv", "movieId,description\n3,Default file.\n");
-        assertEquals("Default file.", DatasetReader.read(dir, ReadOptions.defaults()).movie(3).description());
+        assertEquals(
+                "Default file.",
+                DatasetReader.read(dir, ReadOptions.defaults()).movie(3).description());
     }
 
     @Test
     void unknownLayoutIsNamed() {
-        DataFormatException e = assertThrows(DataFormatException.class, () -> DatasetReader.read(dir, ReadOptions.defaults()));
+        DataFormatException e =
+                assertThrows(DataFormatException.class, () -> DatasetReader.read(dir, ReadOptions.defaults()));
         assertTrue(e.getMessage().contains("no MovieLens layout"), e.getMessage());
     }
 }

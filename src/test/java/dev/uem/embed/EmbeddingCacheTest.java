@@ -1,18 +1,17 @@
 package dev.uem.embed;
 
-import dev.uem.testing.FakeEncoder;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.uem.testing.FakeEncoder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class EmbeddingCacheTest {
     @TempDir
@@ -37,7 +36,8 @@ class EmbeddingCacheTest {
 
         // other texts or another encoder: another file; a corrupted file: rebuilt
         assertTrue(EmbeddingCache.open(dir, List.of("a", "bb"), enc, false).wasBuilt());
-        assertTrue(EmbeddingCache.open(dir, texts, new FakeEncoder("other"), false).wasBuilt());
+        assertTrue(
+                EmbeddingCache.open(dir, texts, new FakeEncoder("other"), false).wasBuilt());
         byte[] bytes = Files.readAllBytes(cold.file());
         bytes[10] ^= 1;
         Files.write(cold.file(), bytes);
@@ -49,7 +49,10 @@ class EmbeddingCacheTest {
     @Test
     void miniLmGivesNormalisedVectorsThatSeparateMeanings() {
         try (MiniLmEncoder enc = new MiniLmEncoder()) {
-            float[][] v = enc.embed(List.of("The movie is rated with 5 stars", "The movie is rated with 4.5 stars", "A shark attacks a beach town."));
+            float[][] v = enc.embed(List.of(
+                    "The movie is rated with 5 stars",
+                    "The movie is rated with 4.5 stars",
+                    "A shark attacks a beach town."));
             assertEquals(384, v[0].length);
             double n = 0;
             for (float x : v[0]) n += x * x;

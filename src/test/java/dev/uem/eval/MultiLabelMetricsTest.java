@@ -1,10 +1,9 @@
 package dev.uem.eval;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
 
 /** Cases worked by hand (and checked against scikit-learn's definitions). */
 class MultiLabelMetricsTest {

@@ -1,21 +1,21 @@
 package dev.uem.eval;
 
-import dev.uem.data.Dataset;
-import dev.uem.data.DatasetReader;
-import dev.uem.data.PreferenceLabels;
-import dev.uem.data.ReadOptions;
-import org.junit.jupiter.api.Test;
-
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Random;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.uem.data.Dataset;
+import dev.uem.data.DatasetReader;
+import dev.uem.data.PreferenceLabels;
+import dev.uem.data.ReadOptions;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
 class VerbalizerTest {
-    static final List<String> GENRES = List.of("Action", "Children", "Crime", "Drama", "Film-Noir", "Horror", "Sci-Fi", "War", "(no genres listed)");
+    static final List<String> GENRES = List.of(
+            "Action", "Children", "Crime", "Drama", "Film-Noir", "Horror", "Sci-Fi", "War", "(no genres listed)");
     final Verbalizer v = new Verbalizer(GENRES);
 
     @Test
@@ -23,7 +23,9 @@ class VerbalizerTest {
         PreferenceLabels l = new PreferenceLabels(List.of("War", "Crime", "Drama"), List.of("Horror"));
         String t = l.targetSentence();
         assertEquals("The user likes War, Crime, Drama and doesn't like Horror.", t);
-        assertEquals(List.of("likes:War", "likes:Crime", "likes:Drama", "dislikes:Horror"), v.parse(t).labels());
+        assertEquals(
+                List.of("likes:War", "likes:Crime", "likes:Drama", "dislikes:Horror"),
+                v.parse(t).labels());
     }
 
     @Test
@@ -40,9 +42,14 @@ class VerbalizerTest {
 
     @Test
     void lenientMatchingAliasesNoneDuplicatesAndAnd() {
-        assertEquals(List.of("likes:Sci-Fi", "likes:Film-Noir", "likes:Children", "dislikes:Action"),
-                v.parse("the user LIKES sci fi, Film Noir and Children's and doesn't like action.").labels());
-        assertEquals(List.of("dislikes:Horror"), v.parse("The user likes none and doesn't like Horror, Horror, Western.").labels());
+        assertEquals(
+                List.of("likes:Sci-Fi", "likes:Film-Noir", "likes:Children", "dislikes:Action"),
+                v.parse("the user LIKES sci fi, Film Noir and Children's and doesn't like action.")
+                        .labels());
+        assertEquals(
+                List.of("dislikes:Horror"),
+                v.parse("The user likes none and doesn't like Horror, Horror, Western.")
+                        .labels());
         Verbalizer.Parsed none = v.parse("The user likes none and doesn't like none.");
         assertTrue(none.parseable());
         assertEquals(List.of(), none.labels());
@@ -60,7 +67,8 @@ class VerbalizerTest {
         for (int i = 0; i < 20_000; i++) {
             StringBuilder s = new StringBuilder();
             int n = r.nextInt(60);
-            for (int k = 0; k < n; k++) s.append(r.nextInt(4) == 0 ? (char) r.nextInt(0x3000) : alphabet.charAt(r.nextInt(alphabet.length())));
+            for (int k = 0; k < n; k++)
+                s.append(r.nextInt(4) == 0 ? (char) r.nextInt(0x3000) : alphabet.charAt(r.nextInt(alphabet.length())));
             Verbalizer.Parsed p = v.parse(s.toString());
             for (String l : p.labels()) assertTrue(l.startsWith("likes:") || l.startsWith("dislikes:"), l);
         }

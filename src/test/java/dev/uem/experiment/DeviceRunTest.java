@@ -1,9 +1,12 @@
 package dev.uem.experiment;
 
-import dev.uem.model.uem.PreferenceReadout;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.uem.model.t5.T5Checkpoint;
 import dev.uem.model.t5.T5Model;
+import dev.uem.model.uem.PreferenceReadout;
 import dev.uem.model.uem.PromptAssembly;
 import dev.uem.testing.FakeEncoder;
 import dev.uem.testing.RunFiles;
@@ -11,16 +14,12 @@ import dev.uem.testing.TinyT5;
 import dev.uem.torch.ComputeDevice;
 import dev.uem.torch.Precision;
 import dev.uem.torch.TorchRuntime;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The device seam end to end: a tiny UEM arm trains (warm-up and joint steps), evaluates and writes its files through
@@ -37,17 +36,40 @@ class DeviceRunTest {
     }
 
     private static List<Double> run(Precision precision, Path lm, String name) throws Exception {
-        RunConfig c = new RunConfig(0, new DataConfig("data/movielens/ml-latest-small", List.of(), false, tmp.resolve("cache").toString(), 2),
-                new ModelConfig(lm.toString(), "mini", PreferenceReadout.Kind.GENRE_COUNT_INTERACTION, true,
-                        ModelConfig.OutputVocabulary.TASK, 0.0, PromptAssembly.Kernels.NATIVE, 512),
-                new TrainConfig(new Schedule(3, 2, 1, 3, 3), 4, 1, 5e-3, 5e-3, false, 1.0, precision), new EvalConfig(6, 1.0));
+        RunConfig c = new RunConfig(
+                0,
+                new DataConfig(
+                        "data/movielens/ml-latest-small",
+                        List.of(),
+                        false,
+                        tmp.resolve("cache").toString(),
+                        2),
+                new ModelConfig(
+                        lm.toString(),
+                        "mini",
+                        PreferenceReadout.Kind.GENRE_COUNT_INTERACTION,
+                        true,
+                        ModelConfig.OutputVocabulary.TASK,
+                        0.0,
+                        PromptAssembly.Kernels.NATIVE,
+                        512),
+                new TrainConfig(new Schedule(3, 2, 1, 3, 3), 4, 1, 5e-3, 5e-3, false, 1.0, precision),
+                new EvalConfig(6, 1.0));
         Path dir = tmp.resolve(name);
         try (Experiment ex = Experiment.open(c, () -> new FakeEncoder("fake")).on(ComputeDevice.resolve("cpu"))) {
             ex.run(Arm.uem(2), dir, false, false);
         }
-        assertTrue(Files.isRegularFile(dir.resolve("arm.json")) && Files.isRegularFile(dir.resolve("best.safetensors")), name);
+        assertTrue(
+                Files.isRegularFile(dir.resolve("arm.json")) && Files.isRegularFile(dir.resolve("best.safetensors")),
+                name);
         ObjectMapper json = new ObjectMapper();
-        assertEquals(precision.name(), json.readTree(dir.resolve("config.json").toFile()).path("run").path("train").path("precision").asText());
+        assertEquals(
+                precision.name(),
+                json.readTree(dir.resolve("config.json").toFile())
+                        .path("run")
+                        .path("train")
+                        .path("precision")
+                        .asText());
         return RunFiles.losses(dir);
     }
 

@@ -1,13 +1,12 @@
 package dev.uem.experiment;
 
-import dev.uem.model.uem.PreferenceReadout;
 import dev.uem.io.StopSignal;
+import dev.uem.model.uem.PreferenceReadout;
 import dev.uem.model.uem.PromptAssembly;
 import dev.uem.testing.FakeEncoder;
 import dev.uem.torch.TorchRuntime;
 import dev.uem.train.DataParallel;
 import dev.uem.train.WorkerEnv;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -22,13 +21,24 @@ public final class ParallelProbe {
         StopSignal.install();
         TorchRuntime.init();
         int batch = Integer.parseInt(args[3]), steps = Integer.parseInt(args[4]);
-        RunConfig c = new RunConfig(0, new DataConfig("data/movielens/ml-latest-small", List.of(), false, args[2], 2),
-                new ModelConfig(args[1], "mini", PreferenceReadout.Kind.GENRE_COUNT_INTERACTION, true,
-                        ModelConfig.OutputVocabulary.TASK, 0.0, PromptAssembly.Kernels.NATIVE, 512),
-                new TrainConfig(new Schedule(steps, 2, 1, steps, 2), batch, 1, 5e-3, 5e-3, false, 1.0, null), new EvalConfig(6, 1.0));
+        RunConfig c = new RunConfig(
+                0,
+                new DataConfig("data/movielens/ml-latest-small", List.of(), false, args[2], 2),
+                new ModelConfig(
+                        args[1],
+                        "mini",
+                        PreferenceReadout.Kind.GENRE_COUNT_INTERACTION,
+                        true,
+                        ModelConfig.OutputVocabulary.TASK,
+                        0.0,
+                        PromptAssembly.Kernels.NATIVE,
+                        512),
+                new TrainConfig(new Schedule(steps, 2, 1, steps, 2), batch, 1, 5e-3, 5e-3, false, 1.0, null),
+                new EvalConfig(6, 1.0));
         WorkerEnv env = WorkerEnv.from(System.getenv());
         try (DataParallel group = DataParallel.join(env, Duration.ofSeconds(60));
-             Experiment ex = Experiment.open(c, () -> new FakeEncoder("fake", true)).parallel(group)) {
+                Experiment ex =
+                        Experiment.open(c, () -> new FakeEncoder("fake", true)).parallel(group)) {
             System.out.println("rank " + group.rank() + " joined");
             ex.run(Arm.uem(3), Path.of(args[0]), args[5].equals("resume"), false);
         } catch (StopSignal.StopRequested e) {

@@ -1,22 +1,21 @@
 package dev.uem.experiment;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.eval.MultiLabelMetrics;
 import dev.uem.model.uem.PromptAssembly;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ResultsAndConfigTest {
     @TempDir
@@ -25,27 +24,43 @@ class ResultsAndConfigTest {
     private static RunConfig config(int steps, int batch, PromptAssembly.Kernels kernels, int budget) {
         RunConfig d = RunConfig.defaults();
         ModelConfig m = d.model();
-        return d.withModel(new ModelConfig("t5-mini", "mini", m.head(), false, m.outputVocabulary(), null, kernels, budget))
-                .withTrain(d.train().withSchedule(new Schedule(steps, 0, 40, 100, 50)).withBatchSize(batch));
+        return d.withModel(new ModelConfig(
+                        "t5-mini", "mini", m.head(), false, m.outputVocabulary(), null, kernels, budget))
+                .withTrain(d.train()
+                        .withSchedule(new Schedule(steps, 0, 40, 100, 50))
+                        .withBatchSize(batch));
     }
 
     @Test
     void badFieldsAreNamed() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> config(0, 16, null, 512)).getMessage().contains("steps"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> config(10, 0, null, 512)).getMessage().contains("batch_size"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> config(10, 16, null, 4)).getMessage().contains("text_budget"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> config(0, 16, null, 512))
+                .getMessage()
+                .contains("steps"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> config(10, 0, null, 512))
+                .getMessage()
+                .contains("batch_size"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> config(10, 16, null, 4))
+                .getMessage()
+                .contains("text_budget"));
         RunConfig ok = config(10, 16, PromptAssembly.Kernels.TORCH, 512);
         TrainConfig t = ok.train();
-        String w = assertThrows(IllegalArgumentException.class, () -> new TrainConfig(t.schedule(), 16, 1, 5e-3, 1e-3, false,
-                -0.5, null)).getMessage();
+        String w = assertThrows(
+                        IllegalArgumentException.class,
+                        () -> new TrainConfig(t.schedule(), 16, 1, 5e-3, 1e-3, false, -0.5, null))
+                .getMessage();
         assertTrue(w.contains("preference_weight") && w.contains("-0.5"), w);
-        w = assertThrows(IllegalArgumentException.class, () -> new Schedule(10, -3, 40, 100, 50)).getMessage();
+        w = assertThrows(IllegalArgumentException.class, () -> new Schedule(10, -3, 40, 100, 50))
+                .getMessage();
         assertTrue(w.contains("uem_warmup") && w.contains("-3"), w);
-        w = assertThrows(IllegalArgumentException.class, () -> ok.data().withTrainWindows(-1)).getMessage();
+        w = assertThrows(IllegalArgumentException.class, () -> ok.data().withTrainWindows(-1))
+                .getMessage();
         assertTrue(w.contains("train_windows") && w.contains("-1"), w);
-        w = assertThrows(IllegalArgumentException.class, () -> new EvalConfig(32, -0.25)).getMessage();
+        w = assertThrows(IllegalArgumentException.class, () -> new EvalConfig(32, -0.25))
+                .getMessage();
         assertTrue(w.contains("head_fusion") && w.contains("-0.25"), w);
-        assertTrue(ok.preferenceHead() && !ok.withSeed(3).equals(ok) && ok.withSeed(3).seed() == 3);
+        assertTrue(ok.preferenceHead()
+                && !ok.withSeed(3).equals(ok)
+                && ok.withSeed(3).seed() == 3);
         // warm-up longer than a short run is clipped rather than refused
         assertEquals(10, ok.settings().warmupSteps());
     }
@@ -89,30 +104,47 @@ class ResultsAndConfigTest {
         assertEquals(new Schedule(10, 4, 3, 5, 5), run.train().schedule());
         assertEquals(7, run.seed());
         assertTrue(run.data().skipBadRows() && run.data().trainWindows() == 2);
-        assertEquals(32, c.path("network").path("lm_config").path("d_model").asInt(), c.path("network").toString());
+        assertEquals(
+                32,
+                c.path("network").path("lm_config").path("d_model").asInt(),
+                c.path("network").toString());
         assertEquals("MEAN", c.path("network").path("head_kind").asText());
         assertEquals(5, c.path("arm").path("history").asInt());
         assertEquals(7, c.path("examples").path("train").asInt());
-        Files.writeString(f, v1.replace("\"decoderHead\": false, \"dropout\"", "\"decoderHead\": false, \"headKind\": \"GENRE_ATTENTION\", \"dropout\""));
-        String retired = assertThrows(IllegalArgumentException.class, () -> dev.uem.io.ConfigMigration.read(f)).getMessage();
+        Files.writeString(
+                f,
+                v1.replace(
+                        "\"decoderHead\": false, \"dropout\"",
+                        "\"decoderHead\": false, \"headKind\": \"GENRE_ATTENTION\", \"dropout\""));
+        String retired = assertThrows(IllegalArgumentException.class, () -> dev.uem.io.ConfigMigration.read(f))
+                .getMessage();
         assertTrue(retired.contains("run.model.head GENRE_ATTENTION") && retired.contains("no longer builds"), retired);
         Files.writeString(f, "{\"schema_version\": 3, \"run\": {}}");
-        String e = assertThrows(IllegalArgumentException.class, () -> dev.uem.io.ConfigMigration.read(f)).getMessage();
+        String e = assertThrows(IllegalArgumentException.class, () -> dev.uem.io.ConfigMigration.read(f))
+                .getMessage();
         assertTrue(e.contains("config.json") && e.contains("schema_version 3"), e);
     }
 
     private static ObjectNode line(Arm arm, double hit) {
         MultiLabelMetrics m = new MultiLabelMetrics();
-        for (int i = 0; i < 10; i++) m.add(List.of("likes:Drama"), i < hit * 10 ? List.of("likes:Drama") : List.of("likes:Comedy"));
+        for (int i = 0; i < 10; i++)
+            m.add(List.of("likes:Drama"), i < hit * 10 ? List.of("likes:Drama") : List.of("likes:Comedy"));
         return Experiment.armJson(arm, m.report());
     }
 
     @Test
     void tablesCsvAndPlotCarryEveryArm() throws Exception {
-        List<ObjectNode> arms = new ArrayList<>(List.of(line(Arm.text(5), 0.2), line(Arm.uem(5), 0.3), line(Arm.uem(50), 0.6),
-                line(Arm.countingHistory(), 0.1), line(Arm.countingWindow(5), 0.1), line(Arm.countingWindow(50), 0.1)));
-        assertEquals(0.75, arms.get(2).get("f1").asDouble(), 1e-12, "only likes:Drama has support: P 1, R 0.6, F1 0.75");
-        assertTrue(arms.get(3).get("history").isNull() && arms.get(2).get("history").asInt() == 50);
+        List<ObjectNode> arms = new ArrayList<>(List.of(
+                line(Arm.text(5), 0.2),
+                line(Arm.uem(5), 0.3),
+                line(Arm.uem(50), 0.6),
+                line(Arm.countingHistory(), 0.1),
+                line(Arm.countingWindow(5), 0.1),
+                line(Arm.countingWindow(50), 0.1)));
+        assertEquals(
+                0.75, arms.get(2).get("f1").asDouble(), 1e-12, "only likes:Drama has support: P 1, R 0.6, F1 0.75");
+        assertTrue(arms.get(3).get("history").isNull()
+                && arms.get(2).get("history").asInt() == 50);
 
         String csv = Results.csv(arms);
         List<String> rows = csv.lines().toList();
@@ -142,25 +174,46 @@ class ResultsAndConfigTest {
         n.put("name", name).put("kind", kind);
         if (history == null) n.putNull("history");
         else n.put("history", history);
-        n.put("precision", f1).put("recall", f1).put("f1", f1).put("unparseable", 0.0).put("examples", 10);
+        n.put("precision", f1)
+                .put("recall", f1)
+                .put("f1", f1)
+                .put("unparseable", 0.0)
+                .put("examples", 10);
         return n;
     }
 
     @Test
     void seedsAreAveragedWithTheirSpread() throws Exception {
         List<List<ObjectNode>> perSeed = List.of(
-                List.of(seedLine("uem-50", "uem", 50, 0.2), seedLine("uem-head-50", "head", 50, 0.3), seedLine("prior", "reference", null, 0.1)),
-                List.of(seedLine("uem-50", "uem", 50, 0.4), seedLine("uem-head-50", "head", 50, 0.3), seedLine("prior", "reference", null, 0.1)));
+                List.of(
+                        seedLine("uem-50", "uem", 50, 0.2),
+                        seedLine("uem-head-50", "head", 50, 0.3),
+                        seedLine("prior", "reference", null, 0.1)),
+                List.of(
+                        seedLine("uem-50", "uem", 50, 0.4),
+                        seedLine("uem-head-50", "head", 50, 0.3),
+                        seedLine("prior", "reference", null, 0.1)));
         List<ObjectNode> mean = Sweep.aggregate(perSeed);
-        assertEquals(List.of("uem-50", "uem-head-50", "prior"), mean.stream().map(n -> n.get("name").asText()).toList());
+        assertEquals(
+                List.of("uem-50", "uem-head-50", "prior"),
+                mean.stream().map(n -> n.get("name").asText()).toList());
         assertEquals(0.3, mean.get(0).get("f1").asDouble(), 1e-12);
-        assertEquals(Math.sqrt(0.02), mean.get(0).get("f1_std").asDouble(), 1e-12, "sample standard deviation of 0.2 and 0.4");
+        assertEquals(
+                Math.sqrt(0.02),
+                mean.get(0).get("f1_std").asDouble(),
+                1e-12,
+                "sample standard deviation of 0.2 and 0.4");
         assertEquals(0.0, mean.get(1).get("f1_std").asDouble(), 1e-12);
         assertEquals(2, mean.get(0).get("seeds").asInt());
         assertEquals(0.4, mean.get(0).get("f1_per_seed").get(1).asDouble(), 1e-12);
         assertTrue(mean.get(2).get("history").isNull());
         assertTrue(Results.markdown(mean).contains("**0.300 ± 0.141**"), Results.markdown(mean));
-        assertTrue(Results.csv(mean).lines().skip(1).findFirst().orElseThrow().startsWith("uem-50,uem,50,0.300000,0.300000,0.300000,0.141421,"));
+        assertTrue(Results.csv(mean)
+                .lines()
+                .skip(1)
+                .findFirst()
+                .orElseThrow()
+                .startsWith("uem-50,uem,50,0.300000,0.300000,0.300000,0.141421,"));
         Path png = tmp.resolve("seeds.png");
         SweepPlot.write(png, mean, "seeds");
         assertEquals(900, javax.imageio.ImageIO.read(png.toFile()).getWidth());

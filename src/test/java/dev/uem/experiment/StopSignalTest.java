@@ -1,13 +1,12 @@
 package dev.uem.experiment;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.uem.model.t5.T5Checkpoint;
 import dev.uem.model.t5.T5Model;
 import dev.uem.testing.ChildJvm;
 import dev.uem.testing.TinyT5;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,9 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Ctrl-C and SIGTERM in the middle of joint training of a real run in a child JVM ({@link StopProbe}: default head,
@@ -42,20 +41,26 @@ class StopSignalTest {
             Path run = tmp.resolve("run-" + t);
             try (ChildJvm p = probe(run, lm, "fresh", t)) {
                 awaitJointSteps(run, JOINT_STEPS[t], p);
-                new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start().waitFor();
+                new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid()))
+                        .inheritIO()
+                        .start()
+                        .waitFor();
                 int code = p.waitFor(120);
-                String what = "try " + t + " (SIG" + signal + " after joint step " + JOINT_STEPS[t] + "): exit " + code + ", output: " + p.output();
+                String what = "try " + t + " (SIG" + signal + " after joint step " + JOINT_STEPS[t] + "): exit " + code
+                        + ", output: " + p.output();
                 assertEquals(signal.equals("INT") ? 130 : 143, code, what);
                 assertTrue(p.output().contains("stopped by SIG" + signal), what);
                 assertEquals(List.of(), p.crashReports(), what);
                 assertEquals(List.of(), leftovers(tmp), what);
             }
             if (t < 2) {
-                // the first two stopped runs continue to the end (each resume is a whole short run: two keep the test short)
+                // the first two stopped runs continue to the end (each resume is a whole short run: two keep the test
+                // short)
                 try (ChildJvm r = probe(run, lm, "resume", t)) {
                     assertEquals(0, r.waitFor(240), "try " + t + ": resume failed: " + r.output());
                 }
-                assertTrue(Files.isRegularFile(run.resolve("arm.json")), "try " + t + ": resumed run wrote no arm.json");
+                assertTrue(
+                        Files.isRegularFile(run.resolve("arm.json")), "try " + t + ": resumed run wrote no arm.json");
             }
         }
     }
@@ -64,15 +69,23 @@ class StopSignalTest {
     private static void awaitJointSteps(Path run, int k, ChildJvm p) throws Exception {
         Path metrics = run.resolve("metrics.jsonl");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-        while (!Files.isRegularFile(metrics) || Files.readAllLines(metrics).stream().filter(l -> l.contains("\"stage\":\"joint\"")).count() < k) {
+        while (!Files.isRegularFile(metrics)
+                || Files.readAllLines(metrics).stream()
+                                .filter(l -> l.contains("\"stage\":\"joint\""))
+                                .count()
+                        < k) {
             assertTrue(p.isAlive() && System.nanoTime() < deadline, "no joint step " + k + ": " + p.output());
             Thread.sleep(10);
         }
     }
 
     private ChildJvm probe(Path run, Path lm, String mode, int t) throws IOException {
-        return ChildJvm.startClass(Path.of("").toAbsolutePath(), tmp.resolve("logs").resolve(mode + "-" + t + ".log"), StopProbe.class,
-                List.of(run.toString(), lm.toString(), tmp.resolve("cache").toString(), mode), Map.of());
+        return ChildJvm.startClass(
+                Path.of("").toAbsolutePath(),
+                tmp.resolve("logs").resolve(mode + "-" + t + ".log"),
+                StopProbe.class,
+                List.of(run.toString(), lm.toString(), tmp.resolve("cache").toString(), mode),
+                Map.of());
     }
 
     /** Temporary files under the test folder, or JVM crash logs in the working directory. */

@@ -1,17 +1,16 @@
 package dev.uem.io;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class AtomicFilesTest {
     @TempDir
@@ -31,7 +30,8 @@ class AtomicFilesTest {
     @Test
     void aBodyThatClosesItsStreamStillCompletes() throws IOException {
         Path f = dir.resolve("closed.json");
-        AtomicFiles.write(f, out -> new com.fasterxml.jackson.databind.ObjectMapper().writeValue(out, java.util.Map.of("k", 1)));
+        AtomicFiles.write(
+                f, out -> new com.fasterxml.jackson.databind.ObjectMapper().writeValue(out, java.util.Map.of("k", 1)));
         assertEquals("{\"k\":1}", Files.readString(f));
     }
 
@@ -39,14 +39,18 @@ class AtomicFilesTest {
     void aFailedWriteLeavesTheOldFileAndNoTemporary() throws IOException {
         Path f = dir.resolve("out.txt");
         AtomicFiles.writeString(f, "old");
-        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> AtomicFiles.write(f, out -> {
-            out.write("half".getBytes());
-            throw new IOException("disk full");
-        }));
+        UncheckedIOException e = assertThrows(
+                UncheckedIOException.class,
+                () -> AtomicFiles.write(f, out -> {
+                    out.write("half".getBytes());
+                    throw new IOException("disk full");
+                }));
         assertTrue(e.getMessage().contains("out.txt") && e.getMessage().contains("disk full"), e.getMessage());
-        assertThrows(IllegalStateException.class, () -> AtomicFiles.write(f, out -> {
-            throw new IllegalStateException("encoder failed");
-        }));
+        assertThrows(
+                IllegalStateException.class,
+                () -> AtomicFiles.write(f, out -> {
+                    throw new IllegalStateException("encoder failed");
+                }));
         assertEquals("old", Files.readString(f));
         try (var files = Files.list(dir)) {
             assertFalse(files.anyMatch(p -> p.toString().endsWith(".tmp")), "no temporary file left");
@@ -59,10 +63,15 @@ class AtomicFilesTest {
         Path f = dir.resolve("results.json");
         AtomicFiles.writeString(f, "old");
         // the temporary file is where the bytes go: make it the always-full device
-        Path tmpName = dir.resolve("results.json." + ProcessHandle.current().pid() + ".tmp");  // this process's temporary name
+        Path tmpName =
+                dir.resolve("results.json." + ProcessHandle.current().pid() + ".tmp"); // this process's temporary name
         Files.createSymbolicLink(tmpName, Path.of("/dev/full"));
-        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> AtomicFiles.writeString(f, "x".repeat(1 << 20)));
-        assertTrue(e.getMessage().startsWith(f + ": cannot write: ") && e.getMessage().toLowerCase().contains("space"), e.getMessage());
+        UncheckedIOException e =
+                assertThrows(UncheckedIOException.class, () -> AtomicFiles.writeString(f, "x".repeat(1 << 20)));
+        assertTrue(
+                e.getMessage().startsWith(f + ": cannot write: ")
+                        && e.getMessage().toLowerCase().contains("space"),
+                e.getMessage());
         assertEquals("old", Files.readString(f));
         assertFalse(Files.exists(tmpName, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the temporary file is removed");
     }

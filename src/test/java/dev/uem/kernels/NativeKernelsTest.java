@@ -1,5 +1,9 @@
 package dev.uem.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.uem.bench.kernels.KernelCheck;
 import dev.uem.torch.Tensors;
 import dev.uem.torch.TorchRuntime;
@@ -13,16 +17,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** The native kernels against libtorch ops, forward and backward, on fresh random shapes each run. */
 class NativeKernelsTest {
     @BeforeAll
     static void init() {
         TorchRuntime.init();
-        assertTrue(NativeKernels.available(), "mvn package builds the native library: " + NativeKernels.unavailableReason());
+        assertTrue(
+                NativeKernels.available(),
+                "mvn package builds the native library: " + NativeKernels.unavailableReason());
     }
 
     @AfterEach
@@ -58,7 +60,9 @@ class NativeKernelsTest {
     @Test
     void gradientsAccumulateIntoTheBuffers() {
         try (PointerScope scope = new PointerScope()) {
-            Tensor user = torch.randn(2, 3, 4), mask = Tensors.longs(new long[] {1, 1, 0, 1, 0, 0}, 2, 3), w = torch.randn(5, 4);
+            Tensor user = torch.randn(2, 3, 4),
+                    mask = Tensors.longs(new long[] {1, 1, 0, 1, 0, 0}, 2, 3),
+                    w = torch.randn(5, 4);
             Tensor ids = Tensors.longs(new long[] {1, 2, 2, 0}, 2, 2), g = torch.randn(2, 1 + 3 + 2, 5);
             Tensor once = torch.zeros(4, 5), twice = torch.zeros(4, 5), dU = torch.zeros(2, 3, 4);
             NativeKernels.backward(g, user, mask, w, ids, 4, null, dU, null, null, once, false);
@@ -75,19 +79,28 @@ class NativeKernelsTest {
     @Test
     void badInputIsRefusedWithItsName() {
         try (PointerScope scope = new PointerScope()) {
-            Tensor prompts = torch.randn(2, 8), user = torch.randn(3, 4, 6), mask = torch.ones(new long[] {3, 4}, Tensors.LONG);
-            Tensor w = torch.randn(8, 6), b = torch.zeros(8), table = torch.randn(10, 8), tm = torch.ones(new long[] {3, 2}, Tensors.LONG);
+            Tensor prompts = torch.randn(2, 8),
+                    user = torch.randn(3, 4, 6),
+                    mask = torch.ones(new long[] {3, 4}, Tensors.LONG);
+            Tensor w = torch.randn(8, 6),
+                    b = torch.zeros(8),
+                    table = torch.randn(10, 8),
+                    tm = torch.ones(new long[] {3, 2}, Tensors.LONG);
             Tensor ids = Tensors.longs(new long[] {1, 2, 3, 4, 5, 10}, 3, 2);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
                     () -> NativeKernels.forward(prompts, user, mask, w, b, table, ids, tm));
             assertTrue(e.getMessage().contains("token id 10") && e.getMessage().contains("[0, 10)"), e.getMessage());
-            e = assertThrows(IllegalArgumentException.class,
+            e = assertThrows(
+                    IllegalArgumentException.class,
                     () -> NativeKernels.forward(prompts, user, mask, torch.randn(8, 5), b, table, ids, tm));
             assertTrue(e.getMessage().startsWith("weight: expected shape [8, 6]"), e.getMessage());
-            e = assertThrows(IllegalArgumentException.class,
+            e = assertThrows(
+                    IllegalArgumentException.class,
                     () -> NativeKernels.forward(prompts, user, mask.to(torch.ScalarType.Float), w, b, table, ids, tm));
             assertTrue(e.getMessage().contains("int64"), e.getMessage());
-            e = assertThrows(IllegalArgumentException.class,
+            e = assertThrows(
+                    IllegalArgumentException.class,
                     () -> NativeKernels.forward(prompts.to(torch.ScalarType.Double), user, mask, w, b, table, ids, tm));
             assertTrue(e.getMessage().contains("dtype"), e.getMessage());
         }

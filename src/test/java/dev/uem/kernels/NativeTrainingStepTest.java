@@ -1,5 +1,8 @@
 package dev.uem.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.uem.bench.kernels.KernelCheck;
 import dev.uem.model.Batch;
 import dev.uem.model.t5.T5Config;
@@ -13,6 +16,7 @@ import dev.uem.testing.TinyT5;
 import dev.uem.torch.Modules;
 import dev.uem.torch.Tensors;
 import dev.uem.torch.TorchRuntime;
+import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AdamW;
 import org.bytedeco.pytorch.AdamWOptions;
@@ -20,11 +24,6 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A whole training step through the native path leaves the same parameters as through libtorch ops. */
 class NativeTrainingStepTest {
@@ -38,7 +37,9 @@ class NativeTrainingStepTest {
         T5Model t5 = T5Model.create(c, 7);
         torch.manual_seed(7);
         UemConfig uc = new UemConfig(24, 32, 1, 4, 64, 0.0, 8, 32, 4);
-        UemLanguageModel m = new UemLanguageModel(t5, new UserEmbeddingModule(uc), new SoftPrompts(4, 32).initRandom(0.5)).useKernels(kernels);
+        UemLanguageModel m = new UemLanguageModel(
+                        t5, new UserEmbeddingModule(uc), new SoftPrompts(4, 32).initRandom(0.5))
+                .useKernels(kernels);
         m.train(true);
         return m;
     }
@@ -57,7 +58,7 @@ class NativeTrainingStepTest {
         UemLanguageModel m = model(kernels);
         assertEquals(kernels, m.kernels());
         AdamW opt = new AdamW(m.parameters(), new AdamWOptions(1e-2));
-        for (int step = 0; step < 2; step++) {  // two steps: AdamW's moments see the gradients twice
+        for (int step = 0; step < 2; step++) { // two steps: AdamW's moments see the gradients twice
             opt.zero_grad();
             Tensor loss = m.loss(batch());
             lossOut[step] = loss.item_double();
@@ -74,7 +75,8 @@ class NativeTrainingStepTest {
             Map<String, Tensor> viaNative = stepped(PromptAssembly.Kernels.NATIVE, lossNative);
             Map<String, Tensor> viaTorch = stepped(PromptAssembly.Kernels.TORCH, lossTorch);
             assertEquals(viaTorch.keySet(), viaNative.keySet());
-            for (int i = 0; i < 2; i++) assertEquals(lossTorch[i], lossNative[i], 1e-5 * Math.abs(lossTorch[i]), "loss at step " + i);
+            for (int i = 0; i < 2; i++)
+                assertEquals(lossTorch[i], lossNative[i], 1e-5 * Math.abs(lossTorch[i]), "loss at step " + i);
             UemLanguageModel fresh = model(PromptAssembly.Kernels.TORCH);
             Map<String, Tensor> start = Modules.namedParameters(fresh);
             int moved = 0;
@@ -83,7 +85,9 @@ class NativeTrainingStepTest {
                 assertTrue(err <= 1e-5, name + ": native vs torch differ by " + err);
                 if (!torch.equal(start.get(name), viaTorch.get(name))) moved++;
             }
-            assertTrue(moved >= viaTorch.size() - 1, "the steps moved " + moved + " of " + viaTorch.size() + " parameters");
+            assertTrue(
+                    moved >= viaTorch.size() - 1,
+                    "the steps moved " + moved + " of " + viaTorch.size() + " parameters");
         }
     }
 }

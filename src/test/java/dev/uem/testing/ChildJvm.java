@@ -27,7 +27,8 @@ public final class ChildJvm implements AutoCloseable {
     }
 
     /** The {@code java} of this JVM with {@code jvmArgs}, then {@code args}, run in {@code workDir}. */
-    public static ChildJvm start(Path workDir, Path log, List<String> jvmArgs, List<String> args, Map<String, String> env)
+    public static ChildJvm start(
+            Path workDir, Path log, List<String> jvmArgs, List<String> args, Map<String, String> env)
             throws IOException {
         Files.createDirectories(log.toAbsolutePath().getParent());
         Path crashDir = Files.createDirectories(log.toAbsolutePath().getParent().resolve("crash-reports"));
@@ -36,7 +37,9 @@ public final class ChildJvm implements AutoCloseable {
         cmd.add("-XX:ErrorFile=" + crashDir.resolve("hs_err_pid%p.log"));
         cmd.addAll(jvmArgs);
         cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         pb.environment().remove("OMP_WAIT_POLICY");
         pb.environment().putAll(env);
@@ -47,10 +50,13 @@ public final class ChildJvm implements AutoCloseable {
      * Any command that starts a JVM (e.g. {@code bin/uem}); its {@code TMPDIR} is the crash-report folder, where
      * {@code bin/uem} puts a JVM crash report.
      */
-    public static ChildJvm command(Path workDir, Path log, List<String> cmd, Map<String, String> env) throws IOException {
+    public static ChildJvm command(Path workDir, Path log, List<String> cmd, Map<String, String> env)
+            throws IOException {
         Files.createDirectories(log.toAbsolutePath().getParent());
         Path crashDir = Files.createDirectories(log.toAbsolutePath().getParent().resolve("crash-reports"));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         pb.environment().remove("OMP_WAIT_POLICY");
         pb.environment().put("TMPDIR", crashDir.toString());
@@ -59,10 +65,14 @@ public final class ChildJvm implements AutoCloseable {
     }
 
     /** Runs {@code java -cp <this class path> mainClass args}. */
-    public static ChildJvm startClass(Path workDir, Path log, Class<?> mainClass, List<String> args, Map<String, String> env)
-            throws IOException {
-        return start(workDir, log, List.of("-Xmx1g", "-cp", System.getProperty("java.class.path"), mainClass.getName()),
-                args, env);
+    public static ChildJvm startClass(
+            Path workDir, Path log, Class<?> mainClass, List<String> args, Map<String, String> env) throws IOException {
+        return start(
+                workDir,
+                log,
+                List.of("-Xmx1g", "-cp", System.getProperty("java.class.path"), mainClass.getName()),
+                args,
+                env);
     }
 
     /** Waits for the exit code; kills the process tree and fails when it runs past {@code seconds}. */
@@ -79,7 +89,9 @@ public final class ChildJvm implements AutoCloseable {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (System.nanoTime() < end) {
             if (output().lines().anyMatch(l -> l.contains(text))) return;
-            if (!process.isAlive()) throw new AssertionError("ended (exit " + process.exitValue() + ") before '" + text + "':\n" + output());
+            if (!process.isAlive())
+                throw new AssertionError(
+                        "ended (exit " + process.exitValue() + ") before '" + text + "':\n" + output());
             Thread.sleep(20);
         }
         close();
@@ -106,7 +118,8 @@ public final class ChildJvm implements AutoCloseable {
     /** The JVM's crash reports, if it died natively. */
     public List<Path> crashReports() throws IOException {
         try (Stream<Path> s = Files.list(crashDir)) {
-            return s.filter(f -> f.getFileName().toString().contains("hs_err_pid" + process.pid())).toList();
+            return s.filter(f -> f.getFileName().toString().contains("hs_err_pid" + process.pid()))
+                    .toList();
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.uem.testing;
 
 import dev.uem.embed.SentenceEncoder;
-
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -40,7 +39,9 @@ public final class FakeEncoder implements SentenceEncoder {
         for (int i = 0; i < out.length; i++) {
             out[i] = new float[] {texts.get(i).length(), texts.get(i).hashCode(), id.length()};
             if (unitNorm) {
-                double n = Math.sqrt(out[i][0] * (double) out[i][0] + out[i][1] * (double) out[i][1] + out[i][2] * (double) out[i][2]);
+                double n = Math.sqrt(out[i][0] * (double) out[i][0]
+                        + out[i][1] * (double) out[i][1]
+                        + out[i][2] * (double) out[i][2]);
                 for (int k = 0; k < 3; k++) out[i][k] /= (float) n;
             }
         }

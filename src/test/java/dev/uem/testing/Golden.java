@@ -1,16 +1,15 @@
 package dev.uem.testing;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Arrays;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Access to the golden fixtures and the fixtures' comparison rule (scale-relative error). */
 public final class Golden {
@@ -21,7 +20,10 @@ public final class Golden {
 
     public static Path dir(String model) {
         try {
-            return Path.of(Golden.class.getResource("/t5/" + model + "/config.json").toURI()).getParent();
+            return Path.of(Golden.class
+                            .getResource("/t5/" + model + "/config.json")
+                            .toURI())
+                    .getParent();
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
@@ -63,8 +65,11 @@ public final class Golden {
         assertArrayEquals(shape(expected), actualShape, what + ": shape");
         float[] e = data(expected);
         double err = scaleRelativeError(actual, e);
-        assertTrue(err <= TOL, what + ": scale-relative error " + err + " > " + TOL
-                + " (first values " + Arrays.toString(Arrays.copyOf(actual, 4)) + " vs " + Arrays.toString(Arrays.copyOf(e, 4)) + ")");
+        assertTrue(
+                err <= TOL,
+                what + ": scale-relative error " + err + " > " + TOL + " (first values "
+                        + Arrays.toString(Arrays.copyOf(actual, 4)) + " vs " + Arrays.toString(Arrays.copyOf(e, 4))
+                        + ")");
     }
 
     public static long[][] longMatrix(JsonNode rows) {

@@ -2,7 +2,6 @@ package dev.uem.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +18,10 @@ public final class RunFiles {
         List<Double> out = new ArrayList<>();
         for (String line : Files.readAllLines(dir.resolve("metrics.jsonl"))) {
             JsonNode row = json.readTree(line);
-            out.add(row.has("loss") ? row.get("loss").asDouble() : row.get("head_loss").asDouble());
+            out.add(
+                    row.has("loss")
+                            ? row.get("loss").asDouble()
+                            : row.get("head_loss").asDouble());
         }
         return out;
     }

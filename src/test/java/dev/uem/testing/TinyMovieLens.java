@@ -17,7 +17,8 @@ import java.util.stream.Collectors;
  * {@code users} users (by id) with at least 20 ratings of them, so a whole {@code uem train} embeds a few hundred texts.
  */
 public final class TinyMovieLens {
-    public static final Path BUNDLED = Path.of("data", "movielens", "ml-latest-small").toAbsolutePath();
+    public static final Path BUNDLED =
+            Path.of("data", "movielens", "ml-latest-small").toAbsolutePath();
 
     private TinyMovieLens() {}
 
@@ -26,13 +27,22 @@ public final class TinyMovieLens {
         List<String> ratings = Files.readAllLines(BUNDLED.resolve("ratings.csv"));
         Map<String, Integer> count = new HashMap<>();
         for (String r : ratings.subList(1, ratings.size())) count.merge(field(r, 1), 1, Integer::sum);
-        Set<String> top = count.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()
-                .thenComparing(Map.Entry.comparingByKey())).limit(movies).map(Map.Entry::getKey).collect(Collectors.toSet());
+        Set<String> top = count.entrySet().stream()
+                .sorted(Map.Entry.<String, Integer>comparingByValue()
+                        .reversed()
+                        .thenComparing(Map.Entry.comparingByKey()))
+                .limit(movies)
+                .map(Map.Entry::getKey)
+                .collect(Collectors.toSet());
         Map<String, List<String>> byUser = new LinkedHashMap<>();
         for (String r : ratings.subList(1, ratings.size()))
-            if (top.contains(field(r, 1))) byUser.computeIfAbsent(field(r, 0), u -> new ArrayList<>()).add(r);
-        List<String> kept = byUser.keySet().stream().filter(u -> byUser.get(u).size() >= 20)
-                .sorted(Comparator.comparingInt(Integer::parseInt)).limit(users).toList();
+            if (top.contains(field(r, 1)))
+                byUser.computeIfAbsent(field(r, 0), u -> new ArrayList<>()).add(r);
+        List<String> kept = byUser.keySet().stream()
+                .filter(u -> byUser.get(u).size() >= 20)
+                .sorted(Comparator.comparingInt(Integer::parseInt))
+                .limit(users)
+                .toList();
         List<String> out = new ArrayList<>(List.of(ratings.get(0)));
         for (String u : kept) out.addAll(byUser.get(u));
         Files.createDirectories(dir);

@@ -12,6 +12,7 @@ public final class TinyT5 {
     }
 
     public static T5Config config(int vocab, double dropout) {
-        return new T5Config(vocab, 32, 8, 64, 1, 1, 4, 32, 128, dropout, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0);
+        return new T5Config(
+                vocab, 32, 8, 64, 1, 1, 4, 32, 128, dropout, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0);
     }
 }

@@ -1,19 +1,19 @@
 package dev.uem.text;
 
-import org.junit.jupiter.api.Test;
-
-import java.nio.file.Path;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class T5TokenizerTest {
     @Test
     void bundledVocabularyGivesT5Ids() {
         try (T5Tokenizer tok = T5Tokenizer.bundled()) {
-            // ids of T5's SentencePiece vocabulary (as T5TokenizerFast gives them): "▁Hello" 8774, "▁world" 296, "</s>" 1
+            // ids of T5's SentencePiece vocabulary (as T5TokenizerFast gives them): "▁Hello" 8774, "▁world" 296, "</s>"
+            // 1
             assertArrayEquals(new long[] {8774, 296, 1}, tok.encode("Hello world"));
             long[] ids = tok.encode("The user likes War, Crime, Drama and doesn't like Horror.");
             assertEquals(1, ids[ids.length - 1], "ends with </s>");

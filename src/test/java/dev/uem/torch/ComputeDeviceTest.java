@@ -1,16 +1,16 @@
 package dev.uem.torch;
 
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** {@code --device} values, the error on a host without CUDA, and what {@code --precision bf16} switches on. */
 class ComputeDeviceTest {
@@ -23,10 +23,16 @@ class ComputeDeviceTest {
     void readsTheDeviceForms() {
         assertEquals(ComputeDevice.CPU, ComputeDevice.resolve("cpu"));
         assertEquals(ComputeDevice.CPU, ComputeDevice.resolve(" CPU "));
-        assertEquals(torch.cuda_is_available() ? ComputeDevice.Kind.CUDA : ComputeDevice.Kind.CPU, ComputeDevice.resolve("auto").kind());
+        assertEquals(
+                torch.cuda_is_available() ? ComputeDevice.Kind.CUDA : ComputeDevice.Kind.CPU,
+                ComputeDevice.resolve("auto").kind());
         for (String bad : new String[] {"gpu", "cpu:1", "cuda:x", "cuda:", "", "auto:0"}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ComputeDevice.resolve(bad), bad);
-            assertTrue(e.getMessage().contains("expected cpu, cuda, cuda:N or auto") && e.getMessage().contains("'" + bad + "'"), e.getMessage());
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> ComputeDevice.resolve(bad), bad);
+            assertTrue(
+                    e.getMessage().contains("expected cpu, cuda, cuda:N or auto")
+                            && e.getMessage().contains("'" + bad + "'"),
+                    e.getMessage());
         }
     }
 
@@ -35,7 +41,10 @@ class ComputeDeviceTest {
         assumeFalse(torch.cuda_is_available(), "this host has CUDA");
         for (String d : new String[] {"cuda", "cuda:0", "cuda:3"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ComputeDevice.resolve(d));
-            assertTrue(e.getMessage().startsWith("--device cuda: libtorch sees no CUDA device here") && !e.getMessage().contains("\n"), e.getMessage());
+            assertTrue(
+                    e.getMessage().startsWith("--device cuda: libtorch sees no CUDA device here")
+                            && !e.getMessage().contains("\n"),
+                    e.getMessage());
         }
     }
 
@@ -60,10 +69,20 @@ class ComputeDeviceTest {
                 assertTrue(torch.is_autocast_enabled(torch.DeviceType.CPU));
                 // bfloat16 keeps 8 significant bits: close to the float32 product, not equal to it
                 Tensor exact = a.to(torch.ScalarType.Double).matmul(b.to(torch.ScalarType.Double));
-                double err = p.to(torch.ScalarType.Double).sub(exact).abs().max().item_double(), scale = exact.abs().max().item_double();
+                double
+                        err =
+                                p.to(torch.ScalarType.Double)
+                                        .sub(exact)
+                                        .abs()
+                                        .max()
+                                        .item_double(),
+                        scale = exact.abs().max().item_double();
                 assertTrue(err > 0 && err < 0.02 * scale, "bf16 error " + err + " of " + scale);
             }
-            assertEquals(torch.ScalarType.Float.value, a.matmul(b).scalar_type().value, "autocast is off again after the scope");
+            assertEquals(
+                    torch.ScalarType.Float.value,
+                    a.matmul(b).scalar_type().value,
+                    "autocast is off again after the scope");
             assertTrue(!torch.is_autocast_enabled(torch.DeviceType.CPU));
             try (Precision.Scope ignored = Precision.FP32.autocast(ComputeDevice.CPU)) {
                 assertEquals(torch.ScalarType.Float.value, a.matmul(b).scalar_type().value);

@@ -1,13 +1,10 @@
 package dev.uem.train;
 
-import dev.uem.torch.TorchRuntime;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.uem.torch.TorchRuntime;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -18,10 +15,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Resume picks the newest usable checkpoint and says so; damage is named; a checkpoint of an older format is named. */
 class CheckpointsTest {
@@ -44,7 +43,7 @@ class CheckpointsTest {
             params.put("w", torch.randn(4, 3).requires_grad_(true));
             FusedAdamW opt = new FusedAdamW(List.of(List.of(params.get("w"))), new double[] {1e-3}, 0.01);
             params.get("w").sum().backward();
-            opt.step(1.0);  // AdamW's moments exist only after a step
+            opt.step(1.0); // AdamW's moments exist only after a step
             Checkpoints c = new Checkpoints(tmp);
             c.save(state(5), params, opt);
             // keep a copy of step 5 (a save removes older checkpoints), then write step 10
@@ -56,7 +55,9 @@ class CheckpointsTest {
 
             List<String> warnings = new ArrayList<>();
             assertEquals(10, c.latest(warnings::add).orElseThrow().step());
-            assertTrue(warnings.stream().anyMatch(w -> w.contains("step-0000015.tmp") && w.contains("removed")), warnings.toString());
+            assertTrue(
+                    warnings.stream().anyMatch(w -> w.contains("step-0000015.tmp") && w.contains("removed")),
+                    warnings.toString());
             assertTrue(Files.notExists(tmp.resolve("checkpoints/step-0000015.tmp")));
 
             // truncate the newest: it is named with the reason and step 5 is used
@@ -66,8 +67,12 @@ class CheckpointsTest {
             }
             warnings.clear();
             assertEquals(5, c.latest(warnings::add).orElseThrow().step());
-            assertTrue(warnings.size() == 1 && warnings.get(0).contains("step-0000010") && warnings.get(0).contains("damaged")
-                    && warnings.get(0).contains("truncated"), warnings.toString());
+            assertTrue(
+                    warnings.size() == 1
+                            && warnings.get(0).contains("step-0000010")
+                            && warnings.get(0).contains("damaged")
+                            && warnings.get(0).contains("truncated"),
+                    warnings.toString());
 
             // an emptied optimizer state too: nothing usable is refused, not a silent start from step 0
             Files.write(tmp.resolve("checkpoints/step-0000005/optimizer.safetensors"), new byte[0]);
@@ -90,7 +95,10 @@ class CheckpointsTest {
             List<String> warnings = new ArrayList<>();
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> c.latest(warnings::add));
             assertTrue(e.getMessage().contains("none of the 1 checkpoints"), e.getMessage());
-            assertTrue(warnings.size() == 1 && warnings.get(0).contains("optimizer.pt") && warnings.get(0).contains("resume with the uem that wrote it"),
+            assertTrue(
+                    warnings.size() == 1
+                            && warnings.get(0).contains("optimizer.pt")
+                            && warnings.get(0).contains("resume with the uem that wrote it"),
                     warnings.toString());
         }
     }

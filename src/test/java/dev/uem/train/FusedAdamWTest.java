@@ -1,7 +1,14 @@
 package dev.uem.train;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.uem.kernels.NativeKernels;
 import dev.uem.torch.TorchRuntime;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AdamW;
 import org.bytedeco.pytorch.AdamWOptions;
@@ -14,14 +21,6 @@ import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The fused AdamW takes libtorch's AdamW + clip_grad_norm_ steps, on both its paths, and resumes exactly from its state. */
 class FusedAdamWTest {
@@ -44,8 +43,15 @@ class FusedAdamWTest {
 
     /** A loss whose gradients are large enough at some steps for clipping to 1.0 to act, and small at others. */
     private static void backward(List<List<Tensor>> g, int step) {
-        Tensor loss = g.get(0).get(0).pow(new org.bytedeco.pytorch.Scalar(2)).sum().add(g.get(0).get(1).sum()).add(g.get(1).get(0).sin().sum());
-        if (step >= 3) loss = loss.add(g.get(1).get(1).pow(new org.bytedeco.pytorch.Scalar(3)).sum());
+        Tensor loss = g.get(0)
+                .get(0)
+                .pow(new org.bytedeco.pytorch.Scalar(2))
+                .sum()
+                .add(g.get(0).get(1).sum())
+                .add(g.get(1).get(0).sin().sum());
+        if (step >= 3)
+            loss = loss.add(
+                    g.get(1).get(1).pow(new org.bytedeco.pytorch.Scalar(3)).sum());
         loss = loss.mul(new org.bytedeco.pytorch.Scalar(step % 2 == 0 ? 0.01 : 1.0));
         loss.backward();
     }
@@ -59,7 +65,8 @@ class FusedAdamWTest {
     private static AdamW libtorch(List<List<Tensor>> g, double[] lrs, double wd) {
         AdamW opt = new AdamW(new OptimizerParamGroupVector(), options(lrs[0], wd));
         for (int i = 0; i < g.size(); i++)
-            opt.add_param_group(new OptimizerParamGroup(new TensorVector(g.get(i).toArray(new Tensor[0])), options(lrs[i], wd)));
+            opt.add_param_group(
+                    new OptimizerParamGroup(new TensorVector(g.get(i).toArray(new Tensor[0])), options(lrs[i], wd)));
         return opt;
     }
 
@@ -92,10 +99,13 @@ class FusedAdamWTest {
                     ours.zeroGrad();
                     for (int i = 0; i < flat(a).size(); i++) {
                         Tensor x = flat(a).get(i), y = flat(b).get(i);
-                        assertTrue(torch.allclose(x, y, 1e-5, 1e-6, false), "parameter " + i + " at step " + step + ": max diff "
-                                + x.sub(y).abs().max().item_double());
+                        assertTrue(
+                                torch.allclose(x, y, 1e-5, 1e-6, false),
+                                "parameter " + i + " at step " + step + ": max diff "
+                                        + x.sub(y).abs().max().item_double());
                     }
-                    assertFalse(flat(b).get(0).grad().defined(), "zeroGrad leaves no gradient, as libtorch's zero_grad");
+                    assertFalse(
+                            flat(b).get(0).grad().defined(), "zeroGrad leaves no gradient, as libtorch's zero_grad");
                 }
                 assertTrue(clipped && unclipped, "the steps must exercise clipping on and off");
                 // the parameter without gradients before step 3 started its moments there: 4 steps, not 6
@@ -122,7 +132,8 @@ class FusedAdamWTest {
             double[] lrs = {1e-2, 3e-3};
             List<List<Tensor>> a = params(2), b = params(2);
             Path file = tmp.resolve("optimizer.safetensors");
-            try (FusedAdamW first = new FusedAdamW(a, lrs, 0.01); FusedAdamW second = new FusedAdamW(b, lrs, 0.01)) {
+            try (FusedAdamW first = new FusedAdamW(a, lrs, 0.01);
+                    FusedAdamW second = new FusedAdamW(b, lrs, 0.01)) {
                 for (int step = 1; step <= 4; step++) {
                     backward(a, step);
                     first.step(FusedAdamW.clipScale(first.gradientNorm(), 1.0));
@@ -142,7 +153,8 @@ class FusedAdamWTest {
                     second.zeroGrad();
                 }
                 for (int i = 0; i < flat(a).size(); i++)
-                    assertTrue(torch.equal(flat(a).get(i), flat(b).get(i)), "parameter " + i + " differs after resuming");
+                    assertTrue(
+                            torch.equal(flat(a).get(i), flat(b).get(i)), "parameter " + i + " differs after resuming");
             }
         }
     }

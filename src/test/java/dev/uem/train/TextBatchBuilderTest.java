@@ -1,5 +1,10 @@
 package dev.uem.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.uem.data.Dataset;
 import dev.uem.data.DatasetReader;
 import dev.uem.data.Examples;
@@ -8,17 +13,11 @@ import dev.uem.data.ReadOptions;
 import dev.uem.model.Batch;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.TorchRuntime;
+import java.nio.file.Path;
+import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import java.nio.file.Path;
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TextBatchBuilderTest {
     static Dataset data;
@@ -45,17 +44,23 @@ class TextBatchBuilderTest {
             String[] items = text.substring(prefix.length()).split(" \\| ");
             int k = items.length;
             assertTrue(k >= 1 && k < 30, "a 300-token budget keeps some but not all of 30 items: " + k);
-            for (int i = 0; i < k; i++) assertEquals(item(window.get(30 - k + i)), items[i], "item " + i + " is the " + (k - i) + "-th most recent");
+            for (int i = 0; i < k; i++)
+                assertEquals(
+                        item(window.get(30 - k + i)), items[i], "item " + i + " is the " + (k - i) + "-th most recent");
             assertTrue(tok.encode(text).length <= budget, "fits the budget");
             String oneMore = prefix + item(window.get(30 - k - 1)) + " | " + String.join(" | ", items);
             assertTrue(tok.encode(oneMore).length > budget, "one more item would not fit");
-            assertTrue(items[0].matches("The movie .+ is listed with genres .+\\. The movie is rated with [0-9.]+ stars\\. .+"), items[0]);
+            assertTrue(
+                    items[0].matches(
+                            "The movie .+ is listed with genres .+\\. The movie is rated with [0-9.]+ stars\\. .+"),
+                    items[0]);
         }
     }
 
     @Test
     void batchesPadTheTextAndTheTargets() {
-        try (T5Tokenizer tok = T5Tokenizer.bundled(); PointerScope scope = new PointerScope()) {
+        try (T5Tokenizer tok = T5Tokenizer.bundled();
+                PointerScope scope = new PointerScope()) {
             TextBatchBuilder tb = new TextBatchBuilder(data, tok, 512);
             List<Examples.Window> ws = List.of(new Examples.Window(1, 0, 5), new Examples.Window(2, 0, 1));
             Batch b = tb.build(ws);
@@ -75,7 +80,8 @@ class TextBatchBuilderTest {
             assertEquals(t, b.labels().size(1));
         }
         try (T5Tokenizer tok = T5Tokenizer.bundled()) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TextBatchBuilder(data, tok, 3));
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> new TextBatchBuilder(data, tok, 3));
             assertTrue(e.getMessage().contains("budget"), e.getMessage());
         }
     }

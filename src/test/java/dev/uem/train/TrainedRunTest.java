@@ -1,33 +1,30 @@
 package dev.uem.train;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.io.AtomicFiles;
 import dev.uem.model.io.SafetensorsWriter;
 import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
-import dev.uem.model.uem.SoftPrompts;
 import dev.uem.model.uem.UemConfig;
-import dev.uem.model.uem.UemModelSpec;
 import dev.uem.model.uem.UemLanguageModel;
-import dev.uem.model.uem.UserEmbeddingModule;
+import dev.uem.model.uem.UemModelSpec;
 import dev.uem.testing.TinyT5;
 import dev.uem.torch.Modules;
 import dev.uem.torch.TorchRuntime;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A run folder as uem train writes it opens into the same model (used by uem predict and export-user-embeddings). */
 class TrainedRunTest {
@@ -45,7 +42,10 @@ class TrainedRunTest {
         ObjectNode cfg = json.createObjectNode().put("schema_version", 2).put("encoder", "all-MiniLM-L6-v2");
         cfg.putObject("arm").put("name", "uem-8").put("kind", "UEM").put("history", 8);
         ObjectNode run = cfg.putObject("run").put("seed", seed);
-        run.putObject("data").put("dataset", "/data/ml").put("cache", "/somewhere/cache").put("skip_bad_rows", false)
+        run.putObject("data")
+                .put("dataset", "/data/ml")
+                .put("cache", "/somewhere/cache")
+                .put("skip_bad_rows", false)
                 .putArray("descriptions");
         run.putObject("model").put("lm", "t5-mini");
         run.putObject("eval").put("head_fusion", headFusion);
@@ -55,8 +55,15 @@ class TrainedRunTest {
 
     private Map<String, Tensor> writeRun(long seed) throws Exception {
         T5Config c = TinyT5.config(300);
-        UemModelSpec spec = new UemModelSpec(c, new UemConfig(24, 32, 1, 4, 64, 0.0, 8, 32, 4), 0,
-                dev.uem.model.uem.PreferenceReadout.Kind.MEAN, 0, false, null, null);
+        UemModelSpec spec = new UemModelSpec(
+                c,
+                new UemConfig(24, 32, 1, 4, 64, 0.0, 8, 32, 4),
+                0,
+                dev.uem.model.uem.PreferenceReadout.Kind.MEAN,
+                0,
+                false,
+                null,
+                null);
         torch.manual_seed(seed);
         UemLanguageModel m = spec.build(T5Model.create(c, seed));
         writeConfig(spec, seed, 0.0);
@@ -85,8 +92,15 @@ class TrainedRunTest {
     @Test
     void aRunWrittenWithItsModelSpecOpensIntoTheSameModel() throws Exception {
         T5Config c = TinyT5.config(300);
-        UemModelSpec spec = new UemModelSpec(c, new UemConfig(24, 32, 1, 4, 64, 0.0, 8, 32, 4), 6, dev.uem.model.uem.PreferenceReadout.Kind.GENRE_COUNT_INTERACTION, 1.0, true,
-                new long[] {1, 5, 6, 7, 9}, new long[] {5, 6});
+        UemModelSpec spec = new UemModelSpec(
+                c,
+                new UemConfig(24, 32, 1, 4, 64, 0.0, 8, 32, 4),
+                6,
+                dev.uem.model.uem.PreferenceReadout.Kind.GENRE_COUNT_INTERACTION,
+                1.0,
+                true,
+                new long[] {1, 5, 6, 7, 9},
+                new long[] {5, 6});
         try (PointerScope s = new PointerScope()) {
             torch.manual_seed(4);
             UemLanguageModel m = spec.build(T5Model.create(c, 4));
@@ -96,7 +110,7 @@ class TrainedRunTest {
             SafetensorsWriter.write(dir.resolve("best.safetensors"), saved);
             try (TrainedRun r = TrainedRun.open(dir)) {
                 Map<String, Tensor> loaded = Modules.namedParameters(r.model);
-                assertEquals(saved.keySet(), loaded.keySet());  // both heads included
+                assertEquals(saved.keySet(), loaded.keySet()); // both heads included
                 for (String k : saved.keySet()) assertTrue(torch.equal(saved.get(k), loaded.get(k)), k);
                 assertTrue(java.util.Arrays.equals(new long[] {1, 5, 6, 7, 9}, r.model.lm.outputTokens()));
                 assertTrue(java.util.Arrays.equals(new long[] {5, 6}, r.model.lm.onceTokens()));

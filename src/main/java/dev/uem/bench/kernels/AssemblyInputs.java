@@ -3,14 +3,13 @@ package dev.uem.bench.kernels;
 import dev.uem.kernels.NativeKernels;
 import dev.uem.model.uem.PromptAssembly;
 import dev.uem.torch.Tensors;
+import java.util.SplittableRandom;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorArrayRefOptional;
 import org.bytedeco.pytorch.global.torch;
-
-import java.util.SplittableRandom;
 
 /**
  * Random inputs of one prompt assembly, shared by {@link KernelCheck} and {@link KernelBench}: prompts, UEM rows,
@@ -71,14 +70,26 @@ public final class AssemblyInputs implements AutoCloseable {
     public void nativeForwardBackward() {
         try (PointerScope s = new PointerScope()) {
             NativeKernels.forward(prompts, hidden, userMask, weight, bias, table, ids, textMask);
-            NativeKernels.backward(gradOut, hidden, userMask, weight, ids, table.size(0), torch.zeros_like(prompts), torch.zeros_like(hidden),
-                    torch.zeros_like(weight), torch.zeros_like(bias), torch.zeros_like(table), false);
+            NativeKernels.backward(
+                    gradOut,
+                    hidden,
+                    userMask,
+                    weight,
+                    ids,
+                    table.size(0),
+                    torch.zeros_like(prompts),
+                    torch.zeros_like(hidden),
+                    torch.zeros_like(weight),
+                    torch.zeros_like(bias),
+                    torch.zeros_like(table),
+                    false);
         }
     }
 
     public void torchForwardBackward() {
         try (PointerScope s = new PointerScope()) {
-            PromptAssembly.Assembled a = PromptAssembly.torchOps(torchInputs(leaf(prompts), leaf(hidden), leaf(weight), leaf(bias), leaf(table)));
+            PromptAssembly.Assembled a = PromptAssembly.torchOps(
+                    torchInputs(leaf(prompts), leaf(hidden), leaf(weight), leaf(bias), leaf(table)));
             a.inputsEmbeds().backward(gradOut, new BoolOptional(), false, new TensorArrayRefOptional());
         }
     }
@@ -93,7 +104,8 @@ public final class AssemblyInputs implements AutoCloseable {
     /** The three products of the projection's forward and backward (out, dU, dW). */
     public void matmulForwardBackward() {
         try (PointerScope s = new PointerScope()) {
-            Tensor h = hidden.view(-1, shape.d()), g = gradOut.narrow(1, shape.k(), shape.p()).reshape(-1, shape.e());
+            Tensor h = hidden.view(-1, shape.d()),
+                    g = gradOut.narrow(1, shape.k(), shape.p()).reshape(-1, shape.e());
             h.mm(weight.t());
             g.mm(weight);
             g.t().mm(h);
@@ -105,7 +117,8 @@ public final class AssemblyInputs implements AutoCloseable {
         return t.detach().requires_grad_(true);
     }
 
-    @Override public void close() {
+    @Override
+    public void close() {
         scope.close();
     }
 }

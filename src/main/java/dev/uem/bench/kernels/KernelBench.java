@@ -1,6 +1,5 @@
 package dev.uem.bench.kernels;
 
-
 import java.util.Arrays;
 
 /**
@@ -12,12 +11,24 @@ import java.util.Arrays;
  */
 public final class KernelBench {
     /** The default CPU shape (t5-mini, MiniLM rows) and the paper's (Flan-T5-base, sentence-T5-base rows). */
-    public static final KernelCheck.Shape DEFAULT = new KernelCheck.Shape("default", 16, 20, 50, 32, 1152, 256, 32128, false);
-    public static final KernelCheck.Shape PAPER = new KernelCheck.Shape("paper", 128, 20, 100, 32, 2304, 768, 32128, false);
+    public static final KernelCheck.Shape DEFAULT =
+            new KernelCheck.Shape("default", 16, 20, 50, 32, 1152, 256, 32128, false);
 
-    /** Medians; the matmul-only times are the projection's matrix products alone (1 forward, 3 forward+backward): the floor both paths share. */
-    public record Result(KernelCheck.Shape shape, double forwardNativeMs, double forwardTorchMs, double fullNativeMs, double fullTorchMs,
-                         double forwardMatmulMs, double fullMatmulMs) {
+    public static final KernelCheck.Shape PAPER =
+            new KernelCheck.Shape("paper", 128, 20, 100, 32, 2304, 768, 32128, false);
+
+    /**
+     * Medians; the matmul-only times are the projection's matrix products alone (1 forward, 3 forward+backward): the
+     * floor both paths share.
+     */
+    public record Result(
+            KernelCheck.Shape shape,
+            double forwardNativeMs,
+            double forwardTorchMs,
+            double fullNativeMs,
+            double fullTorchMs,
+            double forwardMatmulMs,
+            double fullMatmulMs) {
         public double forwardRatio() {
             return forwardTorchMs / forwardNativeMs;
         }
@@ -31,9 +42,14 @@ public final class KernelBench {
 
     public static Result run(KernelCheck.Shape shape, int reps, Runnable tick) {
         try (AssemblyInputs in = new AssemblyInputs(shape, 42, shape.p() / 2)) {
-            in.nativeForwardBackward();  // warm-up: first-touch page faults, BLAS buffers
+            in.nativeForwardBackward(); // warm-up: first-touch page faults, BLAS buffers
             in.torchForwardBackward();
-            double[] fn = new double[reps], ft = new double[reps], bn = new double[reps], bt = new double[reps], fm = new double[reps], bm = new double[reps];
+            double[] fn = new double[reps],
+                    ft = new double[reps],
+                    bn = new double[reps],
+                    bt = new double[reps],
+                    fm = new double[reps],
+                    bm = new double[reps];
             for (int i = 0; i < reps; i++) {
                 fn[i] = time(in::nativeForward);
                 ft[i] = time(in::torchForward);

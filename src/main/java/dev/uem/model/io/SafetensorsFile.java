@@ -2,12 +2,6 @@ package dev.uem.model.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.global.torch;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -22,6 +16,11 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Reads one <a href="https://github.com/huggingface/safetensors">safetensors</a> file: an 8-byte little-endian
@@ -68,8 +67,11 @@ public final class SafetensorsFile implements AutoCloseable {
             for (Map.Entry<String, Tensor> e : params.entrySet()) {
                 Tensor t = f.read(e.getKey());
                 if (!Arrays.equals(t.shape(), e.getValue().shape()))
-                    throw new WeightsException(file, e.getKey(), "shape " + Arrays.toString(t.shape()) + ", expected "
-                            + Arrays.toString(e.getValue().shape()));
+                    throw new WeightsException(
+                            file,
+                            e.getKey(),
+                            "shape " + Arrays.toString(t.shape()) + ", expected "
+                                    + Arrays.toString(e.getValue().shape()));
                 read.put(e.getKey(), t);
             }
         }
@@ -87,12 +89,18 @@ public final class SafetensorsFile implements AutoCloseable {
         }
         try {
             long size = ch.size();
-            if (size < 8) throw new WeightsException(path, null, "file is " + size + " bytes, too short for a safetensors header");
+            if (size < 8)
+                throw new WeightsException(
+                        path, null, "file is " + size + " bytes, too short " + "for a safetensors header");
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, lenBuf, 0);
             long headerLen = lenBuf.getLong(0);
             if (headerLen <= 0 || headerLen > MAX_HEADER || 8 + headerLen > size)
-                throw new WeightsException(path, null, "header length " + headerLen + " does not fit a file of " + size + " bytes (truncated or not safetensors)");
+                throw new WeightsException(
+                        path,
+                        null,
+                        "header length " + headerLen + " does not fit a file of " + size + " bytes (truncated "
+                                + "or not safetensors)");
             ByteBuffer header = ByteBuffer.allocate((int) headerLen);
             readFully(ch, header, 8);
             JsonNode root;
@@ -123,23 +131,45 @@ public final class SafetensorsFile implements AutoCloseable {
             JsonNode n = f.getValue();
             String dtype = n.path("dtype").asText(null);
             JsonNode shapeNode = n.get("shape"), offs = n.get("data_offsets");
-            if (dtype == null || shapeNode == null || !shapeNode.isArray() || offs == null || !offs.isArray() || offs.size() != 2)
-                throw new WeightsException(path, name, "header entry needs dtype, shape and data_offsets [begin, end], found " + n);
+            if (dtype == null
+                    || shapeNode == null
+                    || !shapeNode.isArray()
+                    || offs == null
+                    || !offs.isArray()
+                    || offs.size() != 2)
+                throw new WeightsException(
+                        path,
+                        name,
+                        "header entry needs dtype, " + "shape and " + "data_offsets " + "[begin, end], found " + n);
             int elemSize = dtypeSize(dtype);
-            if (elemSize < 0) throw new WeightsException(path, name, "unsupported dtype " + dtype + " (expected F32, F16, BF16 or I64)");
+            if (elemSize < 0)
+                throw new WeightsException(
+                        path, name, "unsupported dtype " + dtype + " (expected F32, " + "F16, BF16 or I64)");
             long[] shape = new long[shapeNode.size()];
             for (int i = 0; i < shape.length; i++) shape[i] = shapeNode.get(i).asLong(-1);
-            Entry e = new Entry(name, dtype, shape, offs.get(0).asLong(-1), offs.get(1).asLong(-1));
-            for (long d : shape) if (d < 0) throw new WeightsException(path, name, "negative dimension in shape " + shapeNode);
+            Entry e = new Entry(
+                    name, dtype, shape, offs.get(0).asLong(-1), offs.get(1).asLong(-1));
+            for (long d : shape)
+                if (d < 0) throw new WeightsException(path, name, "negative dimension in shape " + shapeNode);
             if (e.begin < 0 || e.end < e.begin) throw new WeightsException(path, name, "bad data_offsets " + offs);
             if (e.end > dataLen)
-                throw new WeightsException(path, name, "data ends at byte " + e.end + " but the file holds only " + dataLen + " data bytes (truncated?)");
+                throw new WeightsException(
+                        path,
+                        name,
+                        "data ends at byte " + e.end + " but the file holds only " + dataLen
+                                + " data bytes (truncated?)");
             if (e.end - e.begin != e.numel() * elemSize)
-                throw new WeightsException(path, name, "expected " + e.numel() * elemSize + " bytes for " + dtype + " " + shapeNode + ", found " + (e.end - e.begin));
+                throw new WeightsException(
+                        path,
+                        name,
+                        "expected " + e.numel() * elemSize + " bytes for " + dtype + " " + shapeNode + ", found "
+                                + (e.end - e.begin));
             entries.put(name, e);
         }
         // Overlapping tensors mean a corrupt header.
-        Entry[] sorted = entries.values().stream().sorted((a, b) -> Long.compare(a.begin, b.begin)).toArray(Entry[]::new);
+        Entry[] sorted = entries.values().stream()
+                .sorted((a, b) -> Long.compare(a.begin, b.begin))
+                .toArray(Entry[]::new);
         for (int i = 1; i < sorted.length; i++)
             if (sorted[i].begin < sorted[i - 1].end && sorted[i].end > sorted[i].begin)
                 throw new WeightsException(path, sorted[i].name, "data overlaps tensor '" + sorted[i - 1].name + "'");
@@ -173,14 +203,18 @@ public final class SafetensorsFile implements AutoCloseable {
     public Tensor read(String name) {
         Entry e = entry(name);
         long bytes = e.end - e.begin;
-        if (bytes > Integer.MAX_VALUE) throw new WeightsException(path, name, "tensor of " + bytes + " bytes exceeds the 2 GiB mapping limit");
+        if (bytes > Integer.MAX_VALUE)
+            throw new WeightsException(
+                    path, name, "tensor of " + bytes + " bytes exceeds the " + "2 GiB mapping limit");
         torch.ScalarType st = switch (e.dtype) {
             case "F32" -> torch.ScalarType.Float;
             case "F16" -> torch.ScalarType.Half;
             case "BF16" -> torch.ScalarType.BFloat16;
             default -> torch.ScalarType.Long;
         };
-        if (e.numel() == 0) return torch.empty(e.shape, new TensorOptions(st), new org.bytedeco.pytorch.MemoryFormatOptional()).to(widened(st));
+        if (e.numel() == 0)
+            return torch.empty(e.shape, new TensorOptions(st), new org.bytedeco.pytorch.MemoryFormatOptional())
+                    .to(widened(st));
         try {
             MappedByteBuffer mb = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin, bytes);
             try (BytePointer ptr = new BytePointer(mb)) {

@@ -3,9 +3,6 @@ package dev.uem.model.io;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.io.AtomicFiles;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -15,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Writes tensors as one safetensors file, sorted by name like HF's writer, atomically ({@link AtomicFiles}), so
@@ -33,8 +32,9 @@ public final class SafetensorsWriter {
         header.putObject("__metadata__").put("format", "pt");
         long offset = 0;
         for (Map.Entry<String, Tensor> e : sorted.entrySet()) {
-            Tensor t = e.getValue().detach().cpu();   // files are device-independent: written from host memory
-            boolean isLong = t.scalar_type().value == torch.ScalarType.Long.value; // JavaCPP returns fresh enum objects: compare values
+            Tensor t = e.getValue().detach().cpu(); // files are device-independent: written from host memory
+            // JavaCPP returns fresh enum objects: compare values
+            boolean isLong = t.scalar_type().value == torch.ScalarType.Long.value;
             Tensor c = (isLong ? t : t.to(torch.ScalarType.Float)).contiguous();
             long bytes = c.numel() * (isLong ? 8 : 4);
             ObjectNode n = header.putObject(e.getKey());
@@ -54,14 +54,16 @@ public final class SafetensorsWriter {
         int pad = (8 - headerBytes.length % 8) % 8;
         try {
             AtomicFiles.write(file, out -> {
-                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerBytes.length + pad);
+                ByteBuffer len =
+                        ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerBytes.length + pad);
                 out.write(len.array());
                 out.write(headerBytes);
                 for (int i = 0; i < pad; i++) out.write(' ');
                 for (Tensor c : prepared.values()) writeData(out, c);
             });
         } catch (UncheckedIOException ex) {
-            throw new WeightsException(file, null, "write failed: " + ex.getCause().getMessage(), ex);
+            throw new WeightsException(
+                    file, null, "write failed: " + ex.getCause().getMessage(), ex);
         }
     }
 

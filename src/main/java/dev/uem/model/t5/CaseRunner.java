@@ -11,8 +11,13 @@ import org.bytedeco.pytorch.Tensor;
  */
 public final class CaseRunner {
     /** Everything a case asks for; tensors live in the caller's PointerScope. */
-    public record Result(String name, Tensor encoderHidden, Tensor decoderHidden, Tensor logits, float loss,
-                         GreedyDecoder.Result greedy) {}
+    public record Result(
+            String name,
+            Tensor encoderHidden,
+            Tensor decoderHidden,
+            Tensor logits,
+            float loss,
+            GreedyDecoder.Result greedy) {}
 
     private CaseRunner() {}
 
@@ -22,12 +27,20 @@ public final class CaseRunner {
         Tensor labels = longMatrix(c, "labels");
         model.eval();
         try (NoGradGuard g = new NoGradGuard()) {
-            Tensor embeds = c.has("inputs_embeds") ? floatTensor(c.get("inputs_embeds"), "inputs_embeds")
+            Tensor embeds = c.has("inputs_embeds")
+                    ? floatTensor(c.get("inputs_embeds"), "inputs_embeds")
                     : model.embed(longMatrix(c, "input_ids"));
             T5Model.Output out = model.forward(embeds, mask, labels);
-            int maxNew = c.path("expected").path("greedy").path("max_new_tokens").asInt(defaultMaxNewTokens);
+            int maxNew =
+                    c.path("expected").path("greedy").path("max_new_tokens").asInt(defaultMaxNewTokens);
             GreedyDecoder.Result greedy = new GreedyDecoder(model).generate(embeds, mask, maxNew, true);
-            return new Result(name, out.encoderHidden(), out.decoderHidden(), out.logits(), out.loss().item_float(), greedy);
+            return new Result(
+                    name,
+                    out.encoderHidden(),
+                    out.decoderHidden(),
+                    out.logits(),
+                    out.loss().item_float(),
+                    greedy);
         }
     }
 
@@ -39,7 +52,8 @@ public final class CaseRunner {
         long[] s = new long[shape.size()];
         long count = 1;
         for (int i = 0; i < s.length; i++) count *= (s[i] = shape.get(i).asLong());
-        if (count != data.size()) throw new IllegalArgumentException(what + ": shape holds " + count + " values but data has " + data.size());
+        if (count != data.size())
+            throw new IllegalArgumentException(what + ": shape holds " + count + " values but data has " + data.size());
         float[] v = new float[data.size()];
         for (int i = 0; i < v.length; i++) v[i] = (float) data.get(i).asDouble();
         return Tensors.floats(v, s);
@@ -49,7 +63,8 @@ public final class CaseRunner {
     public static Tensor longMatrix(JsonNode c, String field) {
         JsonNode rows = c.get(field);
         if (rows == null || !rows.isArray() || rows.size() == 0 || !rows.get(0).isArray())
-            throw new IllegalArgumentException("case '" + c.path("name").asText("?") + "': " + field + " must be a non-empty matrix of integers");
+            throw new IllegalArgumentException("case '" + c.path("name").asText("?") + "': " + field + " must be a "
+                    + "non-empty matrix of integers");
         long[][] m = new long[rows.size()][];
         for (int i = 0; i < m.length; i++) {
             JsonNode r = rows.get(i);

@@ -39,18 +39,31 @@ final class Dropout {
 
     /** The scaled mask (float32, CPU) from the native kernel, seeded by one draw of libtorch's default generator. */
     static Tensor nativeMask(long[] shape, int dropped) {
-        long seed = torch.empty(new long[] {1}, Tensors.LONG, new MemoryFormatOptional()).random_().item_long();
+        long seed = torch.empty(new long[] {1}, Tensors.LONG, new MemoryFormatOptional())
+                .random_()
+                .item_long();
         return NativeKernels.dropoutScale(shape, seed, dropped, (float) keepScale(dropped));
     }
 
-    /** The scaled mask from libtorch ops on {@code x}'s device: three 16-bit lanes of each 64-bit {@code random_} draw. */
+    /**
+     * The scaled mask from libtorch ops on {@code x}'s device: three 16-bit lanes of each 64-bit {@code random_} draw.
+     */
     static Tensor torchMask(Tensor x, int dropped) {
         long n = x.numel();
         long draws = (n + 2) / 3;
         // lanes 0..2 of each int64 are uniform 16-bit values; lane 3 holds the always-zero sign bit, so skip it
-        Tensor lanes = torch.empty(new long[] {draws}, Tensors.LONG.device(new DeviceOptional(x.device())), new MemoryFormatOptional())
-                .random_().view(torch.ScalarType.Short).view(draws, 4).narrow(1, 0, 3);
-        Tensor keep = lanes.ge(new Scalar(Short.MIN_VALUE + dropped)).reshape(-1).narrow(0, 0, n).view(x.shape());
+        Tensor lanes = torch.empty(
+                        new long[] {draws},
+                        Tensors.LONG.device(new DeviceOptional(x.device())),
+                        new MemoryFormatOptional())
+                .random_()
+                .view(torch.ScalarType.Short)
+                .view(draws, 4)
+                .narrow(1, 0, 3);
+        Tensor keep = lanes.ge(new Scalar(Short.MIN_VALUE + dropped))
+                .reshape(-1)
+                .narrow(0, 0, n)
+                .view(x.shape());
         return keep.to(x.scalar_type()).mul_(new Scalar(keepScale(dropped)));
     }
 }

@@ -1,10 +1,8 @@
 package dev.uem.model.t5;
 
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * Decoder key/value cache for incremental (one token at a time) decoding.
@@ -17,7 +15,7 @@ public final class KvCache implements AutoCloseable {
     /** One decoder layer's cached tensors. */
     static final class Layer {
         final Tensor selfKey, selfValue; // [B, H, maxLen, dKv]
-        Tensor crossKey, crossValue;     // [B, H, S, dKv] once computed
+        Tensor crossKey, crossValue; // [B, H, S, dKv] once computed
 
         Layer(Tensor like, long batch, long heads, long maxLen, long dKv) {
             selfKey = like.new_zeros(batch, heads, maxLen, dKv);
@@ -32,7 +30,8 @@ public final class KvCache implements AutoCloseable {
     /** Buffers of {@code like}'s dtype on its device (the encoder output the decoder reads). */
     KvCache(T5Config cfg, long batch, int maxLength, Tensor like) {
         this.maxLength = maxLength;
-        for (int i = 0; i < cfg.numDecoderLayers(); i++) layers.add(new Layer(like, batch, cfg.numHeads(), maxLength, cfg.dKv()));
+        for (int i = 0; i < cfg.numDecoderLayers(); i++)
+            layers.add(new Layer(like, batch, cfg.numHeads(), maxLength, cfg.dKv()));
     }
 
     Layer layer(int i) {

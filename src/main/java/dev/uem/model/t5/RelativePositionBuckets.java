@@ -26,7 +26,9 @@ public final class RelativePositionBuckets {
         int maxExact = buckets / 2;
         if (n < maxExact) return offset + n;
         float ratio = (float) n / (float) maxExact;
-        float scaled = (float) Math.log(ratio) / (float) Math.log((double) maxDistance / maxExact) * (float) (buckets - maxExact);
+        float scaled = (float) Math.log(ratio)
+                / (float) Math.log((double) maxDistance / maxExact)
+                * (float) (buckets - maxExact);
         int large = maxExact + (int) scaled;
         return offset + Math.min(large, buckets - 1);
     }

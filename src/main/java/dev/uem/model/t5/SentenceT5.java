@@ -2,16 +2,15 @@ package dev.uem.model.t5;
 
 import dev.uem.model.io.SafetensorsFile;
 import dev.uem.model.io.WeightsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Arrays;
 
 /**
  * Sentence-T5 (Ni et al. 2021): the T5 encoder, a masked mean over its output, a bias-free dense layer and L2
@@ -43,11 +42,13 @@ public final class SentenceT5 extends Module {
         Path file = dir.resolve(DENSE_FILE);
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
             String key = f.names().contains("dense.weight") ? "dense.weight" : "linear.weight";
-            if (!f.names().contains(key)) throw new WeightsException(file, "dense.weight", "missing (found " + f.names() + ")");
+            if (!f.names().contains(key))
+                throw new WeightsException(file, "dense.weight", "missing (found " + f.names() + ")");
             Tensor w = f.read(key);
             long d = t5.config.dModel();
             if (w.dim() != 2 || w.size(1) != d)
-                throw new WeightsException(file, key, "shape " + Arrays.toString(w.shape()) + " but expected [out, " + d + "]");
+                throw new WeightsException(
+                        file, key, "shape " + Arrays.toString(w.shape()) + " but expected [out, " + d + "]");
             LinearImpl dense = T5Attention.linear(d, w.size(0));
             try (NoGradGuard g = new NoGradGuard()) {
                 dense.weight().copy_(w);
@@ -66,10 +67,13 @@ public final class SentenceT5 extends Module {
     public Embedding embed(Tensor inputIds, Tensor attentionMask) {
         Tensor h = t5.encode(t5.embed(inputIds), attentionMask);
         Tensor m = attentionMask.to(torch.ScalarType.Float).unsqueeze(-1);
-        Tensor mean = h.mul(m).sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional())
-                .div(m.sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional()).clamp_min(new Scalar(1e-9)));
+        Tensor mean = h.mul(m)
+                .sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional())
+                .div(m.sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional())
+                        .clamp_min(new Scalar(1e-9)));
         Tensor projected = dense.forward(mean);
-        Tensor norm = projected.norm(new org.bytedeco.pytorch.ScalarOptional(new Scalar(2.0)), new long[] {-1}, true)
+        Tensor norm = projected
+                .norm(new org.bytedeco.pytorch.ScalarOptional(new Scalar(2.0)), new long[] {-1}, true)
                 .clamp_min(new Scalar(1e-12));
         return new Embedding(mean, projected, projected.div(norm));
     }

@@ -4,12 +4,11 @@ import dev.uem.embed.SentenceEncoder;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.Tensors;
 import dev.uem.torch.TorchRuntime;
+import java.nio.file.Path;
+import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.InferenceMode;
 import org.bytedeco.pytorch.Tensor;
-
-import java.nio.file.Path;
-import java.util.List;
 
 /** The paper's item encoder: Sentence-T5 from a checkpoint folder (see weights/README.md), on libtorch. */
 public final class SentenceT5Encoder implements SentenceEncoder {
@@ -42,12 +41,15 @@ public final class SentenceT5Encoder implements SentenceEncoder {
         float[][] out = new float[texts.size()][];
         for (int from = 0; from < texts.size(); from += BATCH) {
             List<String> chunk = texts.subList(from, Math.min(texts.size(), from + BATCH));
-            try (PointerScope scope = new PointerScope(); InferenceMode im = new InferenceMode()) {
+            try (PointerScope scope = new PointerScope();
+                    InferenceMode im = new InferenceMode()) {
                 T5Tokenizer.Batch b = tokenizer.encodeBatch(chunk, MAX_TOKENS);
-                Tensor v = model.embed(Tensors.longs(b.ids()), Tensors.longs(b.mask())).normalized();
+                Tensor v = model.embed(Tensors.longs(b.ids()), Tensors.longs(b.mask()))
+                        .normalized();
                 float[] flat = Tensors.toFloats(v);
                 int d = flat.length / chunk.size();
-                for (int i = 0; i < chunk.size(); i++) out[from + i] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
+                for (int i = 0; i < chunk.size(); i++)
+                    out[from + i] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
             }
         }
         return out;

@@ -29,7 +29,8 @@ final class T5Attention extends Module {
         v = register_module("v", linear(cfg.dModel(), inner));
         o = register_module("o", linear(inner, cfg.dModel()));
         relativeAttentionBias = hasRelativeAttentionBias
-                ? register_module("relative_attention_bias", new EmbeddingImpl(cfg.relativeAttentionNumBuckets(), cfg.numHeads()))
+                ? register_module(
+                        "relative_attention_bias", new EmbeddingImpl(cfg.relativeAttentionNumBuckets(), cfg.numHeads()))
                 : null;
     }
 
@@ -44,9 +45,10 @@ final class T5Attention extends Module {
      * {@code qStart..qStart+qLen-1} (qStart > 0 when decoding incrementally against a cache).
      */
     Tensor positionBias(int qStart, int qLen, int kLen) {
-        long[] buckets = RelativePositionBuckets.table(qStart, qLen, kLen, !isDecoder,
-                cfg.relativeAttentionNumBuckets(), cfg.relativeAttentionMaxDistance());
-        Tensor ids = dev.uem.torch.Tensors.onDeviceOf(relativeAttentionBias.weight(), Tensor.create(buckets, qLen, kLen));
+        long[] buckets = RelativePositionBuckets.table(
+                qStart, qLen, kLen, !isDecoder, cfg.relativeAttentionNumBuckets(), cfg.relativeAttentionMaxDistance());
+        Tensor ids =
+                dev.uem.torch.Tensors.onDeviceOf(relativeAttentionBias.weight(), Tensor.create(buckets, qLen, kLen));
         return relativeAttentionBias.forward(ids).permute(2, 0, 1).unsqueeze(0); // [q,k,H] -> [1,H,q,k]
     }
 
@@ -84,7 +86,8 @@ final class T5Attention extends Module {
             value = heads(v.forward(hidden), b);
         }
         Tensor scores = query.matmul(key.transpose(3, 2)).add(bias);
-        Tensor weights = torch.softmax(scores, -1, new ScalarTypeOptional(torch.ScalarType.Float)).type_as(scores);
+        Tensor weights = torch.softmax(scores, -1, new ScalarTypeOptional(torch.ScalarType.Float))
+                .type_as(scores);
         weights = Dropout.apply(weights, cfg.dropoutRate(), is_training());
         Tensor context = weights.matmul(value).transpose(1, 2).reshape(b, lq, cfg.innerDim());
         return o.forward(context);

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.uem.model.io.SafetensorsFile;
 import dev.uem.model.io.SafetensorsWriter;
 import dev.uem.model.io.WeightsException;
-import org.bytedeco.pytorch.Tensor;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * Loads and saves T5 checkpoint folders exactly as HuggingFace lays them out: {@code config.json} plus
@@ -47,7 +46,8 @@ public final class T5Checkpoint {
     /** The same with the folder's configuration adjusted first (a dropout override; shapes must stay as stored). */
     public static T5Model load(Path dir, boolean withDecoder, java.util.function.UnaryOperator<T5Config> adjust) {
         Path cfgFile = dir.resolve("config.json");
-        if (!Files.isRegularFile(cfgFile)) throw new WeightsException(dir, null, "not a T5 checkpoint folder: no config.json");
+        if (!Files.isRegularFile(cfgFile))
+            throw new WeightsException(dir, null, "not a T5 checkpoint " + "folder: no config.json");
         T5Config cfg = adjust.apply(T5Config.load(cfgFile));
         T5Model model = T5Model.shell(cfg, withDecoder);
         try {
@@ -67,18 +67,25 @@ public final class T5Checkpoint {
         for (String name : params.keySet()) {
             String key = keyToFile.containsKey(name) ? name : alias(name, keyToFile);
             if (key == null) {
-                Path where = keyToFile.isEmpty() ? dir : keyToFile.values().iterator().next();
-                throw new WeightsException(where, name, "missing from the checkpoint (" + missingCount(params, keyToFile) + " missing in all)");
+                Path where = keyToFile.isEmpty()
+                        ? dir
+                        : keyToFile.values().iterator().next();
+                throw new WeightsException(
+                        where,
+                        name,
+                        "missing from the checkpoint (" + missingCount(params, keyToFile) + " missing in all)");
             }
             source.put(name, key);
         }
         for (Map.Entry<String, Path> e : keyToFile.entrySet()) {
             String key = e.getKey();
             if (source.containsValue(key) || ignorable(key, model)) continue;
-            throw new WeightsException(e.getValue(), key, "unexpected key: the model " + describe(model) + " has no such parameter");
+            throw new WeightsException(
+                    e.getValue(), key, "unexpected key: the model " + describe(model) + " has no such parameter");
         }
         Map<Path, List<String>> byFile = new TreeMap<>();
-        source.forEach((name, key) -> byFile.computeIfAbsent(keyToFile.get(key), f -> new ArrayList<>()).add(name));
+        source.forEach((name, key) -> byFile.computeIfAbsent(keyToFile.get(key), f -> new ArrayList<>())
+                .add(name));
         Map<String, Tensor> values = new HashMap<>();
         for (Map.Entry<Path, List<String>> e : byFile.entrySet()) {
             try (SafetensorsFile f = SafetensorsFile.open(e.getKey())) {
@@ -87,7 +94,10 @@ public final class T5Checkpoint {
                     long[] want = params.get(name).shape();
                     long[] found = f.entry(key).shape();
                     if (!Arrays.equals(want, found))
-                        throw new WeightsException(e.getKey(), key, "shape " + Arrays.toString(found) + " but the model expects " + Arrays.toString(want));
+                        throw new WeightsException(
+                                e.getKey(),
+                                key,
+                                "shape " + Arrays.toString(found) + " but the model expects " + Arrays.toString(want));
                     values.put(name, f.read(key));
                 }
             }
@@ -96,11 +106,15 @@ public final class T5Checkpoint {
     }
 
     private static long missingCount(Map<String, Tensor> params, Map<String, Path> keys) {
-        return params.keySet().stream().filter(n -> !keys.containsKey(n) && alias(n, keys) == null).count();
+        return params.keySet().stream()
+                .filter(n -> !keys.containsKey(n) && alias(n, keys) == null)
+                .count();
     }
 
     private static String describe(T5Model m) {
-        return m.hasDecoder() ? "(encoder-decoder, tie_word_embeddings=" + m.config.tieWordEmbeddings() + ")" : "(encoder-only)";
+        return m.hasDecoder()
+                ? "(encoder-decoder, " + "tie_word_embeddings=" + m.config.tieWordEmbeddings() + ")"
+                : "(encoder-only)";
     }
 
     private static String alias(String name, Map<String, Path> keys) {
@@ -129,18 +143,26 @@ public final class T5Checkpoint {
             return out;
         }
         if (!Files.isRegularFile(index))
-            throw new WeightsException(dir, null, "no " + WEIGHTS + " or " + INDEX + " (PyTorch .bin checkpoints are not read: convert them to safetensors)");
+            throw new WeightsException(
+                    dir,
+                    null,
+                    "no " + WEIGHTS + " or " + INDEX + " (PyTorch .bin " + "checkpoints are not "
+                            + "read: convert them " + "to safetensors)");
         JsonNode map;
         try {
             map = new ObjectMapper().readTree(index.toFile()).get("weight_map");
         } catch (IOException e) {
             throw new WeightsException(index, null, "cannot parse: " + e.getMessage(), e);
         }
-        if (map == null || !map.isObject()) throw new WeightsException(index, "weight_map", "expected an object of key -> shard file");
+        if (map == null || !map.isObject())
+            throw new WeightsException(index, "weight_map", "expected an object " + "of key -> shard file");
         Map<String, Path> shards = new HashMap<>();
-        map.fields().forEachRemaining(e -> out.put(e.getKey(), shards.computeIfAbsent(e.getValue().asText(), dir::resolve)));
+        map.fields()
+                .forEachRemaining(e ->
+                        out.put(e.getKey(), shards.computeIfAbsent(e.getValue().asText(), dir::resolve)));
         for (Path shard : shards.values()) {
-            if (!Files.isRegularFile(shard)) throw new WeightsException(index, null, "shard " + shard.getFileName() + " is listed but missing");
+            if (!Files.isRegularFile(shard))
+                throw new WeightsException(index, null, "shard " + shard.getFileName() + " is listed but missing");
             try (SafetensorsFile f = SafetensorsFile.open(shard)) {
                 for (Map.Entry<String, Path> e : out.entrySet())
                     if (e.getValue().equals(shard) && !f.names().contains(e.getKey()))

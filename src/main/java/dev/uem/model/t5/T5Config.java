@@ -1,14 +1,12 @@
 package dev.uem.model.t5;
 
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.annotation.JsonNaming;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.io.AtomicFiles;
-
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -19,10 +17,25 @@ import java.nio.file.Path;
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record T5Config(
-        int vocabSize, int dModel, int dKv, int dFf, int numLayers, int numDecoderLayers, int numHeads,
-        int relativeAttentionNumBuckets, int relativeAttentionMaxDistance, double dropoutRate,
-        double layerNormEpsilon, double initializerFactor, String feedForwardProj, String denseActFn,
-        boolean isGatedAct, boolean tieWordEmbeddings, int padTokenId, int eosTokenId, int decoderStartTokenId) {
+        int vocabSize,
+        int dModel,
+        int dKv,
+        int dFf,
+        int numLayers,
+        int numDecoderLayers,
+        int numHeads,
+        int relativeAttentionNumBuckets,
+        int relativeAttentionMaxDistance,
+        double dropoutRate,
+        double layerNormEpsilon,
+        double initializerFactor,
+        String feedForwardProj,
+        String denseActFn,
+        boolean isGatedAct,
+        boolean tieWordEmbeddings,
+        int padTokenId,
+        int eosTokenId,
+        int decoderStartTokenId) {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -36,8 +49,10 @@ public record T5Config(
         positive("num_heads", numHeads);
         positive("relative_attention_num_buckets", relativeAttentionNumBuckets);
         positive("relative_attention_max_distance", relativeAttentionMaxDistance);
-        if (dropoutRate < 0 || dropoutRate >= 1) throw new IllegalArgumentException("dropout_rate must be in [0, 1), found " + dropoutRate);
-        if (!(layerNormEpsilon > 0)) throw new IllegalArgumentException("layer_norm_epsilon must be > 0, found " + layerNormEpsilon);
+        if (dropoutRate < 0 || dropoutRate >= 1)
+            throw new IllegalArgumentException("dropout_rate must " + "be in [0, 1), found " + dropoutRate);
+        if (!(layerNormEpsilon > 0))
+            throw new IllegalArgumentException("layer_norm_epsilon must be " + "> 0, found " + layerNormEpsilon);
         Activation.of(denseActFn); // fails early on an activation we cannot run
     }
 
@@ -47,15 +62,32 @@ public record T5Config(
 
     /** The same configuration with another dropout rate (the {@code --dropout} override). */
     public T5Config withDropout(double rate) {
-        return new T5Config(vocabSize, dModel, dKv, dFf, numLayers, numDecoderLayers, numHeads, relativeAttentionNumBuckets,
-                relativeAttentionMaxDistance, rate, layerNormEpsilon, initializerFactor, feedForwardProj, denseActFn, isGatedAct,
-                tieWordEmbeddings, padTokenId, eosTokenId, decoderStartTokenId);
+        return new T5Config(
+                vocabSize,
+                dModel,
+                dKv,
+                dFf,
+                numLayers,
+                numDecoderLayers,
+                numHeads,
+                relativeAttentionNumBuckets,
+                relativeAttentionMaxDistance,
+                rate,
+                layerNormEpsilon,
+                initializerFactor,
+                feedForwardProj,
+                denseActFn,
+                isGatedAct,
+                tieWordEmbeddings,
+                padTokenId,
+                eosTokenId,
+                decoderStartTokenId);
     }
 
     /** The built-in t5-mini for training from scratch: T5 v1.1 layout at d_model 256, 4+4 layers. */
     public static T5Config t5Mini() {
-        return new T5Config(32128, 256, 64, 1024, 4, 4, 4, 32, 128, 0.1, 1e-6, 1.0,
-                "gated-gelu", "gelu_new", true, false, 0, 1, 0);
+        return new T5Config(
+                32128, 256, 64, 1024, 4, 4, 4, 32, 128, 0.1, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0);
     }
 
     /**
@@ -65,8 +97,8 @@ public record T5Config(
      * read the user tokens (1 distinct sentence over the test users; 101 without, bench/RESULTS.md, "Quality").
      */
     public static T5Config t5Compact() {
-        return new T5Config(32128, 256, 64, 512, 2, 2, 4, 32, 128, 0.0, 1e-6, 1.0,
-                "gated-gelu", "gelu_new", true, false, 0, 1, 0);
+        return new T5Config(
+                32128, 256, 64, 512, 2, 2, 4, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0);
     }
 
     /** The named built-in configurations ({@code t5-mini}, {@code t5-compact}); {@code null} if the name is unknown. */
@@ -106,14 +138,27 @@ public record T5Config(
         String act = parts[parts.length - 1];
         if (ffp.equals("gated-gelu")) act = "gelu_new"; // HF's backwards-compatibility rule
         return new T5Config(
-                intKey(n, "vocab_size", 32128), intKey(n, "d_model", 512), intKey(n, "d_kv", 64), intKey(n, "d_ff", 2048),
-                numLayers, n.hasNonNull("num_decoder_layers") ? intKey(n, "num_decoder_layers", numLayers) : numLayers,
-                intKey(n, "num_heads", 8), intKey(n, "relative_attention_num_buckets", 32),
-                intKey(n, "relative_attention_max_distance", 128), n.path("dropout_rate").asDouble(0.1),
-                n.path("layer_norm_epsilon").asDouble(1e-6), n.path("initializer_factor").asDouble(1.0),
-                ffp, act, gated, n.path("tie_word_embeddings").asBoolean(true),
-                intKey(n, "pad_token_id", 0), intKey(n, "eos_token_id", 1),
-                n.hasNonNull("decoder_start_token_id") ? intKey(n, "decoder_start_token_id", 0) : intKey(n, "pad_token_id", 0));
+                intKey(n, "vocab_size", 32128),
+                intKey(n, "d_model", 512),
+                intKey(n, "d_kv", 64),
+                intKey(n, "d_ff", 2048),
+                numLayers,
+                n.hasNonNull("num_decoder_layers") ? intKey(n, "num_decoder_layers", numLayers) : numLayers,
+                intKey(n, "num_heads", 8),
+                intKey(n, "relative_attention_num_buckets", 32),
+                intKey(n, "relative_attention_max_distance", 128),
+                n.path("dropout_rate").asDouble(0.1),
+                n.path("layer_norm_epsilon").asDouble(1e-6),
+                n.path("initializer_factor").asDouble(1.0),
+                ffp,
+                act,
+                gated,
+                n.path("tie_word_embeddings").asBoolean(true),
+                intKey(n, "pad_token_id", 0),
+                intKey(n, "eos_token_id", 1),
+                n.hasNonNull("decoder_start_token_id")
+                        ? intKey(n, "decoder_start_token_id", 0)
+                        : intKey(n, "pad_token_id", 0));
     }
 
     private static int intKey(JsonNode n, String key, int dflt) {
@@ -137,16 +182,27 @@ public record T5Config(
         ObjectNode n = JSON.createObjectNode();
         n.putArray("architectures").add("T5ForConditionalGeneration");
         n.put("model_type", "t5");
-        n.put("vocab_size", vocabSize).put("d_model", dModel).put("d_kv", dKv).put("d_ff", dFf)
-                .put("num_layers", numLayers).put("num_decoder_layers", numDecoderLayers).put("num_heads", numHeads)
+        n.put("vocab_size", vocabSize)
+                .put("d_model", dModel)
+                .put("d_kv", dKv)
+                .put("d_ff", dFf)
+                .put("num_layers", numLayers)
+                .put("num_decoder_layers", numDecoderLayers)
+                .put("num_heads", numHeads)
                 .put("relative_attention_num_buckets", relativeAttentionNumBuckets)
                 .put("relative_attention_max_distance", relativeAttentionMaxDistance)
-                .put("dropout_rate", dropoutRate).put("layer_norm_epsilon", layerNormEpsilon)
-                .put("initializer_factor", initializerFactor).put("feed_forward_proj", feedForwardProj)
-                .put("dense_act_fn", denseActFn).put("is_gated_act", isGatedAct)
-                .put("tie_word_embeddings", tieWordEmbeddings).put("pad_token_id", padTokenId)
-                .put("eos_token_id", eosTokenId).put("decoder_start_token_id", decoderStartTokenId)
-                .put("is_encoder_decoder", true).put("torch_dtype", "float32");
+                .put("dropout_rate", dropoutRate)
+                .put("layer_norm_epsilon", layerNormEpsilon)
+                .put("initializer_factor", initializerFactor)
+                .put("feed_forward_proj", feedForwardProj)
+                .put("dense_act_fn", denseActFn)
+                .put("is_gated_act", isGatedAct)
+                .put("tie_word_embeddings", tieWordEmbeddings)
+                .put("pad_token_id", padTokenId)
+                .put("eos_token_id", eosTokenId)
+                .put("decoder_start_token_id", decoderStartTokenId)
+                .put("is_encoder_decoder", true)
+                .put("torch_dtype", "float32");
         AtomicFiles.write(file, out -> JSON.writeValue(out, n));
     }
 }

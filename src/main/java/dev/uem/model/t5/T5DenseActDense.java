@@ -29,7 +29,9 @@ final class T5DenseActDense extends Module {
     }
 
     Tensor forward(Tensor x) {
-        Tensor h = wi != null ? act.apply(wi.forward(x)) : act.apply(wi0.forward(x)).mul(wi1.forward(x));
+        Tensor h = wi != null
+                ? act.apply(wi.forward(x))
+                : act.apply(wi0.forward(x)).mul(wi1.forward(x));
         h = Dropout.apply(h, dropout, is_training());
         return wo.forward(h);
     }

@@ -1,10 +1,9 @@
 package dev.uem.model.t5;
 
+import java.util.Map;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
-
-import java.util.Map;
 
 /**
  * HF's {@code T5PreTrainedModel._init_weights}: normal initialisation whose standard deviations keep activations
@@ -23,7 +22,8 @@ final class T5Init {
                 String name = e.getKey();
                 Tensor p = e.getValue();
                 if (name.endsWith("layer_norm.weight")) p.fill_(new org.bytedeco.pytorch.Scalar(f));
-                else p.normal_(0.0, std(name, f, dModel, dKv, heads, dFf), new org.bytedeco.pytorch.GeneratorOptional());
+                else
+                    p.normal_(0.0, std(name, f, dModel, dKv, heads, dFf), new org.bytedeco.pytorch.GeneratorOptional());
             }
         }
     }

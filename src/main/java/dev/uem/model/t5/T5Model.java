@@ -1,5 +1,6 @@
 package dev.uem.model.t5;
 
+import java.util.Map;
 import org.bytedeco.pytorch.EmbeddingImpl;
 import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.Module;
@@ -7,8 +8,6 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
-
-import java.util.Map;
 
 /**
  * HF's {@code T5ForConditionalGeneration} (or {@code T5EncoderModel} when built without a decoder) on libtorch.
@@ -21,10 +20,10 @@ public final class T5Model extends Module {
     public final T5Config config;
     final EmbeddingImpl shared;
     final T5Stack encoder;
-    final T5Stack decoder;   // null for an encoder-only model
+    final T5Stack decoder; // null for an encoder-only model
     final LinearImpl lmHead; // null when tied to shared
-    private long[] outputTokens;  // the token ids the LM head scores, ascending; null = the whole vocabulary
-    private long[] onceTokens;    // token ids greedy decoding emits at most once per sequence; null = no limit
+    private long[] outputTokens; // the token ids the LM head scores, ascending; null = the whole vocabulary
+    private long[] onceTokens; // token ids greedy decoding emits at most once per sequence; null = no limit
 
     /** Teacher-forced outputs; {@code loss} is null when no labels were given. */
     public record Output(Tensor encoderHidden, Tensor decoderHidden, Tensor logits, Tensor loss) {}
@@ -36,7 +35,8 @@ public final class T5Model extends Module {
         encoder = register_module("encoder", new T5Stack(config, false));
         decoder = withDecoder ? register_module("decoder", new T5Stack(config, true)) : null;
         lmHead = withDecoder && !config.tieWordEmbeddings()
-                ? register_module("lm_head", T5Attention.linear(config.dModel(), config.vocabSize())) : null;
+                ? register_module("lm_head", T5Attention.linear(config.dModel(), config.vocabSize()))
+                : null;
     }
 
     /** A full encoder-decoder with HF's {@code _init_weights} initialisation, seeded. */
@@ -77,16 +77,19 @@ public final class T5Model extends Module {
     }
 
     /**
-     * Restricts the LM head to {@code tokens} (the task's output vocabulary): logits, loss and generation then range over
+     * Restricts the LM head to {@code tokens} (the task's output vocabulary): logits, loss and generation then range
+     * over
      * these ids only, in ascending order. The parameters keep their full shape, so checkpoints are unchanged. Why: a T5
      * trained from scratch spends its first hundreds of steps learning which 40 of 32,128 words the task ever writes;
-     * with the other 32,088 out of the softmax its loss can only fall by reading the user (bench/RESULTS.md, "Quality").
+     * with the other 32,088 out of the softmax its loss can only fall by reading the user (bench/RESULTS.md,
+     * "Quality").
      */
     public T5Model restrictOutput(long[] tokens) {
         requireDecoder();
         long[] ids = java.util.Arrays.stream(tokens).distinct().sorted().toArray();
         if (ids.length == 0 || ids[0] < 0 || ids[ids.length - 1] >= config.vocabSize())
-            throw new IllegalArgumentException("output vocabulary: token ids must lie in [0, " + config.vocabSize() + "), found " + java.util.Arrays.toString(ids));
+            throw new IllegalArgumentException("output vocabulary: " + "token ids must " + "lie in [0, "
+                    + config.vocabSize() + "), found " + java.util.Arrays.toString(ids));
         if (java.util.Arrays.binarySearch(ids, config.eosTokenId()) < 0)
             throw new IllegalArgumentException("output vocabulary: must contain the EOS id " + config.eosTokenId());
         outputTokens = ids;
@@ -98,9 +101,12 @@ public final class T5Model extends Module {
      * genre is named once); null or empty lifts the limit. Training is unaffected.
      */
     public T5Model limitRepeats(long[] tokens) {
-        if (tokens != null) for (long t : tokens)
-            if (t < 0 || t >= config.vocabSize() || (outputTokens != null && java.util.Arrays.binarySearch(outputTokens, t) < 0))
-                throw new IllegalArgumentException("limited token " + t + " is not in the LM's output vocabulary");
+        if (tokens != null)
+            for (long t : tokens)
+                if (t < 0
+                        || t >= config.vocabSize()
+                        || (outputTokens != null && java.util.Arrays.binarySearch(outputTokens, t) < 0))
+                    throw new IllegalArgumentException("limited token " + t + " is not in the LM's output vocabulary");
         onceTokens = tokens == null || tokens.length == 0 ? null : tokens.clone();
         return this;
     }
@@ -135,21 +141,27 @@ public final class T5Model extends Module {
         Tensor w = lmHead != null ? lmHead.weight() : shared.weight();
         if (outputTokens == null) return lmHead != null ? lmHead.forward(decoderHidden) : h.matmul(w.t());
         // the ids tensor is made per call in the caller's PointerScope: 40 longs, nothing native kept by the model
-        return h.matmul(w.index_select(0, dev.uem.torch.Tensors.onDeviceOf(w, dev.uem.torch.Tensors.longs(outputTokens, outputTokens.length))).t());
+        return h.matmul(w.index_select(
+                        0,
+                        dev.uem.torch.Tensors.onDeviceOf(
+                                w, dev.uem.torch.Tensors.longs(outputTokens, outputTokens.length)))
+                .t());
     }
 
     /**
-     * {@code labels} as logit columns: unchanged for the whole vocabulary, else each id's position; -100 stays -100, and
+     * {@code labels} as logit columns: unchanged for the whole vocabulary, else each id's position; -100 stays -100,
+     * and
      * so does a token outside the output vocabulary (ignored: a task target never has one, see TargetVocabulary).
      */
     public Tensor labelColumns(Tensor labels) {
         if (outputTokens == null) return labels;
-        long[] ids = dev.uem.torch.Tensors.toLongs(labels);  // B x T labels: small, mapped on the Java side
+        long[] ids = dev.uem.torch.Tensors.toLongs(labels); // B x T labels: small, mapped on the Java side
         for (int i = 0; i < ids.length; i++) {
             int c = ids[i] == -100 ? -1 : java.util.Arrays.binarySearch(outputTokens, ids[i]);
             ids[i] = c < 0 ? -100 : c;
         }
-        return dev.uem.torch.Tensors.onDeviceOf(labels, dev.uem.torch.Tensors.longs(ids, labels.sizes().vec().get()));
+        return dev.uem.torch.Tensors.onDeviceOf(
+                labels, dev.uem.torch.Tensors.longs(ids, labels.sizes().vec().get()));
     }
 
     /**
@@ -163,7 +175,10 @@ public final class T5Model extends Module {
         return new Output(enc, dec, logits, loss(logits, labelColumns(labels)));
     }
 
-    /** Mean cross-entropy of {@code logits [B, T, V]} against {@code labels [B, T]}, ignoring -100; in float32 under bf16 autocast too. */
+    /**
+     * Mean cross-entropy of {@code logits [B, T, V]} against {@code labels [B, T]}, ignoring -100; in float32 under
+     * bf16 autocast too.
+     */
     public static Tensor loss(Tensor logits, Tensor labels) {
         return torch.cross_entropy(logits.reshape(-1, logits.size(-1)).to(torch.ScalarType.Float), labels.reshape(-1));
     }
@@ -171,8 +186,14 @@ public final class T5Model extends Module {
     /** {@code [start, labels[:, :-1]]} with -100 replaced by the pad id. */
     public Tensor shiftRight(Tensor labels) {
         long b = labels.size(0);
-        Tensor start = dev.uem.torch.Tensors.onDeviceOf(labels, torch.full(new long[] {b, 1}, new Scalar((long) config.decoderStartTokenId()), dev.uem.torch.Tensors.LONG));
-        Tensor shifted = torch.cat(new org.bytedeco.pytorch.TensorVector(start, labels.narrow(1, 0, labels.size(1) - 1)), 1);
+        Tensor start = dev.uem.torch.Tensors.onDeviceOf(
+                labels,
+                torch.full(
+                        new long[] {b, 1},
+                        new Scalar((long) config.decoderStartTokenId()),
+                        dev.uem.torch.Tensors.LONG));
+        Tensor shifted =
+                torch.cat(new org.bytedeco.pytorch.TensorVector(start, labels.narrow(1, 0, labels.size(1) - 1)), 1);
         return shifted.masked_fill(shifted.eq(new Scalar(-100L)), new Scalar((long) config.padTokenId()));
     }
 
@@ -185,7 +206,8 @@ public final class T5Model extends Module {
     void assign(Map<String, Tensor> values) {
         Map<String, Tensor> params = namedParameters();
         try (NoGradGuard g = new NoGradGuard()) {
-            for (Map.Entry<String, Tensor> e : values.entrySet()) params.get(e.getKey()).copy_(e.getValue());
+            for (Map.Entry<String, Tensor> e : values.entrySet())
+                params.get(e.getKey()).copy_(e.getValue());
         }
     }
 

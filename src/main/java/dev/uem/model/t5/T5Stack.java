@@ -1,13 +1,12 @@
 package dev.uem.model.t5;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.ModuleListImpl;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
-
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The encoder or the decoder: dropout on the input embeddings, N blocks, a final RMSNorm and dropout.
@@ -50,12 +49,14 @@ final class T5Stack extends Module {
         int past = cache == null ? 0 : cache.length();
         Tensor selfBias = blocks.get(0).selfAttention.attention.positionBias(past, len, past + len);
         if (isDecoder) {
-            if (len > 1) selfBias = selfBias.add(dev.uem.torch.Tensors.onDeviceOf(embeds, causalMask(past, len, past + len)));
+            if (len > 1)
+                selfBias = selfBias.add(dev.uem.torch.Tensors.onDeviceOf(embeds, causalMask(past, len, past + len)));
         } else if (attentionMask != null) {
             selfBias = selfBias.add(paddingMask(attentionMask));
         }
         Tensor memoryBias = isDecoder && memoryMask != null ? paddingMask(memoryMask) : null;
-        if (isDecoder && memoryBias == null) memoryBias = dev.uem.torch.Tensors.onDeviceOf(embeds, torch.zeros(1, 1, 1, 1));
+        if (isDecoder && memoryBias == null)
+            memoryBias = dev.uem.torch.Tensors.onDeviceOf(embeds, torch.zeros(1, 1, 1, 1));
 
         Tensor h = dropout(embeds);
         for (int i = 0; i < blocks.size(); i++)
@@ -77,8 +78,7 @@ final class T5Stack extends Module {
     /** Additive {@code [1, 1, qLen, kLen]} mask hiding keys after each query (queries start at {@code qStart}). */
     static Tensor causalMask(int qStart, int qLen, int kLen) {
         float[] m = new float[qLen * kLen];
-        for (int i = 0; i < qLen; i++)
-            for (int j = qStart + i + 1; j < kLen; j++) m[i * kLen + j] = MASK_VALUE;
+        for (int i = 0; i < qLen; i++) for (int j = qStart + i + 1; j < kLen; j++) m[i * kLen + j] = MASK_VALUE;
         return Tensor.create(m, 1, 1, qLen, kLen);
     }
 }

@@ -19,7 +19,8 @@ import org.bytedeco.pytorch.global.torch;
  * targets supervise the count and the mean rating directly (share = 5 · count / items, rating = the gated mean), so
  * the gates learn to recognise the genre. One MLP shared by the genres (told which by a learned vector) reads the
  * count, the share, the mean rating and the gated mean of the tokens; the genres' readings then attend to
- * each other (optional, for tests of the gates alone) (the rule keeps a user's three best-rated genres) before the four label logits (user and window, likes
+ * each other (optional, for tests of the gates alone) (the rule keeps a user's three best-rated genres) before the four
+ * label logits (user and window, likes
  * and dislikes).
  */
 public final class GenreCountHead extends Module implements PreferenceReadout {
@@ -28,6 +29,7 @@ public final class GenreCountHead extends Module implements PreferenceReadout {
     final Tensor queries, offset, genre;
     /** One transformer layer over the genres' readings, or null. */
     final UserEmbeddingModule.EncoderLayer interaction;
+
     public final int labels;
 
     public GenreCountHead(long width, int labels, boolean interaction) {
@@ -41,37 +43,55 @@ public final class GenreCountHead extends Module implements PreferenceReadout {
         // register_parameter returns a reference into the module's parameter table, which the next registration may
         // move: each is copied into a handle of its own at once (the same tensor, shared storage and gradient)
         queries = new Tensor(register_parameter("queries", torch.zeros(g, KEY)));
-        offset = new Tensor(register_parameter("offset", torch.full(new long[] {g}, new Scalar(-1.0))));  // gates start near 0.27
+        // gates start near 0.27
+        offset = new Tensor(register_parameter("offset", torch.full(new long[] {g}, new Scalar(-1.0))));
         genre = new Tensor(register_parameter("genre", torch.zeros(g, GENRE)));
         fc1 = register_module("fc1", new LinearImpl(VALUE + 3 + GENRE, HIDDEN));
         fc2 = register_module("fc2", new LinearImpl(HIDDEN, 4));
-        this.interaction = interaction ? register_module("interaction", new UserEmbeddingModule.EncoderLayer(HIDDEN, 4, 2 * HIDDEN, 0.0)) : null;
+        this.interaction = interaction
+                ? register_module("interaction", new UserEmbeddingModule.EncoderLayer(HIDDEN, 4, 2 * HIDDEN, 0.0))
+                : null;
         try (NoGradGuard ng = new NoGradGuard()) {
             queries.normal_(0.0, 0.1, new org.bytedeco.pytorch.GeneratorOptional());
         }
     }
 
-    @Override public int labels() {
+    @Override
+    public int labels() {
         return labels;
     }
 
-    @Override public Tensor forward(Tensor rows, Tensor mask) {
+    @Override
+    public Tensor forward(Tensor rows, Tensor mask) {
         long b = rows.size(0), g = labels / 2;
-        Tensor k = key.forward(rows), v = value.forward(rows), r = rating.forward(rows);             // [B, p, 64], [B, p, 1]
-        Tensor keep = mask.to(k.scalar_type()).unsqueeze(1);                                         // [B, 1, p]
-        Tensor gates = torch.sigmoid(queries.type_as(k).matmul(k.transpose(1, 2)).mul(new Scalar(1.0 / Math.sqrt(KEY)))
-                .add(offset.type_as(k).view(1, g, 1))).mul(keep);                                  // [B, G, p]
-        Tensor count = gates.sum(new long[] {2}, true, new ScalarTypeOptional());                    // [B, G, 1]
-        Tensor items = keep.sum(new long[] {2}, true, new ScalarTypeOptional()).clamp_min(new Scalar(1.0));  // [B, 1, 1]
-        Tensor perItem = count.clamp_min(new Scalar(1.0));       // a mean below one item's weight is no genre's mean
-        Tensor pooled = gates.matmul(v).div(perItem);                                                // [B, G, 64]
-        Tensor meanRating = gates.matmul(r).div(perItem);                                            // [B, G, 1]
-        Tensor share = count.div(items).mul(new Scalar(5.0));                                        // as LabelSpace.windowStats
-        Tensor features = torch.cat(new TensorVector(pooled, torch.log1p(count), share, meanRating,
-                genre.type_as(v).unsqueeze(0).expand(b, g, GENRE)), 2);
-        Tensor h = torch.gelu(fc1.forward(features), "tanh");                                       // [B, G, 128]
-        if (interaction != null) h = interaction.forward(h, null);                               // every genre sees every genre
-        Tensor out = torch.cat(new TensorVector(fc2.forward(h), share, meanRating), 2);              // [B, G, 6]
+        // [B, p, 64], [B, p, 1]
+        Tensor k = key.forward(rows), v = value.forward(rows), r = rating.forward(rows);
+        Tensor keep = mask.to(k.scalar_type()).unsqueeze(1); // [B, 1, p]
+        Tensor gates = torch.sigmoid(queries.type_as(k)
+                        .matmul(k.transpose(1, 2))
+                        .mul(new Scalar(1.0 / Math.sqrt(KEY)))
+                        .add(offset.type_as(k).view(1, g, 1)))
+                .mul(keep); // [B, G, p]
+        Tensor count = gates.sum(new long[] {2}, true, new ScalarTypeOptional()); // [B, G, 1]
+        // [B, 1, 1]
+        Tensor items = keep.sum(new long[] {2}, true, new ScalarTypeOptional()).clamp_min(new Scalar(1.0));
+        Tensor perItem = count.clamp_min(new Scalar(1.0)); // a mean below one item's weight is no genre's mean
+        Tensor pooled = gates.matmul(v).div(perItem); // [B, G, 64]
+        Tensor meanRating = gates.matmul(r).div(perItem); // [B, G, 1]
+        // as LabelSpace.windowStats
+        Tensor share = count.div(items).mul(new Scalar(5.0));
+        Tensor features = torch.cat(
+                new TensorVector(
+                        pooled,
+                        torch.log1p(count),
+                        share,
+                        meanRating,
+                        genre.type_as(v).unsqueeze(0).expand(b, g, GENRE)),
+                2);
+        Tensor h = torch.gelu(fc1.forward(features), "tanh"); // [B, G, 128]
+        // every genre sees every genre
+        if (interaction != null) h = interaction.forward(h, null);
+        Tensor out = torch.cat(new TensorVector(fc2.forward(h), share, meanRating), 2); // [B, G, 6]
         // [B, G, 6] -> [B, 6, G] -> [B, 3, 2G]: USER (likes, dislikes), WINDOW (likes, dislikes), STATS (share, rating)
         return out.transpose(1, 2).reshape(b, 3, 2 * g);
     }

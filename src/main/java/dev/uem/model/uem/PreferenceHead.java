@@ -25,13 +25,16 @@ public final class PreferenceHead extends Module implements PreferenceReadout {
         out = register_module("out", new LinearImpl(width, 3L * labels));
     }
 
-    @Override public int labels() {
+    @Override
+    public int labels() {
         return labels;
     }
 
-    @Override public Tensor forward(Tensor rows, Tensor mask) {
-        Tensor keep = mask.to(rows.scalar_type()).unsqueeze(-1);                           // [B, p, 1]
-        Tensor pooled = rows.mul(keep).sum(new long[] {1}, false, new ScalarTypeOptional())
+    @Override
+    public Tensor forward(Tensor rows, Tensor mask) {
+        Tensor keep = mask.to(rows.scalar_type()).unsqueeze(-1); // [B, p, 1]
+        Tensor pooled = rows.mul(keep)
+                .sum(new long[] {1}, false, new ScalarTypeOptional())
                 .div(keep.sum(new long[] {1}, false, new ScalarTypeOptional()).clamp_min(new Scalar(1.0)));
         return out.forward(torch.gelu(hidden.forward(pooled), "tanh")).view(rows.size(0), 3, labels);
     }

@@ -58,19 +58,31 @@ public interface PreferenceReadout {
      * @param stats {@code [B, 3G]} from {@link dev.uem.data.LabelSpace#windowStats}, {@code G = labels / 2}
      */
     static Tensor loss(Tensor output, Tensor userTargets, Tensor windowTargets, Tensor stats) {
-        output = output.to(torch.ScalarType.Float);  // the losses in float32, also under bf16 autocast (a no-op otherwise)
+        // the losses in float32, also under bf16 autocast (a no-op otherwise)
+        output = output.to(torch.ScalarType.Float);
         long g = output.size(2) / 2;
         Tensor predicted = output.select(1, STATS);
-        Tensor share = predicted.narrow(1, 0, g).sub(stats.narrow(1, 0, g)).pow(new Scalar(2)).mean();
-        Tensor rating = predicted.narrow(1, g, g).sub(stats.narrow(1, g, g)).pow(new Scalar(2)).mul(stats.narrow(1, 2 * g, g)).mean();
+        Tensor share = predicted
+                .narrow(1, 0, g)
+                .sub(stats.narrow(1, 0, g))
+                .pow(new Scalar(2))
+                .mean();
+        Tensor rating = predicted
+                .narrow(1, g, g)
+                .sub(stats.narrow(1, g, g))
+                .pow(new Scalar(2))
+                .mul(stats.narrow(1, 2 * g, g))
+                .mean();
         return torch.binary_cross_entropy_with_logits(output.select(1, USER), userTargets)
                 .add(torch.binary_cross_entropy_with_logits(output.select(1, WINDOW), windowTargets))
-                .add(share).add(rating);
+                .add(share)
+                .add(rating);
     }
 
     /** Checks a head's shape arguments. */
     static void checkShape(long width, int labels) {
         if (width <= 0 || labels <= 0 || labels % 2 != 0)
-            throw new IllegalArgumentException("preference head: width > 0 and an even label count (likes and dislikes) expected, found " + width + ", " + labels);
+            throw new IllegalArgumentException("preference head: width > 0 " + "and an even " + "label count "
+                    + "(likes and " + "dislikes) expected, found " + width + ", " + labels);
     }
 }

@@ -20,7 +20,8 @@ import org.bytedeco.pytorch.global.torch;
 public abstract class PromptAssembly {
     /** Which implementation assembles the encoder input. */
     public enum Kernels {
-        NATIVE, TORCH;
+        NATIVE,
+        TORCH;
 
         /** NATIVE when the native library loaded, TORCH otherwise. */
         public static Kernels best() {
@@ -36,8 +37,15 @@ public abstract class PromptAssembly {
      * @param userMask {@code [B, p]} int64, 1 = real row   @param weight   {@code [e, d]} projection, {@code bias [e]}
      * @param table    {@code [V, e]} token embeddings      @param ids      {@code [B, n]} int64, {@code idsMask [B, n]}
      */
-    public record Inputs(Tensor prompts, Tensor hidden, Tensor userMask, Tensor weight, Tensor bias, Tensor table,
-                         Tensor ids, Tensor idsMask) {}
+    public record Inputs(
+            Tensor prompts,
+            Tensor hidden,
+            Tensor userMask,
+            Tensor weight,
+            Tensor bias,
+            Tensor table,
+            Tensor ids,
+            Tensor idsMask) {}
 
     public static PromptAssembly create(Kernels kernels) {
         if (kernels == Kernels.NATIVE && !NativeKernels.available())
@@ -56,27 +64,39 @@ public abstract class PromptAssembly {
     public static Assembled torchOps(Inputs in) {
         long b = in.hidden().size(0), k = in.prompts().size(0);
         if (in.ids().size(0) != b || in.userMask().size(0) != b || in.idsMask().size(0) != b)
-            throw new IllegalArgumentException("batch sizes differ: user " + b + ", tokens " + in.ids().size(0) + ", masks "
-                    + in.userMask().size(0) + "/" + in.idsMask().size(0));
+            throw new IllegalArgumentException(
+                    "batch sizes differ: user " + b + ", tokens " + in.ids().size(0) + ", masks "
+                            + in.userMask().size(0) + "/" + in.idsMask().size(0));
         Tensor keep = in.userMask().to(in.hidden().scalar_type()).unsqueeze(-1);
-        Tensor user = torch.linear(in.hidden(), in.weight(), new TensorOptional(in.bias())).mul(keep);
+        Tensor user = torch.linear(in.hidden(), in.weight(), new TensorOptional(in.bias()))
+                .mul(keep);
         Tensor tokens = torch.embedding(in.table(), in.ids());
-        Tensor embeds = torch.cat(new TensorVector(in.prompts().unsqueeze(0).expand(b, k, in.prompts().size(1)), user, tokens), 1);
-        Tensor mask = torch.cat(new TensorVector(in.userMask().new_ones(b, k).to(torch.ScalarType.Long),
-                in.userMask().to(torch.ScalarType.Long), in.idsMask().to(torch.ScalarType.Long)), 1);
+        Tensor embeds = torch.cat(
+                new TensorVector(
+                        in.prompts().unsqueeze(0).expand(b, k, in.prompts().size(1)), user, tokens),
+                1);
+        Tensor mask = torch.cat(
+                new TensorVector(
+                        in.userMask().new_ones(b, k).to(torch.ScalarType.Long),
+                        in.userMask().to(torch.ScalarType.Long),
+                        in.idsMask().to(torch.ScalarType.Long)),
+                1);
         return new Assembled(embeds, mask);
     }
 
     private static final class TorchOps extends PromptAssembly {
-        @Override public Kernels kernels() {
+        @Override
+        public Kernels kernels() {
             return Kernels.TORCH;
         }
 
-        @Override public Assembled assemble(Inputs in) {
+        @Override
+        public Assembled assemble(Inputs in) {
             return torchOps(in);
         }
 
-        @Override public void backward(Tensor loss) {
+        @Override
+        public void backward(Tensor loss) {
             loss.backward();
         }
     }

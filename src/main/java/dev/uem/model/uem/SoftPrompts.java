@@ -11,7 +11,11 @@ import org.bytedeco.pytorch.global.torch;
  * embeddings (repeated to length {@code k}).
  */
 public final class SoftPrompts extends Module {
-    public enum Init { RANDOM, VOCAB, TEXT }
+    public enum Init {
+        RANDOM,
+        VOCAB,
+        TEXT
+    }
 
     final Tensor prompts;
 
@@ -39,7 +43,8 @@ public final class SoftPrompts extends Module {
     /** Rows copied from random vocabulary rows of {@code table [V, e]} (ids drawn from libtorch's generator). */
     public SoftPrompts initFromVocab(Tensor table, long maxId) {
         try (NoGradGuard g = new NoGradGuard()) {
-            Tensor ids = torch.randint(Math.min(maxId, table.size(0)), new long[] {length()}, dev.uem.torch.Tensors.LONG);
+            Tensor ids =
+                    torch.randint(Math.min(maxId, table.size(0)), new long[] {length()}, dev.uem.torch.Tensors.LONG);
             prompts.copy_(table.index_select(0, ids));
         }
         return this;

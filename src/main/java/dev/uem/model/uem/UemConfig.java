@@ -17,13 +17,27 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param promptLength number of trainable task soft prompts {@code k}
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record UemConfig(int inputWidth, int hidden, int layers, int heads, int mlp, double dropout, int maxHistory,
-                        int lmWidth, int promptLength) {
+public record UemConfig(
+        int inputWidth,
+        int hidden,
+        int layers,
+        int heads,
+        int mlp,
+        double dropout,
+        int maxHistory,
+        int lmWidth,
+        int promptLength) {
     public UemConfig {
-        check("input_width", inputWidth > 0 && inputWidth % 3 == 0, inputWidth + " (three sentence embeddings side by side)");
+        check(
+                "input_width",
+                inputWidth > 0 && inputWidth % 3 == 0,
+                inputWidth + " (three sentence " + "embeddings side by side)");
         check("hidden", hidden > 0, hidden);
         check("layers", layers >= 0, layers);
-        check("heads", heads > 0 && hidden % Math.max(1, heads) == 0, heads + " (hidden " + hidden + " must be divisible by heads)");
+        check(
+                "heads",
+                heads > 0 && hidden % Math.max(1, heads) == 0,
+                heads + " (hidden " + hidden + " must be divisible by heads)");
         check("mlp", mlp > 0, mlp);
         check("dropout", dropout >= 0 && dropout < 1, dropout);
         check("max_history", maxHistory > 0, maxHistory);
@@ -57,7 +71,8 @@ public record UemConfig(int inputWidth, int hidden, int layers, int heads, int m
         return switch (name) {
             case "paper" -> paper(inputWidth, lmWidth, maxHistory);
             case "mini" -> mini(inputWidth, lmWidth, maxHistory);
-            default -> throw new IllegalArgumentException("UEM config: unknown name '" + name + "' (expected paper or mini)");
+            default ->
+                throw new IllegalArgumentException("UEM config: unknown name '" + name + "' (expected paper or mini)");
         };
     }
 }

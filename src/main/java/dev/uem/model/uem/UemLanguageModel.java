@@ -1,9 +1,9 @@
 package dev.uem.model.uem;
 
+import dev.uem.model.Batch;
 import dev.uem.model.PreferenceModel;
 import dev.uem.model.t5.GreedyDecoder;
 import dev.uem.model.t5.T5Model;
-import dev.uem.model.Batch;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -26,6 +26,7 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
     public final PreferenceReadout head;
     /** The same readout on the decoder's first state (null when off): it can only learn through cross-attention. */
     private PreferenceHead decoderHead;
+
     private final double headWeight;
     private PromptAssembly assembly = PromptAssembly.create(PromptAssembly.Kernels.best());
 
@@ -34,11 +35,14 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
     }
 
     /** The model with a preference head whose loss is added to the LM's with weight {@code headWeight} (>= 0). */
-    public UemLanguageModel(T5Model lm, UserEmbeddingModule uem, SoftPrompts prompts, PreferenceReadout head, double headWeight) {
+    public UemLanguageModel(
+            T5Model lm, UserEmbeddingModule uem, SoftPrompts prompts, PreferenceReadout head, double headWeight) {
         super("UemLanguageModel");
-        if (!(headWeight >= 0)) throw new IllegalArgumentException("preference head weight must be >= 0, found " + headWeight);
+        if (!(headWeight >= 0))
+            throw new IllegalArgumentException("preference head " + "weight must be " + ">= 0, found " + headWeight);
         if (uem.config.lmWidth() != lm.config.dModel())
-            throw new IllegalArgumentException("UEM projects to " + uem.config.lmWidth() + " but the LM is " + lm.config.dModel() + " wide");
+            throw new IllegalArgumentException(
+                    "UEM projects to " + uem.config.lmWidth() + " but the LM is " + lm.config.dModel() + " wide");
         this.lm = register_module("lm", lm);
         this.uem = register_module("uem", uem);
         this.prompts = register_module("prompts", prompts);
@@ -54,7 +58,8 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
      */
     public UemLanguageModel withDecoderHead(PreferenceHead h) {
         if (head == null) throw new IllegalStateException("a decoder head needs the UEM's preference head");
-        if (h.labels != head.labels()) throw new IllegalArgumentException("decoder head has " + h.labels + " labels, the UEM's " + head.labels());
+        if (h.labels != head.labels())
+            throw new IllegalArgumentException("decoder head has " + h.labels + " labels, the UEM's " + head.labels());
         decoderHead = register_module("decoder_head", h);
         return this;
     }
@@ -65,11 +70,13 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
         return this;
     }
 
-    @Override public Module module() {
+    @Override
+    public Module module() {
         return this;
     }
 
-    @Override public T5Model lm() {
+    @Override
+    public T5Model lm() {
         return lm;
     }
 
@@ -82,8 +89,15 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
     }
 
     private PromptAssembly.Assembled assemble(Batch b, Tensor hidden) {
-        return assembly.assemble(new PromptAssembly.Inputs(prompts.weight(), hidden, b.userMask(), uem.projectionWeight(),
-                uem.projectionBias(), lm.sharedWeight(), b.textIds(), b.textMask()));
+        return assembly.assemble(new PromptAssembly.Inputs(
+                prompts.weight(),
+                hidden,
+                b.userMask(),
+                uem.projectionWeight(),
+                uem.projectionBias(),
+                lm.sharedWeight(),
+                b.textIds(),
+                b.textMask()));
     }
 
     /** Back-propagates a loss from {@link #loss}: use this, not {@code loss.backward()} (the native path needs it). */
@@ -92,7 +106,10 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
         assembly.backward(loss);
     }
 
-    /** Teacher-forced mean cross-entropy of the target sentence, and the weighted preference-head loss when there is one. */
+    /**
+     * Teacher-forced mean cross-entropy of the target sentence, and the weighted preference-head loss when there is
+     * one.
+     */
     @Override
     public Loss losses(Batch b) {
         Tensor hidden = uem.hidden(b.rows(), b.userMask());
@@ -102,9 +119,10 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
         if (head == null || headWeight == 0) return new Loss(loss, null);
         Tensor aux = headLoss(b, hidden);
         if (decoderHead != null) {
-            Tensor first = o.decoderHidden().narrow(1, 0, 1);                       // [B, 1, d]
-            Tensor one = torch.ones_like(first.select(2, 0));                         // [B, 1]
-            aux = aux.add(PreferenceReadout.loss(decoderHead.forward(first, one), b.preferences(), b.windowPreferences(), b.windowStats()));
+            Tensor first = o.decoderHidden().narrow(1, 0, 1); // [B, 1, d]
+            Tensor one = torch.ones_like(first.select(2, 0)); // [B, 1]
+            aux = aux.add(PreferenceReadout.loss(
+                    decoderHead.forward(first, one), b.preferences(), b.windowPreferences(), b.windowStats()));
         }
         return new Loss(loss, aux.mul(new Scalar(headWeight)));
     }
@@ -125,14 +143,21 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
     @Override
     public Tensor preferenceProbabilities(Batch b) {
         if (head == null) throw new IllegalStateException("this model has no preference head");
-        return torch.sigmoid(head.forward(uem.project(uem.hidden(b.rows(), b.userMask())), b.userMask()).narrow(1, 0, 2));
+        return torch.sigmoid(head.forward(uem.project(uem.hidden(b.rows(), b.userMask())), b.userMask())
+                .narrow(1, 0, 2));
     }
 
     private Tensor headLoss(Batch b, Tensor hidden) {
         if (b.preferences() == null) throw new IllegalArgumentException("the batch has no preference targets");
-        // the head reads the user tokens as the LM receives them (after the projection), so the warm-up stage trains the
-        // projection too and the LM starts joint training from tokens that already carry the preferences (bench/RESULTS.md)
-        return PreferenceReadout.loss(head.forward(uem.project(hidden), b.userMask()), b.preferences(), b.windowPreferences(), b.windowStats());
+        // the head reads the user tokens as the LM receives them (after the projection), so the warm-up stage trains
+        // the
+        // projection too and the LM starts joint training from tokens that already carry the preferences
+        // (bench/RESULTS.md)
+        return PreferenceReadout.loss(
+                head.forward(uem.project(hidden), b.userMask()),
+                b.preferences(),
+                b.windowPreferences(),
+                b.windowStats());
     }
 
     @Override

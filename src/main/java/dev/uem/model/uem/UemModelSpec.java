@@ -2,7 +2,6 @@ package dev.uem.model.uem;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
-
 import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
 
@@ -21,8 +20,15 @@ import dev.uem.model.t5.T5Model;
  * @param onceTokens   tokens greedy decoding emits at most once per sentence (null: no limit)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record UemModelSpec(T5Config lmConfig, UemConfig uemConfig, int headLabels, PreferenceReadout.Kind headKind, double headWeight,
-                           boolean decoderHead, long[] outputTokens, long[] onceTokens) {
+public record UemModelSpec(
+        T5Config lmConfig,
+        UemConfig uemConfig,
+        int headLabels,
+        PreferenceReadout.Kind headKind,
+        double headWeight,
+        boolean decoderHead,
+        long[] outputTokens,
+        long[] onceTokens) {
     /**
      * Sentencepiece ids below 32000 are words; the 100 above are T5's sentinel tokens, poor starting points for the
      * soft prompts.
@@ -30,13 +36,19 @@ public record UemModelSpec(T5Config lmConfig, UemConfig uemConfig, int headLabel
     public static final long PROMPT_INIT_IDS = 32000;
 
     public UemModelSpec {
-        if (lmConfig == null || uemConfig == null) throw new IllegalArgumentException("model: lm_config and uem_config are required");
+        if (lmConfig == null || uemConfig == null)
+            throw new IllegalArgumentException("model: lm_config " + "and uem_config are required");
         if (headKind == null) throw new IllegalArgumentException("model: head_kind is missing");
-        if (headLabels < 0 || headLabels % 2 != 0) throw new IllegalArgumentException("model: head_labels must be even and >= 0, found " + headLabels);
-        if (!(headWeight >= 0)) throw new IllegalArgumentException("model: head_weight must be >= 0, found " + headWeight);
-        if (decoderHead && headLabels == 0) throw new IllegalArgumentException("model: a decoder head needs the UEM's preference head (head_labels > 0)");
+        if (headLabels < 0 || headLabels % 2 != 0)
+            throw new IllegalArgumentException("model: head_labels " + "must be even and >= 0, found " + headLabels);
+        if (!(headWeight >= 0))
+            throw new IllegalArgumentException("model: head_weight must be " + ">= 0, found " + headWeight);
+        if (decoderHead && headLabels == 0)
+            throw new IllegalArgumentException(
+                    "model: a decoder " + "head needs the " + "UEM's preference " + "head (head_labels > 0)");
         if (uemConfig.lmWidth() != lmConfig.dModel())
-            throw new IllegalArgumentException("model: the UEM projects to " + uemConfig.lmWidth() + " but the LM is " + lmConfig.dModel() + " wide");
+            throw new IllegalArgumentException("model: the UEM projects to " + uemConfig.lmWidth() + " but the LM is "
+                    + lmConfig.dModel() + " wide");
     }
 
     /**
@@ -45,10 +57,12 @@ public record UemModelSpec(T5Config lmConfig, UemConfig uemConfig, int headLabel
      * A finished run then copies its saved parameters over these.
      */
     public UemLanguageModel build(T5Model lm) {
-        if (!lm.config.equals(lmConfig)) throw new IllegalArgumentException("model: the LM given has " + lm.config + ", the spec " + lmConfig);
+        if (!lm.config.equals(lmConfig))
+            throw new IllegalArgumentException("model: the LM given has " + lm.config + ", the spec " + lmConfig);
         if (outputTokens != null) lm.restrictOutput(outputTokens);
         if (onceTokens != null) lm.limitRepeats(onceTokens);
-        SoftPrompts prompts = new SoftPrompts(uemConfig.promptLength(), uemConfig.lmWidth()).initFromVocab(lm.sharedWeight(), PROMPT_INIT_IDS);
+        SoftPrompts prompts = new SoftPrompts(uemConfig.promptLength(), uemConfig.lmWidth())
+                .initFromVocab(lm.sharedWeight(), PROMPT_INIT_IDS);
         UserEmbeddingModule uem = new UserEmbeddingModule(uemConfig);
         PreferenceReadout head = headLabels > 0 ? headKind.create(uemConfig.lmWidth(), headLabels) : null;
         UemLanguageModel m = new UemLanguageModel(lm, uem, prompts, head, headWeight);

@@ -1,5 +1,7 @@
 package dev.uem.model.uem;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.bytedeco.pytorch.EmbeddingImpl;
 import org.bytedeco.pytorch.LayerNormImpl;
 import org.bytedeco.pytorch.LayerNormOptions;
@@ -9,9 +11,6 @@ import org.bytedeco.pytorch.ModuleListImpl;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
-
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The User Embedding Module (paper §3): one row per rated movie ({@code 3s} wide: title+genres, rating and
@@ -67,24 +66,38 @@ public final class UserEmbeddingModule extends Module {
      */
     public Tensor hidden(Tensor rows, Tensor mask) {
         long p = rows.size(1);
-        if (p > config.maxHistory()) throw new IllegalArgumentException("history of " + p + " rows exceeds max_history " + config.maxHistory());
+        if (p > config.maxHistory())
+            throw new IllegalArgumentException("history of " + p + " rows exceeds max_history " + config.maxHistory());
         // Sentence embeddings are unit vectors (components ~ s^-1/2): unscaled, the linear map's output started ~30x
         // smaller than the N(0, 1) positions, so the rows' content was noise beside where they sit.
         long s = config.inputWidth() / 3;
         Tensor x = rows.mul(new Scalar(Math.sqrt(s)));
         // The label rule averages ratings per genre: a product of what the first part says (genres) and what the
-        // second says (stars) is one layer here instead of something the MLPs must approximate (bench/RESULTS.md, "Quality").
-        Tensor interaction = interactionItem.forward(x.narrow(2, 0, s)).mul(interactionRating.forward(x.narrow(2, s, s)));
-        Tensor h = input.forward(x).add(interaction).add(positions.forward(dev.uem.torch.Tensors.onDeviceOf(rows, torch.arange(new Scalar(p), dev.uem.torch.Tensors.LONG))));
-        Tensor keep = mask.to(torch.ScalarType.Float).unsqueeze(-1);                     // [B, p, 1]
+        // second says (stars) is one layer here instead of something the MLPs must approximate (bench/RESULTS.md,
+        // "Quality").
+        Tensor interaction =
+                interactionItem.forward(x.narrow(2, 0, s)).mul(interactionRating.forward(x.narrow(2, s, s)));
+        Tensor h = input.forward(x)
+                .add(interaction)
+                .add(positions.forward(dev.uem.torch.Tensors.onDeviceOf(
+                        rows, torch.arange(new Scalar(p), dev.uem.torch.Tensors.LONG))));
+        Tensor keep = mask.to(torch.ScalarType.Float).unsqueeze(-1); // [B, p, 1]
         // additive key mask [B, 1, 1, p]: padding keys get -inf-like scores; real queries always see >= 0 real keys
-        Tensor keyBias = keep.squeeze(-1).neg().add(new Scalar(1.0)).mul(new Scalar(-1e9)).unsqueeze(1).unsqueeze(1);
+        Tensor keyBias = keep.squeeze(-1)
+                .neg()
+                .add(new Scalar(1.0))
+                .mul(new Scalar(-1e9))
+                .unsqueeze(1)
+                .unsqueeze(1);
         h = dropout(h);
         for (EncoderLayer l : layers) h = l.forward(h, keyBias);
         return finalNorm.forward(h);
     }
 
-    /** The user tokens of {@link #hidden}'s output (the projection to the LM width), {@code [B, p, e]}; padding rows not zeroed. */
+    /**
+     * The user tokens of {@link #hidden}'s output (the projection to the LM width), {@code [B, p, e]}; padding rows not
+     * zeroed.
+     */
     public Tensor project(Tensor hidden) {
         return projection.forward(hidden);
     }
@@ -126,15 +139,22 @@ public final class UserEmbeddingModule extends Module {
             fc2 = register_module("fc2", new LinearImpl(mlp, width));
         }
 
-        /** @param keyBias additive attention bias {@code [B, 1, 1, p]} (padding keys very negative), or null: every key is real */
+        /**
+         * @param keyBias additive attention bias {@code [B, 1, 1, p]} (padding keys very negative), or null: every key
+         * is real
+         */
         Tensor forward(Tensor x, Tensor keyBias) {
             long b = x.size(0), p = x.size(1), d = x.size(2), hd = d / heads;
-            Tensor qkvOut = qkv.forward(norm1.forward(x)).view(b, p, 3, heads, hd).permute(2, 0, 3, 1, 4); // [3, B, H, p, hd]
+            // [3, B, H, p, hd]
+            Tensor qkvOut =
+                    qkv.forward(norm1.forward(x)).view(b, p, 3, heads, hd).permute(2, 0, 3, 1, 4);
             Tensor q = qkvOut.select(0, 0), k = qkvOut.select(0, 1), v = qkvOut.select(0, 2);
             Tensor scores = q.matmul(k.transpose(-2, -1)).mul(new Scalar(1.0 / Math.sqrt(hd)));
             if (keyBias != null) scores = scores.add(keyBias);
             // softmax in float32 whatever the scores' dtype (bf16 autocast), as the T5's attention does
-            Tensor attn = drop(torch.softmax(scores, -1, new org.bytedeco.pytorch.ScalarTypeOptional(torch.ScalarType.Float)).type_as(scores));
+            Tensor attn =
+                    drop(torch.softmax(scores, -1, new org.bytedeco.pytorch.ScalarTypeOptional(torch.ScalarType.Float))
+                            .type_as(scores));
             Tensor ctx = attn.matmul(v).transpose(1, 2).reshape(b, p, d);
             x = x.add(drop(out.forward(ctx)));
             return x.add(drop(fc2.forward(drop(torch.gelu(fc1.forward(norm2.forward(x)))))));

@@ -1,5 +1,9 @@
 package dev.uem.model.t5;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.uem.torch.TorchRuntime;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
@@ -7,10 +11,6 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DropoutTest {
     @BeforeAll
@@ -24,7 +24,8 @@ class DropoutTest {
             torch.manual_seed(1);
             Tensor x = torch.ones(1000, 1001); // odd size: the last draw is only partly used
             Tensor y = Dropout.apply(x, 0.1, true);
-            double zeroShare = y.eq(new Scalar(0.0)).to(torch.ScalarType.Float).mean().item_float();
+            double zeroShare =
+                    y.eq(new Scalar(0.0)).to(torch.ScalarType.Float).mean().item_float();
             assertEquals(0.1, zeroShare, 0.002, "share of dropped elements");
             assertEquals(1.0, y.mean().item_float(), 0.003, "inverted dropout keeps the mean");
             double kept = y.max().item_float();
@@ -40,7 +41,8 @@ class DropoutTest {
             int dropped = 6554;
             Tensor torchMask = Dropout.torchMask(torch.ones(999_999), dropped);
             assertLanes(torchMask, 3);
-            org.junit.jupiter.api.Assumptions.assumeTrue(dev.uem.kernels.NativeKernels.available(), "native kernels not built");
+            org.junit.jupiter.api.Assumptions.assumeTrue(
+                    dev.uem.kernels.NativeKernels.available(), "native kernels not built");
             Tensor nativeMask = Dropout.nativeMask(new long[] {1_000_000}, dropped);
             assertLanes(nativeMask, 4);
             // a new draw of the seed gives another mask; the same torch seed gives the same one
@@ -50,7 +52,10 @@ class DropoutTest {
             assertTrue(torch.equal(nativeMask, Dropout.nativeMask(new long[] {1_000_000}, dropped)));
             // no correlation between neighbours (a broken hash repeats or alternates)
             Tensor keep = nativeMask.gt(new Scalar(0)).to(torch.ScalarType.Float);
-            double both = keep.narrow(0, 0, 999_999).mul(keep.narrow(0, 1, 999_999)).mean().item_float();
+            double both = keep.narrow(0, 0, 999_999)
+                    .mul(keep.narrow(0, 1, 999_999))
+                    .mean()
+                    .item_float();
             assertEquals(0.9 * 0.9, both, 0.003, "P(keep i and keep i+1)");
         }
     }
@@ -59,7 +64,8 @@ class DropoutTest {
         long n = mask.numel() / lanes * lanes;
         for (int lane = 0; lane < lanes; lane++) {
             Tensor col = mask.reshape(-1).narrow(0, 0, n).view(-1, lanes).select(1, lane);
-            double share = col.eq(new Scalar(0.0)).to(torch.ScalarType.Float).mean().item_float();
+            double share =
+                    col.eq(new Scalar(0.0)).to(torch.ScalarType.Float).mean().item_float();
             assertEquals(0.1, share, 0.004, "lane " + lane + " of " + lanes);
         }
         assertEquals(65536.0 / (65536 - 6554), mask.max().item_float(), 1e-6);
@@ -85,7 +91,10 @@ class DropoutTest {
             Tensor x = torch.randn(64, 33).requires_grad_(true);
             Tensor y = Dropout.apply(x, 0.25, true);
             y.sum().backward();
-            Tensor expected = y.detach().ne(new Scalar(0.0)).to(torch.ScalarType.Float).mul(new Scalar(65536.0 / (65536 - 16384)));
+            Tensor expected = y.detach()
+                    .ne(new Scalar(0.0))
+                    .to(torch.ScalarType.Float)
+                    .mul(new Scalar(65536.0 / (65536 - 16384)));
             assertTrue(torch.allclose(x.grad(), expected, 0, 0, false));
         }
     }

@@ -1,18 +1,16 @@
 package dev.uem.model.t5;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.uem.model.io.SafetensorsFile;
 import dev.uem.model.io.SafetensorsWriter;
 import dev.uem.model.io.WeightsException;
 import dev.uem.testing.Golden;
 import dev.uem.torch.Tensors;
 import dev.uem.torch.TorchRuntime;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,11 +18,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class T5CheckpointTest {
     static final String MODEL = "t5_v1_1_gated_gelu";
@@ -56,8 +55,11 @@ class T5CheckpointTest {
         try (PointerScope s = new PointerScope()) {
             Path dir = editedCopy(m -> m.remove("decoder.block.1.layer.2.DenseReluDense.wo.weight"));
             WeightsException e = assertThrows(WeightsException.class, () -> T5Checkpoint.load(dir));
-            assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains("decoder.block.1.layer.2.DenseReluDense.wo.weight")
-                    && e.getMessage().contains("missing"), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("model.safetensors")
+                            && e.getMessage().contains("decoder.block.1.layer.2.DenseReluDense.wo.weight")
+                            && e.getMessage().contains("missing"),
+                    e.getMessage());
         }
     }
 
@@ -65,13 +67,18 @@ class T5CheckpointTest {
     void unexpectedKeyAndWrongShapeAreErrors() throws IOException {
         try (PointerScope s = new PointerScope()) {
             Path dir = editedCopy(m -> m.put("encoder.block.9.layer.0.SelfAttention.q.weight", torch.zeros(2, 2)));
-            String msg = assertThrows(WeightsException.class, () -> T5Checkpoint.load(dir)).getMessage();
-            assertTrue(msg.contains("encoder.block.9.layer.0.SelfAttention.q.weight") && msg.contains("unexpected"), msg);
+            String msg = assertThrows(WeightsException.class, () -> T5Checkpoint.load(dir))
+                    .getMessage();
+            assertTrue(
+                    msg.contains("encoder.block.9.layer.0.SelfAttention.q.weight") && msg.contains("unexpected"), msg);
         }
         try (PointerScope s = new PointerScope()) {
-            Files.walk(tmp).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            Files.walk(tmp)
+                    .sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
             Path dir = editedCopy(m -> m.put("shared.weight", torch.zeros(128, 31)));
-            String msg = assertThrows(WeightsException.class, () -> T5Checkpoint.load(dir)).getMessage();
+            String msg = assertThrows(WeightsException.class, () -> T5Checkpoint.load(dir))
+                    .getMessage();
             assertTrue(msg.contains("shared.weight") && msg.contains("[128, 31]") && msg.contains("[128, 32]"), msg);
         }
     }
@@ -79,14 +86,16 @@ class T5CheckpointTest {
     @Test
     void hfAliasesAreAccepted() throws IOException {
         try (PointerScope s = new PointerScope()) {
-            // older checkpoints store the embedding under embed_tokens only, and some keep an unused cross-attention bias
+            // older checkpoints store the embedding under embed_tokens only, and some keep an unused cross-attention
+            // bias
             Path dir = editedCopy(m -> {
                 Tensor shared = m.remove("shared.weight");
                 m.put("encoder.embed_tokens.weight", shared);
                 m.put("decoder.embed_tokens.weight", shared);
                 m.put("decoder.block.0.layer.1.EncDecAttention.relative_attention_bias.weight", torch.zeros(32, 4));
             });
-            try (T5Model fromAlias = T5Checkpoint.load(dir); T5Model ref = T5Checkpoint.load(Golden.dir(MODEL))) {
+            try (T5Model fromAlias = T5Checkpoint.load(dir);
+                    T5Model ref = T5Checkpoint.load(Golden.dir(MODEL))) {
                 assertTrue(torch.equal(ref.sharedWeight(), fromAlias.sharedWeight()));
             }
         }
@@ -112,14 +121,17 @@ class T5CheckpointTest {
             Map<String, Object> json = new HashMap<>();
             json.put("metadata", Map.of("total_size", 0));
             json.put("weight_map", index);
-            new com.fasterxml.jackson.databind.ObjectMapper().writeValue(dir.resolve(T5Checkpoint.INDEX).toFile(), json);
-            try (T5Model sharded = T5Checkpoint.load(dir); T5Model single = T5Checkpoint.load(Golden.dir(MODEL))) {
+            new com.fasterxml.jackson.databind.ObjectMapper()
+                    .writeValue(dir.resolve(T5Checkpoint.INDEX).toFile(), json);
+            try (T5Model sharded = T5Checkpoint.load(dir);
+                    T5Model single = T5Checkpoint.load(Golden.dir(MODEL))) {
                 Map<String, Tensor> x = sharded.namedParameters(), y = single.namedParameters();
                 assertEquals(y.keySet(), x.keySet());
                 for (String k : y.keySet()) assertTrue(torch.equal(x.get(k), y.get(k)), k);
             }
             Files.delete(dir.resolve("model-00002-of-00002.safetensors"));
-            String msg = assertThrows(WeightsException.class, () -> T5Checkpoint.load(dir)).getMessage();
+            String msg = assertThrows(WeightsException.class, () -> T5Checkpoint.load(dir))
+                    .getMessage();
             assertTrue(msg.contains("model-00002-of-00002.safetensors") && msg.contains("missing"), msg);
         }
     }
@@ -127,7 +139,8 @@ class T5CheckpointTest {
     @Test
     void saveThenLoadGivesTheSameModelAndTiedHeadIsNotStored() {
         Path dir = tmp.resolve("saved");
-        try (PointerScope s = new PointerScope(); T5Model m = T5Checkpoint.load(Golden.dir("t5_original_relu"))) {
+        try (PointerScope s = new PointerScope();
+                T5Model m = T5Checkpoint.load(Golden.dir("t5_original_relu"))) {
             T5Checkpoint.save(m, dir);
             try (SafetensorsFile f = SafetensorsFile.open(dir.resolve("model.safetensors"))) {
                 assertTrue(!f.names().contains("lm_head.weight"), "tied lm_head must not be written");
@@ -143,8 +156,10 @@ class T5CheckpointTest {
 
     @Test
     void encoderOnlyLoadIgnoresTheDecoder() {
-        try (PointerScope s = new PointerScope(); T5Model enc = T5Checkpoint.load(Golden.dir(MODEL), false)) {
-            assertTrue(enc.namedParameters().keySet().stream().noneMatch(k -> k.startsWith("decoder.") || k.startsWith("lm_head")));
+        try (PointerScope s = new PointerScope();
+                T5Model enc = T5Checkpoint.load(Golden.dir(MODEL), false)) {
+            assertTrue(enc.namedParameters().keySet().stream()
+                    .noneMatch(k -> k.startsWith("decoder.") || k.startsWith("lm_head")));
             Tensor h = enc.encode(enc.embed(Tensors.longs(new long[] {5, 6, 1}, 1, 3)), null);
             assertArrayEquals(new long[] {1, 3, 32}, h.shape());
         }

@@ -1,18 +1,17 @@
 package dev.uem.model.t5;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.uem.testing.Golden;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.uem.testing.Golden;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class T5ConfigTest {
     @TempDir
@@ -47,13 +46,16 @@ class T5ConfigTest {
     void badValuesNameTheFileAndKey() throws IOException {
         Path f = tmp.resolve("config.json");
         Files.writeString(f, "{\"d_model\": \"wide\"}");
-        String msg = assertThrows(IllegalArgumentException.class, () -> T5Config.load(f)).getMessage();
+        String msg = assertThrows(IllegalArgumentException.class, () -> T5Config.load(f))
+                .getMessage();
         assertTrue(msg.contains(f.toString()) && msg.contains("d_model") && msg.contains("integer"), msg);
         Files.writeString(f, "{\"feed_forward_proj\": \"gated-swoosh\"}");
-        msg = assertThrows(IllegalArgumentException.class, () -> T5Config.load(f)).getMessage();
+        msg = assertThrows(IllegalArgumentException.class, () -> T5Config.load(f))
+                .getMessage();
         assertTrue(msg.contains("swoosh"), msg);
         Files.writeString(f, "{\"num_heads\": 0}");
-        msg = assertThrows(IllegalArgumentException.class, () -> T5Config.load(f)).getMessage();
+        msg = assertThrows(IllegalArgumentException.class, () -> T5Config.load(f))
+                .getMessage();
         assertTrue(msg.contains("num_heads"), msg);
     }
 
@@ -62,6 +64,7 @@ class T5ConfigTest {
         Path f = tmp.resolve("out/config.json");
         T5Config.t5Mini().write(f);
         assertEquals(T5Config.t5Mini(), T5Config.load(f));
-        assertEquals("t5", new ObjectMapper().readTree(f.toFile()).get("model_type").asText());
+        assertEquals(
+                "t5", new ObjectMapper().readTree(f.toFile()).get("model_type").asText());
     }
 }

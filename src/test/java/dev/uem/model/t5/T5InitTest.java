@@ -1,17 +1,16 @@
 package dev.uem.model.t5;
 
-import dev.uem.torch.TorchRuntime;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.Tensor;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
-import java.util.Map;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.uem.torch.TorchRuntime;
+import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 class T5InitTest {
     @BeforeAll
@@ -25,11 +24,15 @@ class T5InitTest {
         assertEquals(256, c.dModel());
         assertEquals(1024, c.dFf());
         assertTrue(c.isGatedAct() && !c.tieWordEmbeddings() && c.denseActFn().equals("gelu_new"));
-        try (PointerScope s = new PointerScope(); T5Model m = T5Model.create(c, 7)) {
+        try (PointerScope s = new PointerScope();
+                T5Model m = T5Model.create(c, 7)) {
             Map<String, Tensor> p = m.namedParameters();
             assertNotNull(p.get("lm_head.weight"));
-            assertNull(p.get("encoder.block.1.layer.0.SelfAttention.relative_attention_bias.weight"), "only block 0 owns the bias");
-            // HF _init_weights: std 1 for embeddings, (d_model*d_kv)^-0.5 for q, d_model^-0.5 for k/v/wi, (H*d_kv)^-0.5 for o, d_ff^-0.5 for wo
+            assertNull(
+                    p.get("encoder.block.1.layer.0.SelfAttention.relative_attention_bias.weight"),
+                    "only block 0 owns the bias");
+            // HF _init_weights: std 1 for embeddings, (d_model*d_kv)^-0.5 for q, d_model^-0.5 for k/v/wi, (H*d_kv)^-0.5
+            // for o, d_ff^-0.5 for wo
             assertStd(p.get("shared.weight"), 1.0);
             assertStd(p.get("lm_head.weight"), 1.0);
             assertStd(p.get("encoder.block.0.layer.0.SelfAttention.q.weight"), Math.pow(256 * 64, -0.5));
@@ -45,7 +48,9 @@ class T5InitTest {
 
     @Test
     void sameSeedSameWeights() {
-        try (PointerScope s = new PointerScope(); T5Model a = T5Model.create(T5Config.t5Mini(), 3); T5Model b = T5Model.create(T5Config.t5Mini(), 3)) {
+        try (PointerScope s = new PointerScope();
+                T5Model a = T5Model.create(T5Config.t5Mini(), 3);
+                T5Model b = T5Model.create(T5Config.t5Mini(), 3)) {
             assertTrue(org.bytedeco.pytorch.global.torch.equal(a.sharedWeight(), b.sharedWeight()));
         }
     }

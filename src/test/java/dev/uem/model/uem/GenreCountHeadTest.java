@@ -1,7 +1,12 @@
 package dev.uem.model.uem;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.uem.torch.Tensors;
 import dev.uem.torch.TorchRuntime;
+import java.util.Random;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AdamW;
 import org.bytedeco.pytorch.AdamWOptions;
@@ -13,12 +18,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class GenreCountHeadTest {
     @BeforeAll
@@ -33,7 +32,8 @@ class GenreCountHeadTest {
      */
     @Test
     void statisticsAreGatedCountsAndMeansComputedByHand() {
-        try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+        try (PointerScope s = new PointerScope();
+                NoGradGuard g = new NoGradGuard()) {
             GenreCountHead head = new GenreCountHead(4, 4, false);
             head.key.weight().zero_();
             head.key.bias().zero_();
@@ -45,7 +45,8 @@ class GenreCountHeadTest {
             for (int i = 0; i < 12; i++) rows[i * 4] = feature[i];
             Tensor out = head.forward(Tensors.floats(rows, 2, 6, 4), Tensors.floats(mask, 2, 6));
             double gate = 1 / (1 + Math.exp(1.0));
-            float[] stats = Tensors.toFloats(out.select(1, PreferenceReadout.STATS).contiguous());  // [2, 4]: share g0, g1, rating g0, g1
+            float[] stats = Tensors.toFloats(
+                    out.select(1, PreferenceReadout.STATS).contiguous()); // [2, 4]: share g0, g1, rating g0, g1
             assertEquals(5 * gate, stats[0], 1e-5);
             assertEquals(5 * gate, stats[1], 1e-5);
             assertEquals(5 * gate, stats[4], 1e-5, "the share does not depend on the window's length");
@@ -73,7 +74,8 @@ class GenreCountHeadTest {
                 try (PointerScope inner = new PointerScope()) {
                     Tensor[] b = GenreWindows.batch(r, 32, 40, 3);
                     opt.zero_grad();
-                    PreferenceReadout.loss(head.forward(b[0], b[1]), b[2], b[2], b[3]).backward();
+                    PreferenceReadout.loss(head.forward(b[0], b[1]), b[2], b[2], b[3])
+                            .backward();
                     opt.step();
                 }
             }

@@ -1,12 +1,11 @@
 package dev.uem.model.uem;
 
 import dev.uem.torch.Tensors;
+import java.util.Random;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
-
-import java.util.Random;
 
 /**
  * Synthetic windows for the genre heads' learning tests: each row is a genre (one-hot over 3 genres, features 0-2) and
@@ -23,7 +22,10 @@ final class GenreWindows {
      *         rating, presence)
      */
     static Tensor[] batch(Random r, int n, int p, int minCount) {
-        float[] rows = new float[n * p * 8], mask = new float[n * p], targets = new float[n * 6], stats = new float[n * 9];
+        float[] rows = new float[n * p * 8],
+                mask = new float[n * p],
+                targets = new float[n * 6],
+                stats = new float[n * 9];
         for (int i = 0; i < n; i++) {
             int real = 4 + r.nextInt(p - 3);
             double[] sum = new double[3];
@@ -41,19 +43,29 @@ final class GenreWindows {
                 stats[i * 9 + g] = 5f * count[g] / real;
                 stats[i * 9 + 3 + g] = count[g] > 0 ? (float) (sum[g] / count[g]) : 0f;
                 stats[i * 9 + 6 + g] = count[g] > 0 ? 1f : 0f;
-                if (count[g] < minCount) continue;  // minCount >= 1: a genre without rows is no label
+                if (count[g] < minCount) continue; // minCount >= 1: a genre without rows is no label
                 targets[i * 6 + (sum[g] > 0 ? g : 3 + g)] = 1;
             }
         }
-        return new Tensor[] {Tensors.floats(rows, n, p, 8), Tensors.floats(mask, n, p), Tensors.floats(targets, n, 6), Tensors.floats(stats, n, 9)};
+        return new Tensor[] {
+            Tensors.floats(rows, n, p, 8),
+            Tensors.floats(mask, n, p),
+            Tensors.floats(targets, n, 6),
+            Tensors.floats(stats, n, 9)
+        };
     }
 
     /** The share of user-label decisions {@code head} gets right on 256 unseen windows (drawn as {@link #batch}, seed 4). */
     static double heldOutAccuracy(PreferenceReadout head, int p, int minCount) {
         try (NoGradGuard g = new NoGradGuard()) {
             Tensor[] b = batch(new Random(4), 256, p, minCount);
-            Tensor predicted = head.forward(b[0], b[1]).select(1, PreferenceReadout.USER).gt(new Scalar(0.0));
-            return predicted.eq(b[2].gt(new Scalar(0.5))).to(torch.ScalarType.Float).mean().item_double();
+            Tensor predicted =
+                    head.forward(b[0], b[1]).select(1, PreferenceReadout.USER).gt(new Scalar(0.0));
+            return predicted
+                    .eq(b[2].gt(new Scalar(0.5)))
+                    .to(torch.ScalarType.Float)
+                    .mean()
+                    .item_double();
         }
     }
 }

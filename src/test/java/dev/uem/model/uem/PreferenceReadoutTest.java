@@ -1,5 +1,8 @@
 package dev.uem.model.uem;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.uem.torch.Tensors;
 import dev.uem.torch.TorchRuntime;
 import org.bytedeco.javacpp.PointerScope;
@@ -11,9 +14,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 /** What every kind of preference readout must do with user tokens, whatever it computes from them. */
 class PreferenceReadoutTest {
     @BeforeAll
@@ -24,7 +24,8 @@ class PreferenceReadoutTest {
     @ParameterizedTest
     @EnumSource(PreferenceReadout.Kind.class)
     void outputsThreeRowsPerLabelAndIgnoresPaddingAndOrder(PreferenceReadout.Kind kind) {
-        try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+        try (PointerScope s = new PointerScope();
+                NoGradGuard g = new NoGradGuard()) {
             torch.manual_seed(1);
             PreferenceReadout head = kind.create(8, 6);
             Tensor rows = torch.randn(2, 5, 8);
@@ -34,10 +35,19 @@ class PreferenceReadoutTest {
 
             Tensor otherPadding = rows.clone();
             otherPadding.select(0, 1).narrow(0, 3, 2).fill_(new Scalar(100.0));
-            assertEquals(0.0, head.forward(otherPadding, mask).sub(out).abs().max().item_float(), 1e-6, "padded rows change nothing");
+            assertEquals(
+                    0.0,
+                    head.forward(otherPadding, mask).sub(out).abs().max().item_float(),
+                    1e-6,
+                    "padded rows change nothing");
 
-            Tensor reversed = rows.flip(1), reversedMask = mask.flip(1);  // the second user's real rows now sit at the end
-            assertEquals(0.0, head.forward(reversed, reversedMask).sub(out).abs().max().item_float(), 1e-5, "the readout is a set function");
+            Tensor reversed = rows.flip(1),
+                    reversedMask = mask.flip(1); // the second user's real rows now sit at the end
+            assertEquals(
+                    0.0,
+                    head.forward(reversed, reversedMask).sub(out).abs().max().item_float(),
+                    1e-5,
+                    "the readout is a set function");
         }
     }
 }

@@ -1,5 +1,10 @@
 package dev.uem.model.uem;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.uem.torch.Tensors;
 import dev.uem.torch.TorchRuntime;
 import org.bytedeco.javacpp.PointerScope;
@@ -12,11 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 class UserEmbeddingModuleTest {
     @BeforeAll
     static void init() {
@@ -27,20 +27,25 @@ class UserEmbeddingModuleTest {
 
     @Test
     void shapesAndZeroedPaddingRows() {
-        try (PointerScope s = new PointerScope(); UserEmbeddingModule uem = new UserEmbeddingModule(SMALL); NoGradGuard g = new NoGradGuard()) {
+        try (PointerScope s = new PointerScope();
+                UserEmbeddingModule uem = new UserEmbeddingModule(SMALL);
+                NoGradGuard g = new NoGradGuard()) {
             uem.eval();
             Tensor rows = torch.randn(2, 5, 12);
             Tensor mask = Tensors.longs(new long[] {1, 1, 1, 1, 1, 1, 1, 0, 0, 0}, 2, 5);
             Tensor out = uem.forward(rows, mask);
             assertArrayEquals(new long[] {2, 5, 8}, out.shape());
-            assertEquals(0.0, out.select(0, 1).narrow(0, 2, 3).abs().sum().item_float(), 0.0, "padded rows are exact zeros");
+            assertEquals(
+                    0.0, out.select(0, 1).narrow(0, 2, 3).abs().sum().item_float(), 0.0, "padded rows are exact zeros");
             assertTrue(out.select(0, 1).narrow(0, 0, 2).abs().sum().item_float() > 0);
         }
     }
 
     @Test
     void paddingContentDoesNotLeakIntoRealRows() {
-        try (PointerScope s = new PointerScope(); UserEmbeddingModule uem = new UserEmbeddingModule(SMALL); NoGradGuard g = new NoGradGuard()) {
+        try (PointerScope s = new PointerScope();
+                UserEmbeddingModule uem = new UserEmbeddingModule(SMALL);
+                NoGradGuard g = new NoGradGuard()) {
             uem.eval();
             Tensor rows = torch.randn(1, 6, 12);
             Tensor mask = Tensors.longs(new long[] {1, 1, 1, 1, 0, 0}, 1, 6);
@@ -58,7 +63,8 @@ class UserEmbeddingModuleTest {
     @ParameterizedTest
     @EnumSource(PromptAssembly.Kernels.class)
     void gradientsReachEveryParameterAndPromptsAssemble(PromptAssembly.Kernels kernels) {
-        try (PointerScope s = new PointerScope(); UserEmbeddingModule uem = new UserEmbeddingModule(SMALL)) {
+        try (PointerScope s = new PointerScope();
+                UserEmbeddingModule uem = new UserEmbeddingModule(SMALL)) {
             uem.train(true);
             SoftPrompts prompts = new SoftPrompts(3, 8).initRandom(0.5);
             Tensor rows = torch.randn(2, 4, 12);
@@ -67,14 +73,31 @@ class UserEmbeddingModuleTest {
             Tensor ids = Tensors.longs(new long[] {5, 7, 9, 1, 0, 0}, 2, 3);
             Tensor tokenMask = Tensors.longs(new long[] {1, 1, 1, 1, 1, 0}, 2, 3);
             PromptAssembly assembly = PromptAssembly.create(kernels);
-            PromptAssembly.Assembled a = assembly.assemble(new PromptAssembly.Inputs(prompts.weight(), uem.hidden(rows, userMask), userMask,
-                    uem.projectionWeight(), uem.projectionBias(), table, ids, tokenMask));
+            PromptAssembly.Assembled a = assembly.assemble(new PromptAssembly.Inputs(
+                    prompts.weight(),
+                    uem.hidden(rows, userMask),
+                    userMask,
+                    uem.projectionWeight(),
+                    uem.projectionBias(),
+                    table,
+                    ids,
+                    tokenMask));
             assertArrayEquals(new long[] {2, 10, 8}, a.inputsEmbeds().shape());
-            assertArrayEquals(new long[] {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0}, Tensors.toLongs(a.attentionMask()));
-            assertTrue(torch.equal(a.inputsEmbeds().select(0, 1).narrow(0, 0, 3), prompts.weight()), "prompts first in every row");
-            assertTrue(torch.equal(a.inputsEmbeds().select(0, 1).narrow(0, 5, 2), torch.zeros(2, 8)), "padded history rows are zero");
-            assertTrue(torch.equal(a.inputsEmbeds().select(0, 0).select(0, 8), table.select(0, 7)), "tokens gathered by id");
-            assertTrue(torch.allclose(a.inputsEmbeds().narrow(1, 3, 4), uem.forward(rows, userMask), 1e-6, 1e-6, false), "user slice = UEM.forward");
+            assertArrayEquals(
+                    new long[] {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0},
+                    Tensors.toLongs(a.attentionMask()));
+            assertTrue(
+                    torch.equal(a.inputsEmbeds().select(0, 1).narrow(0, 0, 3), prompts.weight()),
+                    "prompts first in every row");
+            assertTrue(
+                    torch.equal(a.inputsEmbeds().select(0, 1).narrow(0, 5, 2), torch.zeros(2, 8)),
+                    "padded history rows are zero");
+            assertTrue(
+                    torch.equal(a.inputsEmbeds().select(0, 0).select(0, 8), table.select(0, 7)),
+                    "tokens gathered by id");
+            assertTrue(
+                    torch.allclose(a.inputsEmbeds().narrow(1, 3, 4), uem.forward(rows, userMask), 1e-6, 1e-6, false),
+                    "user slice = UEM.forward");
             assembly.backward(a.inputsEmbeds().pow(new Scalar(2)).sum());
             assertTrue(prompts.weight().grad().abs().sum().item_float() > 0);
             assertTrue(table.grad().select(0, 7).abs().sum().item_float() > 0, "table row 7 gets a gradient");
@@ -83,14 +106,17 @@ class UserEmbeddingModuleTest {
             assertTrue(params.size() > 10);
             for (long i = 0; i < params.size(); i++) {
                 Tensor grad = params.get(i).value().grad();
-                assertTrue(grad.defined() && grad.abs().sum().item_float() > 0, "no gradient for " + params.get(i).key().getString());
+                assertTrue(
+                        grad.defined() && grad.abs().sum().item_float() > 0,
+                        "no gradient for " + params.get(i).key().getString());
             }
         }
     }
 
     @Test
     void configValidationNamesTheField() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new UemConfig(12, 16, 2, 5, 24, 0.0, 10, 8, 3));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new UemConfig(12, 16, 2, 5, 24, 0.0, 10, 8, 3));
         assertTrue(e.getMessage().contains("heads"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> UemConfig.named("huge", 1, 1, 1));
         assertTrue(e.getMessage().contains("huge"), e.getMessage());
