@@ -160,7 +160,7 @@ public final class ScalingBench {
             boolean byHistory,
             boolean memory) {
         System.setProperty("java.awt.headless", "true");
-        XYSeries uem = new XYSeries("UEM arm (one soft " + "token per item)"),
+        XYSeries uem = new XYSeries("UEM arm (one soft token per item)"),
                 text = new XYSeries("text arm (history as tokens)");
         for (Point p : points)
             (p.arm().equals("uem") ? uem : text)
@@ -184,11 +184,11 @@ public final class ScalingBench {
 
     /** The points as a Markdown table. */
     public static String table(List<Point> points) {
-        StringBuilder sb = new StringBuilder("| arm | history p | batch | text tokens " + "(longest in "
-                + "the batch) | ms per " + "training example | " + "peak RSS MiB |\n|---|---|---|---|---|---|\n");
+        StringBuilder sb = new StringBuilder("| arm | history p | batch | text tokens (longest in "
+                + "the batch) | ms per training example | peak RSS MiB |\n|---|---|---|---|---|---|\n");
         for (Point p : points)
             sb.append(String.format(
-                    "| %s | %d | %d | %s | %.1f " + "| %.0f |%n",
+                    "| %s | %d | %d | %s | %.1f | %.0f |%n",
                     p.arm(),
                     p.history(),
                     p.batch(),

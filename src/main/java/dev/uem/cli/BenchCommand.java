@@ -46,9 +46,9 @@ final class BenchCommand implements Runnable {
             name = "decode",
             mixinStandardHelpOptions = true,
             description = {
-                "Greedy decoding speed (KV " + "cache, as the " + "evaluation " + "decodes): --batch "
+                "Greedy decoding speed (KV cache, as the evaluation decodes): --batch "
                         + "random inputs of --enc-len tokens,",
-                "--new-tokens generated (fewer if every " + "row emits " + "EOS), median " + "over --steps "
+                "--new-tokens generated (fewer if every row emits EOS), median over --steps "
                         + "batches; the same shapes as",
                 "bench/reference/t5_step.py --decode N."
             })
@@ -65,7 +65,7 @@ final class BenchCommand implements Runnable {
         @Option(names = "--new-tokens", defaultValue = "16")
         int newTokens;
 
-        @Option(names = "--steps", defaultValue = "10", description = "Timed batches (default: " + "${DEFAULT-VALUE}).")
+        @Option(names = "--steps", defaultValue = "10", description = "Timed batches (default: ${DEFAULT-VALUE}).")
         int steps;
 
         @Option(names = "--warmup", defaultValue = "2")
@@ -75,7 +75,7 @@ final class BenchCommand implements Runnable {
         public Integer call() {
             TorchRuntime.init();
             if (batch < 1 || encLen < 1 || newTokens < 1 || newTokens > GenerationOption.MAX || steps < 1)
-                throw new IllegalArgumentException("bench decode: " + "batch, enc-len, " + "steps >= 1 and "
+                throw new IllegalArgumentException("bench decode: batch, enc-len, steps >= 1 and "
                         + "new-tokens in [1, " + GenerationOption.MAX + "] expected");
             T5Config c = config.resolve();
             double[] ms = new double[steps];
@@ -98,7 +98,7 @@ final class BenchCommand implements Runnable {
             }
             double med = T5StepBench.median(ms);
             System.out.printf(
-                    "uem decode " + "examples_per_s %.1f " + "median_ms_per_batch %.1f " + "new_tokens %d (%s)%n",
+                    "uem decode examples_per_s %.1f median_ms_per_batch %.1f new_tokens %d (%s)%n",
                     batch / (med / 1e3), med, generated, TorchRuntime.describe());
             return 0;
         }
@@ -108,9 +108,9 @@ final class BenchCommand implements Runnable {
             name = "scaling",
             mixinStandardHelpOptions = true,
             description = {
-                "Cost curves: time per training " + "example and " + "peak RSS of a " + "training step "
+                "Cost curves: time per training example and peak RSS of a training step "
                         + "against the history length p",
-                "(batch 16) and against the batch size (p " + "= 50), for " + "the UEM arm " + "and the text "
+                "(batch 16) and against the batch size (p = 50), for the UEM arm and the text "
                         + "arm (t5-compact, task vocabulary,",
                 "bundled data). Writes scaling.md, scaling_time.png and scaling_memory.png (against p) and",
                 "scaling_batch.png under --out."
@@ -120,35 +120,35 @@ final class BenchCommand implements Runnable {
                 names = "--histories",
                 split = ",",
                 defaultValue = "5,20,50,100,200",
-                description = "UEM arm's history " + "lengths (default: " + "${DEFAULT-VALUE}).")
+                description = "UEM arm's history lengths (default: ${DEFAULT-VALUE}).")
         int[] histories;
 
         @Option(
                 names = "--text-histories",
                 split = ",",
                 defaultValue = "2,5,10,20",
-                description = "Text arm's history lengths, each with a token " + "budget that " + "holds all "
-                        + "its items (~110 " + "tokens an item) (default: ${DEFAULT-VALUE}).")
+                description = "Text arm's history lengths, each with a token budget that holds all "
+                        + "its items (~110 tokens an item) (default: ${DEFAULT-VALUE}).")
         int[] textHistories;
 
         @Option(
                 names = "--batches",
                 split = ",",
                 defaultValue = "4,8,16,32",
-                description = "Batch sizes (UEM p " + "= 50, text p = 5) " + "(default: ${DEFAULT-VALUE}).")
+                description = "Batch sizes (UEM p = 50, text p = 5) (default: ${DEFAULT-VALUE}).")
         int[] batches;
 
         @Option(
                 names = "--steps",
                 defaultValue = "5",
-                description = "Timed steps per point, after " + "2 untimed (default: " + "${DEFAULT-VALUE}).")
+                description = "Timed steps per point, after 2 untimed (default: ${DEFAULT-VALUE}).")
         int steps;
 
         @Option(
                 names = "--out",
                 defaultValue = "runs/bench-scaling",
                 paramLabel = "DIR",
-                description = "Output folder " + "(default: ${DEFAULT-VALUE}).")
+                description = "Output folder (default: ${DEFAULT-VALUE}).")
         Path out;
 
         @picocli.CommandLine.Mixin
@@ -158,17 +158,15 @@ final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             TorchRuntime.init();
             if (steps < 1 || steps > 1000)
-                throw new IllegalArgumentException("--steps: expected 1 " + "to 1000, found " + steps);
+                throw new IllegalArgumentException("--steps: expected 1 to 1000, found " + steps);
             for (int p : histories)
                 if (p < 1 || p > 2048)
-                    throw new IllegalArgumentException("--histories: " + "expected 1 to 2048, found " + p);
+                    throw new IllegalArgumentException("--histories: expected 1 to 2048, found " + p);
             for (int p : textHistories)
                 if (p < 1 || p > 74)
-                    throw new IllegalArgumentException(
-                            "--text-histories: " + "expected 1 to 74 " + "(8192 tokens), found " + p);
+                    throw new IllegalArgumentException("--text-histories: expected 1 to 74 (8192 tokens), found " + p);
             for (int b : batches)
-                if (b < 1 || b > 512)
-                    throw new IllegalArgumentException("--batches: expected " + "1 to 512, found " + b);
+                if (b < 1 || b > 512) throw new IllegalArgumentException("--batches: expected 1 to 512, found " + b);
             var d = DatasetReader.read(Path.of("data", "movielens", "ml-latest-small"), ReadOptions.defaults());
             try (var tok = T5Tokenizer.bundled();
                     var enc = new MiniLmEncoder()) {
@@ -182,7 +180,7 @@ final class BenchCommand implements Runnable {
                 AtomicFiles.writeString(out.resolve("scaling.md"), table);
                 ScalingBench.plot(
                         out.resolve("scaling_time.png"),
-                        "Training cost " + "against history " + "length (batch 16)",
+                        "Training cost against history length (batch 16)",
                         "history length p (items)",
                         "ms per training example",
                         byP,
@@ -190,7 +188,7 @@ final class BenchCommand implements Runnable {
                         false);
                 ScalingBench.plot(
                         out.resolve("scaling_memory.png"),
-                        "Peak memory against history " + "length (batch 16)",
+                        "Peak memory against history length (batch 16)",
                         "history length p (items)",
                         "peak RSS (MiB)",
                         byP,
@@ -198,15 +196,15 @@ final class BenchCommand implements Runnable {
                         true);
                 ScalingBench.plot(
                         out.resolve("scaling_batch.png"),
-                        "Training cost against batch " + "size (p = 50)",
+                        "Training cost against batch size (p = 50)",
                         "batch size",
                         "ms per training example",
                         byB,
                         false,
                         false);
                 System.out.println(table);
-                System.out.println("wrote " + out + " (scaling.md, " + "scaling_time.png, " + "scaling_memory.png, "
-                        + "scaling_batch.png)");
+                System.out.println(
+                        "wrote " + out + " (scaling.md, scaling_time.png, scaling_memory.png, " + "scaling_batch.png)");
             }
             return 0;
         }
@@ -234,7 +232,7 @@ final class BenchCommand implements Runnable {
         @Option(names = "--dec-len", defaultValue = "16")
         int decLen;
 
-        @Option(names = "--steps", defaultValue = "200", description = "Timed steps (default: " + "${DEFAULT-VALUE}).")
+        @Option(names = "--steps", defaultValue = "200", description = "Timed steps (default: ${DEFAULT-VALUE}).")
         int steps;
 
         @Option(names = "--warmup", defaultValue = "3")
@@ -244,23 +242,23 @@ final class BenchCommand implements Runnable {
                 names = "--precision",
                 defaultValue = "fp32",
                 paramLabel = "fp32|bf16",
-                description = "Forward-pass arithmetic: fp32, or bf16 " + "autocast (matrix " + "products in "
-                        + "bfloat16, float32 " + "weights) (default: ${DEFAULT-VALUE}).")
+                description = "Forward-pass arithmetic: fp32, or bf16 autocast (matrix products in "
+                        + "bfloat16, float32 weights) (default: ${DEFAULT-VALUE}).")
         Precision precision;
 
         @Option(
                 names = "--optimizer",
                 defaultValue = "fused",
                 paramLabel = "fused|libtorch",
-                description = "AdamW: the trainer's fused " + "native pass, or " + "libtorch's as the "
-                        + "baseline (default: " + "${DEFAULT-VALUE}).")
+                description = "AdamW: the trainer's fused native pass, or libtorch's as the "
+                        + "baseline (default: ${DEFAULT-VALUE}).")
         T5StepBench.StepOptimizer optimizer;
 
         @Option(
                 names = "--reference-ms",
                 defaultValue = "645",
-                description = "Baseline ms/step to report a ratio against " + "(default: HF " + "modeling_t5 "
-                        + "on PyTorch 1.13, 1 " + "thread, ${DEFAULT-VALUE} ms).")
+                description = "Baseline ms/step to report a ratio against (default: HF modeling_t5 "
+                        + "on PyTorch 1.13, 1 thread, ${DEFAULT-VALUE} ms).")
         double referenceMs;
 
         @Override
@@ -275,8 +273,8 @@ final class BenchCommand implements Runnable {
             double med = r.medianMs();
             System.out.println("# uem bench t5-step  (" + TorchRuntime.describe() + ")");
             System.out.printf(
-                    "shape: batch %d, encoder %d, decoder %d, " + "dropout %.2f, " + "precision %s, "
-                            + "optimizer %s, %d " + "timed steps after %d warm-up%n",
+                    "shape: batch %d, encoder %d, decoder %d, dropout %.2f, precision %s, "
+                            + "optimizer %s, %d timed steps after %d warm-up%n",
                     batch,
                     encLen,
                     decLen,
@@ -287,7 +285,7 @@ final class BenchCommand implements Runnable {
                     warmup);
             System.out.printf("| metric | value |%n|---|---|%n");
             System.out.printf(
-                    "| median ms/step | %.1f " + "(p10 %.1f, " + "p90 %.1f) |%n",
+                    "| median ms/step | %.1f (p10 %.1f, p90 %.1f) |%n",
                     med, T5StepBench.percentile(r.stepMs(), 0.1), T5StepBench.percentile(r.stepMs(), 0.9));
             System.out.printf(
                     "| forward / backward / clip+AdamW (median ms) | %.1f / %.1f / %.1f |%n",
@@ -301,7 +299,7 @@ final class BenchCommand implements Runnable {
                 // bf16 products can outrun the float32 peak: set them against their own (what the CPU can do in
                 // bfloat16)
                 System.out.printf(
-                        "| libtorch %s gemm peak " + "(1024^3, same " + "run) | %.1f " + "GFLOP/s |%n",
+                        "| libtorch %s gemm peak (1024^3, same run) | %.1f GFLOP/s |%n",
                         precision.name().toLowerCase(), r.gemmPeakGflops());
                 System.out.printf("| achieved / sgemm peak | %.1f %% |%n", 100 * r.gflops() / r.sgemmPeakGflops());
             }
@@ -311,7 +309,7 @@ final class BenchCommand implements Runnable {
             long first = rss[Math.min(1, rss.length - 1)], last = rss[rss.length - 1], max = 0;
             for (long v : rss) max = Math.max(max, v);
             System.out.printf(
-                    "| RSS step %d -> step %d " + "(max) | %.0f " + "-> %.0f MiB " + "(%.0f) |%n",
+                    "| RSS step %d -> step %d (max) | %.0f -> %.0f MiB (%.0f) |%n",
                     r.rssSteps()[Math.min(1, rss.length - 1)],
                     r.rssSteps()[rss.length - 1],
                     first / 1048576.0,

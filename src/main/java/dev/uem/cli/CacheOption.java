@@ -9,7 +9,7 @@ final class CacheOption {
             names = "--cache",
             defaultValue = "cache",
             paramLabel = "DIR",
-            description = "Item-embedding cache folder, " + "shared by every " + "run on the " + "same data "
+            description = "Item-embedding cache folder, shared by every run on the same data "
                     + "(default: ${DEFAULT-VALUE}).")
     Path cache;
 }

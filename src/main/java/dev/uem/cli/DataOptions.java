@@ -16,22 +16,22 @@ final class DataOptions {
     @Option(
             names = "--data",
             paramLabel = "DIR",
-            description = "MovieLens folder " + "(ratings.csv+movies.csv, " + "u.data+u.item, or "
-                    + "ratings.dat+movies.dat). " + "Default: the bundled ml-latest-small.")
+            description = "MovieLens folder (ratings.csv+movies.csv, u.data+u.item, or "
+                    + "ratings.dat+movies.dat). Default: the bundled ml-latest-small.")
     Path data;
 
     @Option(
             names = "--descriptions",
             paramLabel = "FILE",
             split = ",",
-            description = "Description sources in priority order: movieId,description " + "CSVs or TMDB "
-                    + "files (id,overview) " + "joined via " + "links.csv. Default: DIR/descriptions.csv if present.")
+            description = "Description sources in priority order: movieId,description CSVs or TMDB "
+                    + "files (id,overview) joined via links.csv. Default: DIR/descriptions.csv if present.")
     List<Path> descriptions = new ArrayList<>();
 
     @Option(
             names = "--skip-bad-rows",
-            description = "Skip and count malformed rows, unknown " + "movies, duplicates " + "and out-of-scale "
-                    + "ratings instead of " + "stopping at the first.")
+            description = "Skip and count malformed rows, unknown movies, duplicates and out-of-scale "
+                    + "ratings instead of stopping at the first.")
     boolean skipBadRows;
 
     /** The folder to read: --data, or the bundled data next to the working directory or the jar. */
@@ -49,8 +49,8 @@ final class DataOptions {
         } catch (Exception ignored) {
             // fall through to the error below
         }
-        throw new IllegalArgumentException("no --data given and the " + "bundled data (" + BUNDLED
-                + ") is not here: run " + "from the uem " + "checkout or pass --data DIR");
+        throw new IllegalArgumentException("no --data given and the bundled data (" + BUNDLED
+                + ") is not here: run from the uem checkout or pass --data DIR");
     }
 
     Dataset read() {

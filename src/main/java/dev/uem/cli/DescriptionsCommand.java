@@ -14,8 +14,7 @@ import picocli.CommandLine.Option;
         header = "Join TMDB plot overviews to MovieLens movies as a descriptions CSV.",
         mixinStandardHelpOptions = true,
         description = {
-            "Join plot overviews from " + "TMDB files " + "(id,overview) to " + "MovieLens movies "
-                    + "through links.csv and write",
+            "Join plot overviews from TMDB files (id,overview) to MovieLens movies " + "through links.csv and write",
             "movieId,description. With several --tmdb files the first that has a text for a movie wins."
         })
 final class DescriptionsCommand implements Callable<Integer> {

@@ -13,7 +13,7 @@ final class DeviceOption {
             names = "--device",
             defaultValue = "cpu",
             paramLabel = "cpu|cuda|cuda:N|auto",
-            description = "Where the model runs: the CPU, a " + "CUDA device " + "(the -Pgpu " + "jar), or auto "
+            description = "Where the model runs: the CPU, a CUDA device (the -Pgpu jar), or auto "
                     + "(default: ${DEFAULT-VALUE}).")
     String device;
 

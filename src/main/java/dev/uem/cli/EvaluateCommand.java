@@ -29,31 +29,31 @@ import picocli.CommandLine.Option;
         header = "Score a finished run again, without training it.",
         mixinStandardHelpOptions = true,
         description = {
-            "Score a finished train run (or one " + "arm folder " + "of a sweep) " + "again without "
+            "Score a finished train run (or one arm folder of a sweep) again without "
                     + "training: its best.safetensors decodes the "
                     + "same test and validation windows, optionally with another --head-fusion weight.",
-            "The arm's files (arm.json with lm_only, " + "head.json, " + "predictions.jsonl, " + "per_label.csv, "
-                    + "results.json) and a config.json go " + "to --out; the run folder is not touched."
+            "The arm's files (arm.json with lm_only, head.json, predictions.jsonl, per_label.csv, "
+                    + "results.json) and a config.json go to --out; the run folder is not touched."
         })
 final class EvaluateCommand implements Callable<Integer> {
     @Option(
             names = "--run",
             required = true,
             paramLabel = "DIR",
-            description = "A finished uem " + "train run folder, " + "or an arm folder " + "inside a sweep.")
+            description = "A finished uem train run folder, or an arm folder inside a sweep.")
     Path run;
 
     @Option(
             names = "--head-fusion",
             paramLabel = "W",
-            description = "Weight of the preference head " + "in the LM's " + "greedy decoding " + "(0 = the LM "
+            description = "Weight of the preference head in the LM's greedy decoding (0 = the LM "
                     + "alone; default: the run's own).")
     Double headFusion;
 
     @Option(
             names = "--out",
             paramLabel = "DIR",
-            description = "Where the evaluation's files go " + "(default: RUN/evaluation-<timestamp>).")
+            description = "Where the evaluation's files go (default: RUN/evaluation-<timestamp>).")
     Path out;
 
     @Mixin
@@ -73,7 +73,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 : run.resolve(
                         "evaluation-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         if (Files.exists(dir.resolve("arm.json")))
-            throw new IllegalArgumentException(dir + " already holds an " + "evaluation; choose " + "another --out");
+            throw new IllegalArgumentException(dir + " already holds an evaluation; choose another --out");
         TorchRuntime.init();
         ComputeDevice onDevice = device.resolve();
         long t0 = System.nanoTime();
@@ -84,7 +84,7 @@ final class EvaluateCommand implements Callable<Integer> {
                     dir.resolve("results.json"), Results.resultsJson(cfg.data().dataset(), arms));
             System.out.printf("%s", Results.table(arms));
             System.out.printf(
-                    "%nhead fusion %s; evaluation " + "folder %s " + "(%.0f s)%n",
+                    "%nhead fusion %s; evaluation folder %s (%.0f s)%n",
                     arms.get(0).path("head_fusion").asText(), dir, (System.nanoTime() - t0) / 1e9);
         }
         return 0;

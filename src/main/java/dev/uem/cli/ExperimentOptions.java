@@ -20,7 +20,7 @@ final class ExperimentOptions {
     @Option(
             names = "--lm",
             paramLabel = "t5-compact|t5-mini|DIR",
-            description = "LM: a built-in T5 " + "trained from " + "scratch or an HF " + "checkpoint folder "
+            description = "LM: a built-in T5 trained from scratch or an HF checkpoint folder "
                     + "(default: ${DEFAULT-VALUE}).")
     String lm;
 
@@ -38,7 +38,7 @@ final class ExperimentOptions {
 
     @Option(
             names = "--accumulation",
-            description = "Micro-batches per optimiser step; " + "8 x 16 is " + "the paper's " + "batch of 128 "
+            description = "Micro-batches per optimiser step; 8 x 16 is the paper's batch of 128 "
                     + "(default: ${DEFAULT-VALUE}).")
     int accumulation;
 
@@ -129,14 +129,14 @@ final class ExperimentOptions {
     @Option(
             names = "--precision",
             paramLabel = "fp32|bf16",
-            description = "Arithmetic of the forward " + "passes; bf16 is " + "autocast with " + "fp32 weights "
+            description = "Arithmetic of the forward passes; bf16 is autocast with fp32 weights "
                     + "(default: ${DEFAULT-VALUE}).")
     Precision precision;
 
     @Option(
             names = "--head-fusion",
             paramLabel = "W",
-            description = "Weight of the preference head " + "in greedy " + "decoding; 0 = " + "the LM alone "
+            description = "Weight of the preference head in greedy decoding; 0 = the LM alone "
                     + "(default: ${DEFAULT-VALUE}).")
     double headFusion;
 

@@ -43,7 +43,7 @@ final class ExportUserEmbeddingsCommand implements Callable<Integer> {
             names = "--out",
             required = true,
             paramLabel = "FILE",
-            description = "Output .safetensors " + "file (written atomically).")
+            description = "Output .safetensors file (written atomically).")
     Path out;
 
     @Option(
@@ -56,7 +56,7 @@ final class ExportUserEmbeddingsCommand implements Callable<Integer> {
     @Option(
             names = "--batch-size",
             defaultValue = "32",
-            description = "Users per forward pass, 1 " + "to 4096 (default: " + "${DEFAULT-VALUE}).")
+            description = "Users per forward pass, 1 to 4096 (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
     private static UserSplit.Part part(String name) {
@@ -67,7 +67,7 @@ final class ExportUserEmbeddingsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (batchSize < 1 || batchSize > 4096)
-            throw new IllegalArgumentException("--batch-size: " + "expected 1 to 4096, found " + batchSize);
+            throw new IllegalArgumentException("--batch-size: expected 1 to 4096, found " + batchSize);
         UserSplit.Part part = users.equals("all") ? null : part(users); // a bad --users fails before any work
         TorchRuntime.init();
         try (RunOptions.Opened o = runOptions.open()) {
@@ -111,7 +111,7 @@ final class ExportUserEmbeddingsCommand implements Callable<Integer> {
                 SafetensorsWriter.write(this.out, out);
             }
             System.out.printf(
-                    "wrote soft tokens " + "of %d users " + "(up to %d " + "each, width " + "%d) to %s%n",
+                    "wrote soft tokens of %d users (up to %d each, width %d) to %s%n",
                     tokens.size(), r.history, e, this.out);
             return 0;
         }

@@ -17,8 +17,7 @@ final class GenerationOption {
     /** The limit, checked (before any work). */
     int checked() {
         if (maxNewTokens < 1 || maxNewTokens > MAX)
-            throw new IllegalArgumentException(
-                    "--max-new-tokens: " + "expected 1 to " + MAX + ", found " + maxNewTokens);
+            throw new IllegalArgumentException("--max-new-tokens: expected 1 to " + MAX + ", found " + maxNewTokens);
         return maxNewTokens;
     }
 }

@@ -20,8 +20,7 @@ import picocli.CommandLine.Option;
         header = "Check or time the native prompt-assembly kernels against libtorch ops.",
         mixinStandardHelpOptions = true,
         description = {
-            "Check or time the native " + "prompt-assembly kernels " + "(native/) " + "against the "
-                    + "libtorch-op composition.",
+            "Check or time the native prompt-assembly kernels (native/) against the " + "libtorch-op composition.",
             "--check: forward and backward on fresh random shapes (k = 0, p = 0, n = 1, B = 1, an all-padding",
             "history row, large e, odd sizes, the default shape); prints the largest relative error per output",
             "and exits 1 when any exceeds --tolerance.",
@@ -46,25 +45,24 @@ final class KernelsCommand implements Callable<Integer> {
     @Option(
             names = "--tolerance",
             defaultValue = "1e-5",
-            description = "Largest relative error " + "accepted by --check " + "(default: ${DEFAULT-VALUE}).")
+            description = "Largest relative error accepted by --check (default: ${DEFAULT-VALUE}).")
     double tolerance;
 
     @Option(
             names = "--shape",
             defaultValue = "both",
-            description = "--bench shapes: " + "default, paper " + "or both (default: " + "${DEFAULT-VALUE}).")
+            description = "--bench shapes: default, paper or both (default: ${DEFAULT-VALUE}).")
     String shape;
 
     @Option(
             names = "--reps",
             defaultValue = "30",
-            description = "--bench repetitions per path " + "(default: ${DEFAULT-VALUE}).")
+            description = "--bench repetitions per path (default: ${DEFAULT-VALUE}).")
     int reps;
 
     @Option(
             names = "--no-blas",
-            description =
-                    "Run the CPU kernels' matrix " + "products with " + "their own " + "loops instead of OpenBLAS.")
+            description = "Run the CPU kernels' matrix products with their own loops instead of OpenBLAS.")
     boolean noBlas;
 
     @Override
@@ -81,17 +79,16 @@ final class KernelsCommand implements Callable<Integer> {
     private int check() {
         long s = seed != null ? seed : System.nanoTime();
         System.out.printf(
-                "# uem kernels --check  " + "(seed %d, CPU " + "float32, matrix " + "products: %s)%n",
+                "# uem kernels --check  (seed %d, CPU float32, matrix products: %s)%n",
                 s, NativeKernels.blasInUse() ? "OpenBLAS" : "loops");
-        System.out.println("| shape | B | k | p | n | d | e | " + "embeds | mask | " + "d_prompts " + "| d_user | "
+        System.out.println("| shape | B | k | p | n | d | e | embeds | mask | d_prompts | d_user | "
                 + "d_weight | d_bias | d_table | |");
         System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         double worst = 0;
         for (KernelCheck.Shape sh : KernelCheck.shapes(s)) {
             KernelCheck.Result r = KernelCheck.run(sh, s);
             StringBuilder row = new StringBuilder(String.format(
-                    "| %s | %d | %d | %d | %d " + "| %d | %d |",
-                    sh.name(), sh.B(), sh.k(), sh.p(), sh.n(), sh.d(), sh.e()));
+                    "| %s | %d | %d | %d | %d | %d | %d |", sh.name(), sh.B(), sh.k(), sh.p(), sh.n(), sh.d(), sh.e()));
             for (Map.Entry<String, Double> e : r.errors().entrySet())
                 row.append(String.format(" %.1e |", e.getValue()));
             row.append(r.worst() <= tolerance ? " ok |" : " FAIL |");
@@ -99,7 +96,7 @@ final class KernelsCommand implements Callable<Integer> {
             worst = Math.max(worst, r.worst());
         }
         System.out.printf(
-                "worst relative error %.2e " + "(tolerance " + "%.0e): %s%n",
+                "worst relative error %.2e (tolerance %.0e): %s%n",
                 worst, tolerance, worst <= tolerance ? "PASS" : "FAIL");
         return worst <= tolerance ? 0 : 1;
     }
@@ -110,8 +107,7 @@ final class KernelsCommand implements Callable<Integer> {
             case "paper" -> List.of(KernelBench.PAPER);
             case "both" -> List.of(KernelBench.DEFAULT, KernelBench.PAPER);
             default ->
-                throw new IllegalArgumentException(
-                        "--shape: expected " + "default, paper or " + "both, found '" + shape + "'");
+                throw new IllegalArgumentException("--shape: expected default, paper or both, found '" + shape + "'");
         };
         List<KernelBench.Result> results = new ArrayList<>();
         try (ProgressBar pb =
@@ -119,16 +115,16 @@ final class KernelsCommand implements Callable<Integer> {
             for (KernelCheck.Shape sh : shapes) results.add(KernelBench.run(sh, reps, pb::step));
         }
         System.out.printf(
-                "# uem kernels --bench  " + "(%s, %d reps, " + "medians, CPU " + "float32, matrix " + "products: %s)%n",
+                "# uem kernels --bench  (%s, %d reps, medians, CPU float32, matrix products: %s)%n",
                 TorchRuntime.describe(), reps, NativeKernels.blasInUse() ? "OpenBLAS" : "loops");
-        System.out.println("| shape | B,k,p,n,d,e | pass | " + "native ms | " + "libtorch ops ms | " + "speed-up | "
+        System.out.println("| shape | B,k,p,n,d,e | pass | native ms | libtorch ops ms | speed-up | "
                 + "matmuls alone ms | native / matmuls |");
         System.out.println("|---|---|---|---|---|---|---|---|");
         for (KernelBench.Result r : results) {
             KernelCheck.Shape s = r.shape();
             String dims = s.B() + "," + s.k() + "," + s.p() + "," + s.n() + "," + s.d() + "," + s.e();
             System.out.printf(
-                    "| %s | %s | forward | " + "%.3f | %.3f | " + "%.2fx | %.3f " + "| %.2f |%n",
+                    "| %s | %s | forward | %.3f | %.3f | %.2fx | %.3f | %.2f |%n",
                     s.name(),
                     dims,
                     r.forwardNativeMs(),
@@ -137,7 +133,7 @@ final class KernelsCommand implements Callable<Integer> {
                     r.forwardMatmulMs(),
                     r.forwardNativeMs() / r.forwardMatmulMs());
             System.out.printf(
-                    "| %s | %s | " + "forward+backward | " + "%.3f | %.3f | " + "%.2fx | %.3f " + "| %.2f |%n",
+                    "| %s | %s | forward+backward | %.3f | %.3f | %.2fx | %.3f | %.2f |%n",
                     s.name(),
                     dims,
                     r.fullNativeMs(),

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
         header = "Write each user's liked and disliked genres as JSON lines.",
         mixinStandardHelpOptions = true,
         description = {
-            "Write each user's liked and " + "disliked genres " + "(docs/TASK.md §3) " + "as one JSON "
+            "Write each user's liked and disliked genres (docs/TASK.md §3) as one JSON "
                     + "line per user, ascending id:",
             "{\"user\": 1, \"likes\": [\"Drama\", ...], \"dislikes\": [...]} with genres in label order."
         })
@@ -31,7 +31,7 @@ final class LabelsCommand implements Callable<Integer> {
             names = "--out",
             required = true,
             paramLabel = "FILE",
-            description = "JSON-lines output, " + "written atomically.")
+            description = "JSON-lines output, written atomically.")
     Path out;
 
     @Override

@@ -20,11 +20,11 @@ import picocli.CommandLine.Option;
         header = "Score predicted labels: weighted, micro, macro and per-label precision, recall and F1.",
         mixinStandardHelpOptions = true,
         description = {
-            "Score predictions: reads JSON lines " + "{\"true\": " + "[labels], " + "\"pred\": "
+            "Score predictions: reads JSON lines {\"true\": [labels], \"pred\": "
                     + "[labels]} (labels like likes:Drama,",
-            "dislikes:Horror; optional \"parseable\": " + "false) and " + "prints one JSON " + "object with "
+            "dislikes:Horror; optional \"parseable\": false) and prints one JSON object with "
                     + "weighted precision, recall, f1",
-            "and support (scikit-learn's " + "average='weighted', " + "zero_division=0), " + "micro, macro, "
+            "and support (scikit-learn's average='weighted', zero_division=0), micro, macro, "
                     + "likes, dislikes and per_label."
         })
 final class MetricsCommand implements Callable<Integer> {
@@ -63,12 +63,12 @@ final class MetricsCommand implements Callable<Integer> {
         JsonNode a = node.get(key);
         if (a == null || !a.isArray())
             throw new IllegalArgumentException(
-                    in + ":" + line + ": key '" + key + "': expected an " + "array of labels, found " + a);
+                    in + ":" + line + ": key '" + key + "': expected an array of labels, found " + a);
         List<String> out = new ArrayList<>();
         for (JsonNode x : a) {
             if (!x.isTextual())
                 throw new IllegalArgumentException(
-                        in + ":" + line + ": key '" + key + "': expected label " + "strings, found " + x);
+                        in + ":" + line + ": key '" + key + "': expected label strings, found " + x);
             out.add(x.asText());
         }
         return out;

@@ -28,11 +28,10 @@ import picocli.CommandLine.Option;
         header = "Predict one user's liked and disliked genres with a trained run.",
         mixinStandardHelpOptions = true,
         description = {
-            "Generate the preference sentence of one " + "user with a " + "trained run " + "and parse "
+            "Generate the preference sentence of one user with a trained run and parse "
                     + "it into liked/disliked genres.",
             "--user ID takes the dataset user's latest p ratings (p = the run's history length);",
-            "--history FILE takes a new user's " + "ratings (CSV: " + "movieId,rating[,timestamp]; " + "movies "
-                    + "from the dataset)."
+            "--history FILE takes a new user's ratings (CSV: movieId,rating[,timestamp]; movies " + "from the dataset)."
         })
 final class PredictCommand implements Callable<Integer> {
     @Mixin
@@ -89,15 +88,15 @@ final class PredictCommand implements Callable<Integer> {
             System.out.println("generated: " + text
                     + (fusion == null
                             ? ""
-                            : "   (decoded with the " + "preference head " + "fused in, weight " + fusion.weight()
+                            : "   (decoded with the preference head fused in, weight " + fusion.weight()
                                     + ", as the run was evaluated)"));
             System.out.println("likes:     " + pick(parsed.labels(), "likes:"));
             System.out.println("dislikes:  " + pick(parsed.labels(), "dislikes:")
-                    + (parsed.parseable() ? "" : "   (the sentence " + "did not follow the template)"));
+                    + (parsed.parseable() ? "" : "   (the sentence did not follow the template)"));
             if (who.user != null) {
                 PreferenceLabels truth = PreferenceLabels.of(d, who.user);
                 System.out.println("truth:     likes " + truth.likes() + ", dislikes " + truth.dislikes()
-                        + " (from the user's " + "whole history)");
+                        + " (from the user's whole history)");
             }
             return 0;
         }

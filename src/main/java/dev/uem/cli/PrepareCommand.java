@@ -29,11 +29,10 @@ import picocli.CommandLine.Option;
         header = "Summarise a MovieLens folder and build its item-embedding cache.",
         mixinStandardHelpOptions = true,
         description = {
-            "Read a MovieLens dataset (default: " + "the bundled " + "ml-latest-small), " + "print and "
-                    + "write its summary as JSON",
-            "(users, movies, ratings, genres, " + "description " + "coverage, label " + "distribution, "
+            "Read a MovieLens dataset (default: the bundled ml-latest-small), print and " + "write its summary as JSON",
+            "(users, movies, ratings, genres, description coverage, label distribution, "
                     + "examples per split) and build",
-            "the sentence-embedding cache of its item " + "texts (cold: " + "embeds every " + "unique text; "
+            "the sentence-embedding cache of its item texts (cold: embeds every unique text; "
                     + "warm: reads the cache)."
         })
 final class PrepareCommand implements Callable<Integer> {
@@ -44,7 +43,7 @@ final class PrepareCommand implements Callable<Integer> {
             names = "--out",
             defaultValue = "runs/prepare/summary.json",
             paramLabel = "FILE",
-            description = "Summary JSON " + "(default: ${DEFAULT-VALUE}).")
+            description = "Summary JSON (default: ${DEFAULT-VALUE}).")
     Path out;
 
     @picocli.CommandLine.Mixin
@@ -54,14 +53,14 @@ final class PrepareCommand implements Callable<Integer> {
             names = "--encoder",
             defaultValue = "minilm",
             paramLabel = "minilm|DIR",
-            description = "Sentence encoder: minilm (all-MiniLM-L6-v2, " + "bundled) or a " + "Sentence-T5 "
-                    + "checkpoint folder " + "(default: ${DEFAULT-VALUE}).")
+            description = "Sentence encoder: minilm (all-MiniLM-L6-v2, bundled) or a Sentence-T5 "
+                    + "checkpoint folder (default: ${DEFAULT-VALUE}).")
     String encoder;
 
     @Option(
             names = "--history",
             defaultValue = "50",
-            description = "History length p of the " + "examples counted " + "(default: ${DEFAULT-VALUE}).")
+            description = "History length p of the examples counted (default: ${DEFAULT-VALUE}).")
     int history;
 
     @picocli.CommandLine.Mixin

@@ -24,11 +24,11 @@ final class ResumeFolder {
                 .filter(n -> !n.equals("--resume") && !n.equals("--device") && !n.equals("--nproc"))
                 .toList();
         if (!others.isEmpty())
-            throw new IllegalArgumentException("--resume continues with the " + "options in "
-                    + dir.resolve("config.json") + "; drop " + String.join(", ", others));
+            throw new IllegalArgumentException("--resume continues with the options in " + dir.resolve("config.json")
+                    + "; drop " + String.join(", ", others));
         Path file = dir.resolve("config.json");
         if (!Files.isRegularFile(file))
-            throw new IllegalArgumentException(file + ": not found " + "(nothing to resume in " + dir + ")");
+            throw new IllegalArgumentException(file + ": not found (nothing to resume in " + dir + ")");
         return ConfigMigration.read(file);
     }
 

@@ -10,14 +10,14 @@ final class RunFolderOptions {
     @Option(
             names = "--out",
             paramLabel = "DIR",
-            description = "Folder to write (default: " + "runs/<timestamp>, a " + "sweep's runs/sweep-<timestamp>).")
+            description = "Folder to write (default: runs/<timestamp>, a sweep's runs/sweep-<timestamp>).")
     Path out;
 
     @Option(
             names = "--resume",
             paramLabel = "DIR",
-            description = "Continue the run or sweep in DIR from where it " + "stopped, with " + "the options "
-                    + "it was started with " + "(only --device and --nproc may differ).")
+            description = "Continue the run or sweep in DIR from where it stopped, with the options "
+                    + "it was started with (only --device and --nproc may differ).")
     Path resume;
 
     boolean resuming() {

@@ -19,21 +19,19 @@ final class RunOptions {
             names = "--run",
             required = true,
             paramLabel = "DIR",
-            description = "A uem train run " + "folder (config.json " + "+ best.safetensors).")
+            description = "A uem train run folder (config.json + best.safetensors).")
     Path run;
 
     @Option(
             names = "--data",
             paramLabel = "DIR",
-            description = "MovieLens folder " + "(default: the one " + "the run trained on, "
-                    + "with its description files).")
+            description = "MovieLens folder (default: the one the run trained on, " + "with its description files).")
     Path data;
 
     @Option(
             names = "--cache",
             paramLabel = "DIR",
-            description =
-                    "Embedding cache folder " + "(default: " + "the run's own, as " + "recorded in its config.json).")
+            description = "Embedding cache folder (default: the run's own, as recorded in its config.json).")
     Path cache;
 
     /** The run's model, tokenizer, dataset and item embeddings, opened together and closed together. */
@@ -58,7 +56,7 @@ final class RunOptions {
             enc = new MiniLmEncoder();
             if (!enc.id().equals(r.encoder))
                 throw new IllegalArgumentException(
-                        run + " was trained on " + r.encoder + " item embeddings; " + "this command has " + enc.id());
+                        run + " was trained on " + r.encoder + " item embeddings; this command has " + enc.id());
             Path dataDir = data != null ? data : r.dataset;
             if (!java.nio.file.Files.isDirectory(dataDir))
                 throw new IllegalArgumentException(dataDir + ": not a folder (the dataset "

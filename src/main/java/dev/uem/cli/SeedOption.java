@@ -9,7 +9,7 @@ final class SeedOption {
     @Option(
             names = "--seed",
             defaultValue = "0",
-            description = "Seed of the user split and the windows, and of a " + "training run's " + "initialisation, "
-                    + "data order and " + "dropout (default: ${DEFAULT-VALUE}).")
+            description = "Seed of the user split and the windows, and of a training run's initialisation, "
+                    + "data order and dropout (default: ${DEFAULT-VALUE}).")
     long seed;
 }

@@ -14,7 +14,7 @@ final class T5ConfigOption {
             names = "--config",
             defaultValue = "t5-mini",
             paramLabel = "NAME|FILE",
-            description = "A built-in config name " + "(t5-mini, " + "t5-compact) or a " + "config.json path "
+            description = "A built-in config name (t5-mini, t5-compact) or a config.json path "
                     + "(default: ${DEFAULT-VALUE}).")
     String config;
 
@@ -24,8 +24,8 @@ final class T5ConfigOption {
         if (named != null) return named;
         Path p = Path.of(config);
         if (!Files.isRegularFile(p))
-            throw new IllegalArgumentException("--config: '" + config + "' is neither a " + "built-in name "
-                    + "(t5-mini, t5-compact) " + "nor a file");
+            throw new IllegalArgumentException(
+                    "--config: '" + config + "' is neither a built-in name " + "(t5-mini, t5-compact) nor a file");
         return T5Config.load(p);
     }
 }

@@ -37,14 +37,14 @@ final class T5ForwardCommand implements Callable<Integer> {
             names = "--model",
             required = true,
             paramLabel = "DIR",
-            description = "HF checkpoint " + "folder: config.json " + "+ model.safetensors " + "(or sharded).")
+            description = "HF checkpoint folder: config.json + model.safetensors (or sharded).")
     Path model;
 
     @Option(
             names = "--cases",
             required = true,
             paramLabel = "FILE",
-            description = "cases.json with " + "'cases' (and " + "optionally 'sentence_t5').")
+            description = "cases.json with 'cases' (and optionally 'sentence_t5').")
     Path cases;
 
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output JSON, written atomically.")
@@ -53,7 +53,7 @@ final class T5ForwardCommand implements Callable<Integer> {
     @Option(
             names = "--max-new-tokens",
             defaultValue = "8",
-            description = "Greedy length when a " + "case does not say " + "(default: ${DEFAULT-VALUE}).")
+            description = "Greedy length when a case does not say (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
     @Override
@@ -67,7 +67,7 @@ final class T5ForwardCommand implements Callable<Integer> {
             throw new IllegalArgumentException(cases + ": not valid JSON: " + e.getMessage(), e);
         }
         if (root == null || !root.path("cases").isArray())
-            throw new IllegalArgumentException(cases + ": expected an " + "object with a 'cases' array");
+            throw new IllegalArgumentException(cases + ": expected an object with a 'cases' array");
         try (T5Model t5 = T5Checkpoint.load(model)) {
             AtomicFiles.write(out, stream -> {
                 try (JsonGenerator g = new ObjectMapper().getFactory().createGenerator(stream, JsonEncoding.UTF8)) {

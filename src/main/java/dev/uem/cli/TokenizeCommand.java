@@ -19,7 +19,7 @@ final class TokenizeCommand implements Callable<Integer> {
     @Option(
             names = "--model",
             paramLabel = "DIR",
-            description = "Use DIR/tokenizer.json " + "if present " + "(default: the " + "bundled T5 tokenizer).")
+            description = "Use DIR/tokenizer.json if present (default: the bundled T5 tokenizer).")
     Path model;
 
     @Parameters(arity = "1..*", paramLabel = "TEXT")

@@ -31,17 +31,17 @@ import picocli.CommandLine.Spec;
         header = "Train a UEM arm end to end and score it on the test users.",
         mixinStandardHelpOptions = true,
         sortOptions = false,
-        description = "Train the UEM with soft prompts and a T5 " + "jointly on " + "the training " + "users (or, "
+        description = "Train the UEM with soft prompts and a T5 jointly on the training users (or, "
                 + "with --arm text, the same T5 "
-                + "reading the history as text), keep the best " + "validation " + "checkpoint, " + "and evaluate "
+                + "reading the history as text), keep the best validation checkpoint, and evaluate "
                 + "on the test users (greedy "
                 + "decoding, verbalizer, weighted P/R/F1) next to the counting baselines.%n%n"
-                + "With no arguments: the bundled ml-latest-small, MiniLM item embeddings, " + "t5-compact from "
-                + "scratch, UEM with " + "history 50, the UEM "
+                + "With no arguments: the bundled ml-latest-small, MiniLM item embeddings, t5-compact from "
+                + "scratch, UEM with history 50, the UEM "
                 + "warm-up stage, then the joint steps (defaults below). "
-                + "Writes under runs/<timestamp>/ " + "(or --out): " + "config.json, " + "metrics.jsonl, "
+                + "Writes under runs/<timestamp>/ (or --out): config.json, metrics.jsonl, "
                 + "checkpoints/, best.safetensors, "
-                + "predictions.jsonl, per_label.csv, " + "results.json. An " + "interrupted run " + "continues "
+                + "predictions.jsonl, per_label.csv, results.json. An interrupted run continues "
                 + "exactly with --resume DIR.%n")
 final class TrainCommand implements Callable<Integer> {
     @Mixin
@@ -57,7 +57,7 @@ final class TrainCommand implements Callable<Integer> {
             names = "--arm",
             defaultValue = "uem",
             paramLabel = "uem|text",
-            description = "What the LM reads: " + "soft tokens from " + "the UEM, or the " + "history as text "
+            description = "What the LM reads: soft tokens from the UEM, or the history as text "
                     + "(default: ${DEFAULT-VALUE}).")
     String armKind;
 
@@ -80,9 +80,8 @@ final class TrainCommand implements Callable<Integer> {
         WorkerEnv worker = WorkerEnv.from(System.getenv()); // a bad worker environment is one line before any work
         if (nproc < 1 || nproc > 256) throw new IllegalArgumentException("--nproc: expected 1 to 256, found " + nproc);
         if (nproc > 1 && worker.distributed())
-            throw new IllegalArgumentException(
-                    "--nproc starts the " + "workers itself; " + "this process " + "already is rank " + worker.rank()
-                            + " of " + worker.worldSize() + " (WORLD_SIZE is set): drop --nproc");
+            throw new IllegalArgumentException("--nproc starts the workers itself; this process already is rank "
+                    + worker.rank() + " of " + worker.worldSize() + " (WORLD_SIZE is set): drop --nproc");
         TorchRuntime.init();
         ComputeDevice onDevice = device.resolve(); // before any folder is made: a missing CUDA device writes nothing
         // data-parallel on CUDA: one GPU per worker, cuda:LOCAL_RANK, as torchrun's workers do
@@ -105,8 +104,8 @@ final class TrainCommand implements Callable<Integer> {
             };
             dir = folder.outOr("");
             if (Files.isDirectory(dir.resolve("checkpoints")))
-                throw new IllegalArgumentException(dir + " already holds a run; " + "continue it " + "with --resume "
-                        + dir + " or choose another --out");
+                throw new IllegalArgumentException(
+                        dir + " already holds a run; continue it with --resume " + dir + " or choose another --out");
         }
         if (nproc > 1) return LocalWorkers.run(nproc, workerArgs(dir), System.out, System.err);
         long t0 = System.nanoTime();
@@ -118,12 +117,12 @@ final class TrainCommand implements Callable<Integer> {
                 arms = new ArrayList<>(ex.run(arm, dir, folder.resuming(), true));
             } catch (StopSignal.StopRequested e) {
                 throw new StopSignal.StopRequested(
-                        e.getMessage() + "; continue with: uem " + "train --resume " + dir, e.exitCode);
+                        e.getMessage() + "; continue with: uem train --resume " + dir, e.exitCode);
             }
             if (!group.leader()) {
                 System.out.printf(
-                        "rank %d of %d: training and its " + "share of the " + "evaluation done; "
-                                + "rank 0 writes the " + "results in %s%n",
+                        "rank %d of %d: training and its share of the evaluation done; "
+                                + "rank 0 writes the results in %s%n",
                         group.rank(), group.worldSize(), dir);
                 return 0;
             }
@@ -134,8 +133,8 @@ final class TrainCommand implements Callable<Integer> {
             JsonNode t = line.get("training");
             System.out.printf("%n%s", Results.table(arms));
             System.out.printf(
-                    "%nbest validation loss %.4f at step %d; " + "%.1f train " + "examples/s, %.1f "
-                            + "eval examples/s, " + "peak RSS %.0f MiB;%nrun folder %s (%.0f s)%n",
+                    "%nbest validation loss %.4f at step %d; %.1f train examples/s, %.1f "
+                            + "eval examples/s, peak RSS %.0f MiB;%nrun folder %s (%.0f s)%n",
                     t.get("best_validation_loss").asDouble(),
                     t.get("best_step").asInt(),
                     t.get("train_examples_per_s").asDouble(),

@@ -43,7 +43,7 @@ public final class DatasetReader {
             throw new DataFormatException(
                     dir,
                     0,
-                    "no MovieLens layout found: expected " + "ratings.csv " + "+ movies.csv, " + "u.data + u.item, or "
+                    "no MovieLens layout found: expected ratings.csv + movies.csv, u.data + u.item, or "
                             + "ratings.dat + movies.dat");
         return Descriptions.attach(d, options);
     }
@@ -113,7 +113,7 @@ public final class DatasetReader {
                 bad.reject(
                         rec.line(),
                         "malformed row",
-                        "expected userId,movieId,rating,timestamp, " + "found " + f.size() + " field(s): "
+                        "expected userId,movieId,rating,timestamp, found " + f.size() + " field(s): "
                                 + String.join(",", f));
                 return;
             }
@@ -127,12 +127,12 @@ public final class DatasetReader {
         Path itemFile = dir.resolve("u.item"), genreFile = dir.resolve("u.genre"), dataFile = dir.resolve("u.data");
         List<String> genreNames = new ArrayList<>();
         if (!Files.isRegularFile(genreFile))
-            throw new DataFormatException(genreFile, 0, "missing: ml-100k " + "needs u.genre for " + "the genre names");
+            throw new DataFormatException(genreFile, 0, "missing: ml-100k needs u.genre for the genre names");
         forEachLine(genreFile, TextFiles.detectCharset(genreFile), (line, text) -> {
             if (text.isBlank()) return;
             String[] p = text.split("\\|");
             if (p.length != 2)
-                throw new DataFormatException(genreFile, line, "expected 'name|index', " + "found '" + text + "'");
+                throw new DataFormatException(genreFile, line, "expected 'name|index', found '" + text + "'");
             int idx = parseInt(genreFile, line, p[1], "genre index");
             if (idx != genreNames.size())
                 throw new DataFormatException(
@@ -147,8 +147,8 @@ public final class DatasetReader {
             String[] p = text.split("\\|", -1);
             String bad = null;
             if (p.length != 5 + nGenres)
-                bad = "expected " + (5 + nGenres) + " '|'-separated fields " + "(id|title|date|video " + "date|url|"
-                        + nGenres + " genre flags), found " + p.length;
+                bad = "expected " + (5 + nGenres) + " '|'-separated fields (id|title|date|video date|url|" + nGenres
+                        + " genre flags), found " + p.length;
             List<String> g = new ArrayList<>();
             int id = -1;
             if (bad == null) {
@@ -179,8 +179,7 @@ public final class DatasetReader {
                 bad.reject(
                         line,
                         "malformed row",
-                        "expected 4 " + "tab-separated fields " + "(user, item, " + "rating, timestamp), found "
-                                + p.length);
+                        "expected 4 tab-separated fields (user, item, rating, timestamp), found " + p.length);
             else sink.row(line, p[0], p[1], p[2], p[3]);
         });
         reader.read(rb::reject, rb::add);
@@ -228,7 +227,7 @@ public final class DatasetReader {
                 bad.reject(
                         line,
                         "malformed row",
-                        "expected 'UserID::MovieID::Rating::Timestamp', " + "found " + p.length + " field(s)");
+                        "expected 'UserID::MovieID::Rating::Timestamp', found " + p.length + " field(s)");
             else sink.row(line, p[0], p[1], p[2], p[3]);
         });
         reader.read(rb::reject, rb::add);

@@ -85,7 +85,7 @@ public final class Descriptions {
     static Map<Long, List<Integer>> links(Path linksFile) {
         if (!Files.isRegularFile(linksFile))
             throw new DataFormatException(
-                    linksFile, 0, "TMDB descriptions " + "need links.csv " + "(movieId,imdbId,tmdbId) " + "to join on");
+                    linksFile, 0, "TMDB descriptions need links.csv (movieId,imdbId,tmdbId) to join on");
         Map<Long, List<Integer>> out = new TreeMap<>();
         int[][] cols = new int[1][];
         TextFiles.forEachCsvRecord(linksFile, StandardCharsets.UTF_8, rec -> {

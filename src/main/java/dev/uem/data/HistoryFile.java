@@ -33,7 +33,7 @@ public final class HistoryFile {
             String[] f = line.split(",", -1);
             if (f.length < 2 || f.length > 3)
                 throw new DataFormatException(
-                        file, lineNo, "expected movieId,rating[,timestamp], " + "found '" + line + "'");
+                        file, lineNo, "expected movieId,rating[,timestamp], found '" + line + "'");
             int movie;
             double rating;
             long ts = out.size();
@@ -43,13 +43,13 @@ public final class HistoryFile {
                 if (f.length == 3) ts = Long.parseLong(f[2].strip());
             } catch (NumberFormatException e) {
                 throw new DataFormatException(
-                        file, lineNo, "expected movieId,rating[,timestamp] " + "as " + "numbers, found '" + line + "'");
+                        file, lineNo, "expected movieId,rating[,timestamp] as numbers, found '" + line + "'");
             }
             if (d.movie(movie) == null)
                 throw new DataFormatException(file, lineNo, "movieId " + movie + " is not in the dataset " + d.dir());
             if (!(rating >= 0.5 && rating <= 5.0) || Math.rint(rating * 2) != rating * 2)
                 throw new DataFormatException(
-                        file, lineNo, "rating must be 0.5 to 5.0 " + "in steps of " + "0.5, found " + f[1].strip());
+                        file, lineNo, "rating must be 0.5 to 5.0 in steps of 0.5, found " + f[1].strip());
             out.add(new Dataset.Entry(movie, rating, ts));
         }
         if (out.isEmpty()) throw new DataFormatException(file, 0, "no ratings");

@@ -3,7 +3,7 @@ package dev.uem.data;
 /** The three texts of a history entry (docs/TASK.md §6), and the instruction the model is given. */
 public final class ItemTexts {
     public static final String INSTRUCTION =
-            "Which movie genres does this " + "user like, " + "and which " + "does the user not like?";
+            "Which movie genres does this user like, and which does the user not like?";
     public static final String NO_DESCRIPTION = "No description available.";
 
     private ItemTexts() {}

@@ -49,7 +49,7 @@ public final class LabelSpace {
             Integer i = index.get(l);
             if (i == null)
                 throw new IllegalArgumentException(
-                        "label '" + l + "' is not one of the " + "dataset's " + size() + " labels");
+                        "label '" + l + "' is not one of the dataset's " + size() + " labels");
             out[offset + i] = 1f;
         }
     }

@@ -54,7 +54,7 @@ final class RatingsBuilder {
             reject(
                     line,
                     "malformed row",
-                    "expected integer user id, " + "integer movie " + "id, numeric " + "rating and integer "
+                    "expected integer user id, integer movie id, numeric rating and integer "
                             + "timestamp, found '" + user + "', '" + movie + "', '" + rating + "', '" + timestamp
                             + "'");
             return;
@@ -68,7 +68,7 @@ final class RatingsBuilder {
             reject(
                     line,
                     "rating outside the scale",
-                    "rating " + rating.trim() + " is not on the " + "dataset's scale " + minRating + ".." + maxRating
+                    "rating " + rating.trim() + " is not on the dataset's scale " + minRating + ".." + maxRating
                             + " in steps of " + step);
             return;
         }
@@ -76,7 +76,7 @@ final class RatingsBuilder {
             reject(
                     line,
                     "malformed row",
-                    "ids or timestamp out of " + "range (user " + u + ", movie " + m + ", timestamp " + t + ")");
+                    "ids or timestamp out of range (user " + u + ", movie " + m + ", timestamp " + t + ")");
             return;
         }
         if (n == users.length) {

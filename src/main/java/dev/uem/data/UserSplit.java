@@ -17,8 +17,8 @@ public record UserSplit(int[] train, int[] validation, int[] test) {
      */
     public static UserSplit of(int[] userIds, long seed, double trainShare, double valShare) {
         if (trainShare < 0 || valShare < 0 || trainShare + valShare > 1)
-            throw new IllegalArgumentException("split shares must be >= 0 " + "and sum to " + "at most 1, "
-                    + "found train " + trainShare + ", validation " + valShare);
+            throw new IllegalArgumentException("split shares must be >= 0 and sum to at most 1, " + "found train "
+                    + trainShare + ", validation " + valShare);
         int[] ids = userIds.clone();
         Arrays.sort(ids);
         Random r = new Random(seed);

@@ -67,7 +67,7 @@ public final class HeadFusion {
     public HeadFusion(Grammar grammar, double weight, double threshold) {
         if (!(weight >= 0)) throw new IllegalArgumentException("head fusion weight must be >= 0, found " + weight);
         if (!(threshold > 0 && threshold < 1))
-            throw new IllegalArgumentException("head threshold must " + "be in (0, 1), found " + threshold);
+            throw new IllegalArgumentException("head threshold must be in (0, 1), found " + threshold);
         this.grammar = grammar;
         this.genres = grammar.genreNames().length;
         this.weight = weight;

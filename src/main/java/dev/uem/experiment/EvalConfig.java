@@ -18,7 +18,7 @@ public record EvalConfig(int maxNewTokens, double headFusion) {
     public EvalConfig {
         if (maxNewTokens <= 0 || maxNewTokens > MAX_NEW_TOKENS)
             throw new IllegalArgumentException(
-                    "max_new_tokens must " + "be in [1, " + MAX_NEW_TOKENS + "], found " + maxNewTokens);
+                    "max_new_tokens must be in [1, " + MAX_NEW_TOKENS + "], found " + maxNewTokens);
         if (!(headFusion >= 0 && headFusion <= 10))
             throw new IllegalArgumentException("head_fusion must be in [0, 10], found " + headFusion);
     }

@@ -218,8 +218,7 @@ public final class Experiment implements AutoCloseable {
         if (group.worldSize() > 1) throw new IllegalArgumentException("an evaluation runs in one process");
         Path params = runDir.resolve("best.safetensors");
         if (!Files.isRegularFile(params))
-            throw new IllegalArgumentException(
-                    params + ": not found (the " + "run never reached a " + "validation step)");
+            throw new IllegalArgumentException(params + ": not found (the run never reached a validation step)");
         long t0 = System.nanoTime();
         Windows w = windows(arm);
         Built b = build(arm, w);

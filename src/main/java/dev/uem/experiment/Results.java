@@ -82,12 +82,12 @@ public final class Results {
      * READMEs and RESULTS.md.
      */
     public static String markdown(List<ObjectNode> arms) {
-        StringBuilder sb = new StringBuilder("| arm | history | precision | recall | F1 " + "| distinct "
-                + "sentences | " + "unparseable " + "|\n|---|---:|---:|---:|---:|---:|---:|\n");
+        StringBuilder sb = new StringBuilder("| arm | history | precision | recall | F1 | distinct "
+                + "sentences | unparseable |\n|---|---:|---:|---:|---:|---:|---:|\n");
         for (ObjectNode a : arms)
             sb.append(String.format(
                     Locale.ROOT,
-                    "| %s | %s | %.3f | %.3f | " + "**%s** | %s " + "| %.3f |%n",
+                    "| %s | %s | %.3f | %.3f | **%s** | %s | %.3f |%n",
                     a.get("name").asText(),
                     a.get("history").isNull() ? "all" : a.get("history").asText(),
                     a.get("precision").asDouble(),
@@ -115,7 +115,7 @@ public final class Results {
         for (ObjectNode a : arms)
             sb.append(String.format(
                     Locale.ROOT,
-                    "%-22s %9.3f %9.3f %15s " + "%9s %11.3f%n",
+                    "%-22s %9.3f %9.3f %15s %9s %11.3f%n",
                     a.get("name").asText(),
                     a.get("precision").asDouble(),
                     a.get("recall").asDouble(),

@@ -62,8 +62,8 @@ public final class Sweep {
                 dir.resolve("results.md"),
                 Results.markdown(lines)
                         + String.format(
-                                "%nSame LM (%s), %d steps per trained arm " + "(after %d " + "UEM warm-up "
-                                        + "steps), %s; " + "counting-history and prior on the "
+                                "%nSame LM (%s), %d steps per trained arm (after %d UEM warm-up "
+                                        + "steps), %s; counting-history and prior on the "
                                         + "test windows of history %d.%n",
                                 cfg.model().lm(),
                                 cfg.train().schedule().steps(),
@@ -75,7 +75,7 @@ public final class Sweep {
         SweepPlot.write(
                 dir.resolve("f1_vs_history.png"),
                 lines,
-                "User preference F1 against " + "history length (" + cfg.model().lm()
+                "User preference F1 against history length (" + cfg.model().lm()
                         + (seeds > 1 ? ", mean ± std of " + seeds + " seeds" : "") + ")");
         return lines;
     }
@@ -91,7 +91,7 @@ public final class Sweep {
             List<ObjectNode> done = Experiment.finished(armDir);
             if (done != null) {
                 log.printf(
-                        "%s[%d/%d] %s: done before " + "(F1 %.3f)%n",
+                        "%s[%d/%d] %s: done before (F1 %.3f)%n",
                         prefix,
                         i,
                         arms.size(),

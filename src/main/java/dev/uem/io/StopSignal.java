@@ -45,8 +45,8 @@ public final class StopSignal {
                 }
                 receivedAt = System.nanoTime();
                 received = s;
-                System.err.println("\nuem: SIG" + s.getName() + " received: stopping " + "after the "
-                        + "current step (send " + "it again to stop at once)");
+                System.err.println("\nuem: SIG" + s.getName() + " received: stopping after the "
+                        + "current step (send it again to stop at once)");
             });
         }
         installed = true;

@@ -100,9 +100,8 @@ public final class NativeKernels {
             double gradScale) {
         requireLoaded();
         if (!fitsAdamW(param, grad, expAvg, expAvgSq))
-            throw new IllegalArgumentException(
-                    "adamw: float32, contiguous " + "CPU tensors " + "of one size " + "expected, found " + param.numel()
-                            + "/" + grad.numel() + "/" + expAvg.numel() + "/" + expAvgSq.numel() + " elements");
+            throw new IllegalArgumentException("adamw: float32, contiguous CPU tensors of one size expected, found "
+                    + param.numel() + "/" + grad.numel() + "/" + expAvg.numel() + "/" + expAvgSq.numel() + " elements");
         check(
                 UemKernels.uem_adamw_f32(
                         param.data_ptr(),
@@ -246,7 +245,7 @@ public final class NativeKernels {
         expect("ids", ids, B, n);
         if (k < 0)
             throw new IllegalArgumentException(
-                    "grad_out has " + gradOut.size(1) + " positions, fewer " + "than p + n = " + (p + n));
+                    "grad_out has " + gradOut.size(1) + " positions, fewer than p + n = " + (p + n));
         expectBuffer("grad_prompts", gradPrompts, k, e);
         expectBuffer("grad_user", gradUser, B, p, d);
         expectBuffer("grad_weight", gradWeight, e, d);
@@ -353,18 +352,18 @@ public final class NativeKernels {
         for (Tensor t : ts)
             if (t.scalar_type().value != first)
                 throw new IllegalArgumentException(
-                        "float tensors " + "differ in dtype: " + ts[0].scalar_type() + " vs " + t.scalar_type());
+                        "float tensors differ in dtype: " + ts[0].scalar_type() + " vs " + t.scalar_type());
         if (first == torch.ScalarType.Float.value) return UemKernels.UEM_F32;
         if (first == torch.ScalarType.BFloat16.value && ts[0].is_cuda()) return UemKernels.UEM_BF16;
-        throw new IllegalArgumentException("native kernels take float32 " + "(CPU, CUDA) " + "or bfloat16 "
-                + "(CUDA), found " + ts[0].scalar_type() + (ts[0].is_cuda() ? " on CUDA" : " on CPU"));
+        throw new IllegalArgumentException("native kernels take float32 (CPU, CUDA) or bfloat16 " + "(CUDA), found "
+                + ts[0].scalar_type() + (ts[0].is_cuda() ? " on CUDA" : " on CPU"));
     }
 
     private static boolean onCuda(Tensor... ts) {
         boolean cuda = ts[0].is_cuda();
         for (Tensor t : ts)
             if (t.is_cuda() != cuda)
-                throw new IllegalArgumentException("tensors are on different " + "devices (CPU and CUDA)");
+                throw new IllegalArgumentException("tensors are on different devices (CPU and CUDA)");
         if (cuda) loadCuda();
         return cuda;
     }
@@ -390,7 +389,7 @@ public final class NativeKernels {
             throw new IllegalStateException("cannot extract " + resource + ": " + e);
         }
         if (lib == null)
-            throw new IllegalStateException("this build has no " + "CUDA kernels (" + resource + " is missing): build "
+            throw new IllegalStateException("this build has no CUDA kernels (" + resource + " is missing): build "
                     + "with nvcc present or -Pgpu");
         if (UemKernels.uem_cuda_load(lib.getAbsolutePath()) != 0)
             throw new IllegalStateException(UemKernels.uem_cuda_last_error().getString());

@@ -50,11 +50,11 @@ public record ComputeDevice(Kind kind, int index) {
     private static ComputeDevice cuda(int index) {
         int count = cudaCount();
         if (count == 0)
-            throw new IllegalArgumentException("--device cuda: libtorch " + "sees no CUDA " + "device here ("
+            throw new IllegalArgumentException("--device cuda: libtorch sees no CUDA device here ("
                     + (torch.cuda_is_available()
                             ? ""
-                            : "no NVIDIA driver, " + "or a CPU-only build: the " + "default jar is; "
-                                    + "build the CUDA " + "one with mvn " + "-Pgpu package")
+                            : "no NVIDIA driver, or a CPU-only build: the default jar is; "
+                                    + "build the CUDA one with mvn -Pgpu package")
                     + "); use --device cpu or auto");
         if (index >= count)
             throw new IllegalArgumentException("--device cuda:" + index + ": this host has " + count + " CUDA device"

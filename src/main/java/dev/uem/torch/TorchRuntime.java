@@ -28,17 +28,17 @@ public final class TorchRuntime {
         if (conflict != null) throw new IllegalStateException(conflict);
         if (LibtorchClasspath.cuda(classPath) && !LibtorchClasspath.nvidiaDriverPresent())
             // loading CUDA libtorch without a driver ends in a native crash inside System.load (no Java error to catch)
-            throw new IllegalStateException("this uem.jar was built with " + "-Pgpu (CUDA " + "libtorch) and "
-                    + "this host has no " + "NVIDIA driver " + "(/proc/driver/nvidia and /dev/nvidiactl "
-                    + "absent); for " + "CPU hosts " + "build it with " + "'mvn -B -q package -DskipTests' (no -Pgpu)");
+            throw new IllegalStateException("this uem.jar was built with -Pgpu (CUDA libtorch) and "
+                    + "this host has no NVIDIA driver (/proc/driver/nvidia and /dev/nvidiactl "
+                    + "absent); for CPU hosts build it with 'mvn -B -q package -DskipTests' (no -Pgpu)");
         try {
             NativeLibraries.load(torch.class, NativeHeap.class);
         } catch (LinkageError e) {
             throw new IllegalStateException(
                     LibtorchClasspath.cuda(classPath)
                             ? "this uem.jar was built with -Pgpu (CUDA libtorch) and cannot load here ("
-                                    + e.getMessage() + "); on a host without a CUDA " + "13 driver " + "and runtime, "
-                                    + "build it with " + "'mvn package' (no -Pgpu)"
+                                    + e.getMessage() + "); on a host without a CUDA 13 driver and runtime, "
+                                    + "build it with 'mvn package' (no -Pgpu)"
                             : "libtorch did not load: " + e.getMessage(),
                     e);
         }
@@ -91,7 +91,7 @@ public final class TorchRuntime {
                 + ", OPENBLAS_NUM_THREADS=" + System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "(unset)")
                 // a pinned core type changes the matrix products' speed 2x on AVX-512 CPUs (bench/RESULTS.md)
                 + ", OPENBLAS_CORETYPE="
-                + System.getenv().getOrDefault("OPENBLAS_CORETYPE", "(unset: OpenBLAS " + "detects the CPU)")
+                + System.getenv().getOrDefault("OPENBLAS_CORETYPE", "(unset: OpenBLAS detects the CPU)")
                 + ", freed memory " + (freedMemoryKept ? "kept" : "returned (glibc's defaults)");
     }
 }

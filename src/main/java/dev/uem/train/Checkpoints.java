@@ -111,15 +111,15 @@ final class Checkpoints {
         }
         if (!all.isEmpty())
             throw new IllegalStateException(dir + ": none of the " + all.size() + " checkpoints is "
-                    + "usable (see the " + "warnings above); " + "start the run afresh with another --out");
+                    + "usable (see the warnings above); start the run afresh with another --out");
         return Optional.empty();
     }
 
     /** What is wrong with a checkpoint folder's files, or null when they look whole. */
     private static String damage(Path c) {
         if (Files.isRegularFile(c.resolve("optimizer.pt")) && !Files.exists(c.resolve(OPTIMIZER)))
-            return "optimizer.pt is libtorch's AdamW state from a " + "uem before " + "2026-11-29, " + "which this "
-                    + "version cannot read; " + "resume with the uem that wrote it";
+            return "optimizer.pt is libtorch's AdamW state from a uem before 2026-11-29, which this "
+                    + "version cannot read; resume with the uem that wrote it";
         for (String f : new String[] {"state.json", "model.safetensors", OPTIMIZER}) {
             Path p = c.resolve(f);
             try {

@@ -87,7 +87,7 @@ public final class DataParallel implements AutoCloseable {
             store = new TCPStore(env.masterAddr(), so);
         } catch (RuntimeException e) {
             throw new IllegalStateException(
-                    "rank " + env.rank() + ": cannot reach the " + "rendezvous store at " + env.masterAddr() + ":"
+                    "rank " + env.rank() + ": cannot reach the rendezvous store at " + env.masterAddr() + ":"
                             + env.masterPort() + " (MASTER_ADDR:MASTER_PORT, rank 0 listens there): " + firstLine(e),
                     e);
         }
@@ -279,7 +279,7 @@ public final class DataParallel implements AutoCloseable {
                     cause);
         } catch (RuntimeException | InterruptedException storeGone) {
             return new LostRank(
-                    prefix + "lost rank 0 (its " + "rendezvous store at " + env.masterAddr() + ":" + env.masterPort()
+                    prefix + "lost rank 0 (its rendezvous store at " + env.masterAddr() + ":" + env.masterPort()
                             + " is gone; " + firstLine(cause) + ")",
                     cause);
         }

@@ -188,7 +188,7 @@ public final class FusedAdamW implements AutoCloseable {
                     if (!Arrays.equals(m.shape(), s.param.shape()) || !Arrays.equals(v.shape(), s.param.shape()))
                         throw new IllegalArgumentException(file + ": " + key(g, i, "exp_avg") + " has shape "
                                 + Arrays.toString(m.shape()) + ", expected " + Arrays.toString(s.param.shape())
-                                + " (the optimiser's " + "groups were built " + "differently)");
+                                + " (the optimiser's groups were built differently)");
                     s.release();
                     s.expAvg = placed(m, s.param);
                     s.expAvgSq = placed(v, s.param);

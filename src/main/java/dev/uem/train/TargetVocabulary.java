@@ -88,7 +88,7 @@ public record TargetVocabulary(
         while (k < none.length && none[k] != empty) k++;
         if (k == none.length)
             throw new IllegalStateException(
-                    "the empty dislikes " + "list is not " + "written as the likes one: " + tokenizer.decode(none));
+                    "the empty dislikes list is not written as the likes one: " + tokenizer.decode(none));
         return new TargetVocabulary(
                 ids.stream().mapToLong(Long::longValue).toArray(),
                 genreStarts,

@@ -51,9 +51,9 @@ public record TrainSettings(Stages stages, Optimisation optimisation, int batchS
     public record Optimisation(double lrUser, double lrLm, double weightDecay, double clipNorm, boolean freezeLm) {
         public Optimisation {
             if (!(lrUser > 0 && lrUser < 10))
-                throw new IllegalArgumentException("lr_user must be in " + "(0, 10), found " + lrUser);
+                throw new IllegalArgumentException("lr_user must be in (0, 10), found " + lrUser);
             if (!(lrLm >= 0 && lrLm < 10))
-                throw new IllegalArgumentException("lr_lm must be in [0, " + "10), found " + lrLm);
+                throw new IllegalArgumentException("lr_lm must be in [0, 10), found " + lrLm);
             if (weightDecay < 0) throw new IllegalArgumentException("weight_decay must be >= 0, found " + weightDecay);
             if (clipNorm <= 0) throw new IllegalArgumentException("clip_norm must be > 0, found " + clipNorm);
         }

@@ -81,12 +81,11 @@ public final class TrainedRun implements AutoCloseable {
         if (!Files.isRegularFile(configFile))
             throw new IllegalArgumentException(configFile + ": not found (is " + dir + " a uem train run folder?)");
         if (!Files.isRegularFile(params))
-            throw new IllegalArgumentException(
-                    params + ": not found (the " + "run never reached a " + "validation step)");
+            throw new IllegalArgumentException(params + ": not found (the run never reached a validation step)");
         JsonConfig c = ConfigMigration.read(configFile);
         if (c.path("arm").path("kind").asText("UEM").equals("TEXT"))
-            throw new IllegalArgumentException(dir + " is a text-history " + "run; predict " + "and export "
-                    + "need a UEM run (uem " + "train --arm uem)");
+            throw new IllegalArgumentException(
+                    dir + " is a text-history run; predict and export " + "need a UEM run (uem train --arm uem)");
         UemModelSpec spec = c.get("network", UemModelSpec.class);
         int history = c.path("arm").path("history").asInt();
         if (history < 1 || history > spec.uemConfig().maxHistory())

@@ -22,7 +22,7 @@ public record WorkerEnv(int worldSize, int rank, int localRank, String masterAdd
         if (worldSize < 1) throw new IllegalArgumentException("WORLD_SIZE must be >= 1, found " + worldSize);
         if (rank < 0 || rank >= worldSize)
             throw new IllegalArgumentException(
-                    "RANK must be in [0, " + "WORLD_SIZE) = [0, " + worldSize + "), found " + rank);
+                    "RANK must be in [0, WORLD_SIZE) = [0, " + worldSize + "), found " + rank);
         if (localRank < 0) throw new IllegalArgumentException("LOCAL_RANK must be >= 0, found " + localRank);
         if (worldSize > 1 && (masterPort < 1 || masterPort > 65535))
             throw new IllegalArgumentException("MASTER_PORT must be a TCP port (1-65535), found " + masterPort);
@@ -40,8 +40,8 @@ public record WorkerEnv(int worldSize, int rank, int localRank, String masterAdd
             if (env.get(required) == null || env.get(required).isBlank())
                 throw new IllegalArgumentException(
                         "distributed run (WORLD_SIZE=" + w + "): " + required + " is not set; a worker needs "
-                                + "WORLD_SIZE, RANK, MASTER_ADDR, MASTER_PORT (and " + "LOCAL_RANK), " + "as torchrun "
-                                + "sets them, or start " + "the workers with uem train --nproc N");
+                                + "WORLD_SIZE, RANK, MASTER_ADDR, MASTER_PORT (and LOCAL_RANK), as torchrun "
+                                + "sets them, or start the workers with uem train --nproc N");
         int rank = integer(env, "RANK");
         int local =
                 env.get("LOCAL_RANK") == null || env.get("LOCAL_RANK").isBlank() ? rank : integer(env, "LOCAL_RANK");

@@ -91,7 +91,7 @@ public final class SafetensorsFile implements AutoCloseable {
             long size = ch.size();
             if (size < 8)
                 throw new WeightsException(
-                        path, null, "file is " + size + " bytes, too short " + "for a safetensors header");
+                        path, null, "file is " + size + " bytes, too short for a safetensors header");
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, lenBuf, 0);
             long headerLen = lenBuf.getLong(0);
@@ -138,13 +138,11 @@ public final class SafetensorsFile implements AutoCloseable {
                     || !offs.isArray()
                     || offs.size() != 2)
                 throw new WeightsException(
-                        path,
-                        name,
-                        "header entry needs dtype, " + "shape and " + "data_offsets " + "[begin, end], found " + n);
+                        path, name, "header entry needs dtype, shape and data_offsets [begin, end], found " + n);
             int elemSize = dtypeSize(dtype);
             if (elemSize < 0)
                 throw new WeightsException(
-                        path, name, "unsupported dtype " + dtype + " (expected F32, " + "F16, BF16 or I64)");
+                        path, name, "unsupported dtype " + dtype + " (expected F32, F16, BF16 or I64)");
             long[] shape = new long[shapeNode.size()];
             for (int i = 0; i < shape.length; i++) shape[i] = shapeNode.get(i).asLong(-1);
             Entry e = new Entry(
@@ -204,8 +202,7 @@ public final class SafetensorsFile implements AutoCloseable {
         Entry e = entry(name);
         long bytes = e.end - e.begin;
         if (bytes > Integer.MAX_VALUE)
-            throw new WeightsException(
-                    path, name, "tensor of " + bytes + " bytes exceeds the " + "2 GiB mapping limit");
+            throw new WeightsException(path, name, "tensor of " + bytes + " bytes exceeds the 2 GiB mapping limit");
         torch.ScalarType st = switch (e.dtype) {
             case "F32" -> torch.ScalarType.Float;
             case "F16" -> torch.ScalarType.Half;

@@ -17,8 +17,8 @@ enum Activation {
             case "gelu" -> GELU; // exact erf form
             case "silu", "swish" -> SILU;
             default ->
-                throw new IllegalArgumentException("dense_act_fn: unsupported " + "activation '" + hfName
-                        + "' (expected relu, " + "gelu_new, gelu or silu)");
+                throw new IllegalArgumentException("dense_act_fn: unsupported activation '" + hfName
+                        + "' (expected relu, gelu_new, gelu or silu)");
         };
     }
 

@@ -47,7 +47,7 @@ public final class T5Checkpoint {
     public static T5Model load(Path dir, boolean withDecoder, java.util.function.UnaryOperator<T5Config> adjust) {
         Path cfgFile = dir.resolve("config.json");
         if (!Files.isRegularFile(cfgFile))
-            throw new WeightsException(dir, null, "not a T5 checkpoint " + "folder: no config.json");
+            throw new WeightsException(dir, null, "not a T5 checkpoint folder: no config.json");
         T5Config cfg = adjust.apply(T5Config.load(cfgFile));
         T5Model model = T5Model.shell(cfg, withDecoder);
         try {
@@ -113,7 +113,7 @@ public final class T5Checkpoint {
 
     private static String describe(T5Model m) {
         return m.hasDecoder()
-                ? "(encoder-decoder, " + "tie_word_embeddings=" + m.config.tieWordEmbeddings() + ")"
+                ? "(encoder-decoder, tie_word_embeddings=" + m.config.tieWordEmbeddings() + ")"
                 : "(encoder-only)";
     }
 
@@ -146,8 +146,8 @@ public final class T5Checkpoint {
             throw new WeightsException(
                     dir,
                     null,
-                    "no " + WEIGHTS + " or " + INDEX + " (PyTorch .bin " + "checkpoints are not "
-                            + "read: convert them " + "to safetensors)");
+                    "no " + WEIGHTS + " or " + INDEX + " (PyTorch .bin checkpoints are not "
+                            + "read: convert them to safetensors)");
         JsonNode map;
         try {
             map = new ObjectMapper().readTree(index.toFile()).get("weight_map");
@@ -155,7 +155,7 @@ public final class T5Checkpoint {
             throw new WeightsException(index, null, "cannot parse: " + e.getMessage(), e);
         }
         if (map == null || !map.isObject())
-            throw new WeightsException(index, "weight_map", "expected an object " + "of key -> shard file");
+            throw new WeightsException(index, "weight_map", "expected an object of key -> shard file");
         Map<String, Path> shards = new HashMap<>();
         map.fields()
                 .forEachRemaining(e ->

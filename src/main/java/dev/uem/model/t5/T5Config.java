@@ -50,9 +50,9 @@ public record T5Config(
         positive("relative_attention_num_buckets", relativeAttentionNumBuckets);
         positive("relative_attention_max_distance", relativeAttentionMaxDistance);
         if (dropoutRate < 0 || dropoutRate >= 1)
-            throw new IllegalArgumentException("dropout_rate must " + "be in [0, 1), found " + dropoutRate);
+            throw new IllegalArgumentException("dropout_rate must be in [0, 1), found " + dropoutRate);
         if (!(layerNormEpsilon > 0))
-            throw new IllegalArgumentException("layer_norm_epsilon must be " + "> 0, found " + layerNormEpsilon);
+            throw new IllegalArgumentException("layer_norm_epsilon must be > 0, found " + layerNormEpsilon);
         Activation.of(denseActFn); // fails early on an activation we cannot run
     }
 

@@ -88,8 +88,8 @@ public final class T5Model extends Module {
         requireDecoder();
         long[] ids = java.util.Arrays.stream(tokens).distinct().sorted().toArray();
         if (ids.length == 0 || ids[0] < 0 || ids[ids.length - 1] >= config.vocabSize())
-            throw new IllegalArgumentException("output vocabulary: " + "token ids must " + "lie in [0, "
-                    + config.vocabSize() + "), found " + java.util.Arrays.toString(ids));
+            throw new IllegalArgumentException("output vocabulary: token ids must lie in [0, " + config.vocabSize()
+                    + "), found " + java.util.Arrays.toString(ids));
         if (java.util.Arrays.binarySearch(ids, config.eosTokenId()) < 0)
             throw new IllegalArgumentException("output vocabulary: must contain the EOS id " + config.eosTokenId());
         outputTokens = ids;

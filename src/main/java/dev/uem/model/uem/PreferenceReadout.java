@@ -82,7 +82,7 @@ public interface PreferenceReadout {
     /** Checks a head's shape arguments. */
     static void checkShape(long width, int labels) {
         if (width <= 0 || labels <= 0 || labels % 2 != 0)
-            throw new IllegalArgumentException("preference head: width > 0 " + "and an even " + "label count "
-                    + "(likes and " + "dislikes) expected, found " + width + ", " + labels);
+            throw new IllegalArgumentException("preference head: width > 0 and an even label count "
+                    + "(likes and dislikes) expected, found " + width + ", " + labels);
     }
 }

@@ -31,7 +31,7 @@ public record UemConfig(
         check(
                 "input_width",
                 inputWidth > 0 && inputWidth % 3 == 0,
-                inputWidth + " (three sentence " + "embeddings side by side)");
+                inputWidth + " (three sentence embeddings side by side)");
         check("hidden", hidden > 0, hidden);
         check("layers", layers >= 0, layers);
         check(

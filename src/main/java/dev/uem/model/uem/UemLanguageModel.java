@@ -39,7 +39,7 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
             T5Model lm, UserEmbeddingModule uem, SoftPrompts prompts, PreferenceReadout head, double headWeight) {
         super("UemLanguageModel");
         if (!(headWeight >= 0))
-            throw new IllegalArgumentException("preference head " + "weight must be " + ">= 0, found " + headWeight);
+            throw new IllegalArgumentException("preference head weight must be >= 0, found " + headWeight);
         if (uem.config.lmWidth() != lm.config.dModel())
             throw new IllegalArgumentException(
                     "UEM projects to " + uem.config.lmWidth() + " but the LM is " + lm.config.dModel() + " wide");

@@ -37,15 +37,15 @@ public record UemModelSpec(
 
     public UemModelSpec {
         if (lmConfig == null || uemConfig == null)
-            throw new IllegalArgumentException("model: lm_config " + "and uem_config are required");
+            throw new IllegalArgumentException("model: lm_config and uem_config are required");
         if (headKind == null) throw new IllegalArgumentException("model: head_kind is missing");
         if (headLabels < 0 || headLabels % 2 != 0)
-            throw new IllegalArgumentException("model: head_labels " + "must be even and >= 0, found " + headLabels);
+            throw new IllegalArgumentException("model: head_labels must be even and >= 0, found " + headLabels);
         if (!(headWeight >= 0))
-            throw new IllegalArgumentException("model: head_weight must be " + ">= 0, found " + headWeight);
+            throw new IllegalArgumentException("model: head_weight must be >= 0, found " + headWeight);
         if (decoderHead && headLabels == 0)
             throw new IllegalArgumentException(
-                    "model: a decoder " + "head needs the " + "UEM's preference " + "head (head_labels > 0)");
+                    "model: a decoder head needs the UEM's preference head (head_labels > 0)");
         if (uemConfig.lmWidth() != lmConfig.dModel())
             throw new IllegalArgumentException("model: the UEM projects to " + uemConfig.lmWidth() + " but the LM is "
                     + lmConfig.dModel() + " wide");
