@@ -80,6 +80,31 @@ public final class T5StepBench {
 
     private T5StepBench() {}
 
+    /** One step's phase boundaries (nanoseconds): start, forward done, backward done, optimiser done. */
+    private static long[] timedStep(
+            T5Model model, Settings s, Tensor[] batch, FusedAdamW fusedOpt, AdamW libtorchOpt, TensorVector params) {
+        long t0 = System.nanoTime(), t1, t2, t3;
+        try (PointerScope scope = new PointerScope()) {
+            if (fusedOpt != null) fusedOpt.zeroGrad();
+            else libtorchOpt.zero_grad();
+            Tensor loss;
+            try (dev.uem.torch.Precision.Scope autocast = s.precision().autocast(dev.uem.torch.ComputeDevice.CPU)) {
+                loss = model.forward(model.embed(batch[0]), batch[1], batch[2]).loss();
+            }
+            t1 = System.nanoTime();
+            loss.backward();
+            t2 = System.nanoTime();
+            if (fusedOpt != null) {
+                fusedOpt.step(FusedAdamW.clipScale(fusedOpt.gradientNorm(), 1.0));
+            } else {
+                torch.clip_grad_norm_(params, 1.0);
+                libtorchOpt.step();
+            }
+            t3 = System.nanoTime();
+        }
+        return new long[] {t0, t1, t2, t3};
+    }
+
     public static Result run(Settings s, java.util.function.IntConsumer progress) {
         TorchRuntime.init();
         double peak = sgemmPeakGflops(1024, 12);
@@ -110,26 +135,8 @@ public final class T5StepBench {
             List<Long> rss = new ArrayList<>();
             List<Integer> rssAt = new ArrayList<>();
             for (int i = 0; i < total; i++) {
-                long t0 = System.nanoTime(), t1, t2, t3;
-                try (PointerScope scope = new PointerScope()) {
-                    if (fused) fusedOpt.zeroGrad();
-                    else libtorchOpt.zero_grad();
-                    Tensor loss;
-                    try (dev.uem.torch.Precision.Scope autocast =
-                            s.precision().autocast(dev.uem.torch.ComputeDevice.CPU)) {
-                        loss = model.forward(model.embed(ids), mask, labels).loss();
-                    }
-                    t1 = System.nanoTime();
-                    loss.backward();
-                    t2 = System.nanoTime();
-                    if (fused) {
-                        fusedOpt.step(FusedAdamW.clipScale(fusedOpt.gradientNorm(), 1.0));
-                    } else {
-                        torch.clip_grad_norm_(params, 1.0);
-                        libtorchOpt.step();
-                    }
-                    t3 = System.nanoTime();
-                }
+                long[] t = timedStep(model, s, new Tensor[] {ids, mask, labels}, fusedOpt, libtorchOpt, params);
+                long t0 = t[0], t1 = t[1], t2 = t[2], t3 = t[3];
                 int k = i - s.warmup();
                 if (k >= 0) {
                     step[k] = (t3 - t0) / 1e6;

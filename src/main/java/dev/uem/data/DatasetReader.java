@@ -123,8 +123,8 @@ public final class DatasetReader {
 
     // ---- ml-100k ----------------------------------------------------------------------------------------
 
-    private static Dataset read100k(Path dir, ReadOptions o) {
-        Path itemFile = dir.resolve("u.item"), genreFile = dir.resolve("u.genre"), dataFile = dir.resolve("u.data");
+    /** ml-100k's {@code u.genre}: {@code name|index} lines, indices in order. */
+    private static List<String> genres100k(Path genreFile) {
         List<String> genreNames = new ArrayList<>();
         if (!Files.isRegularFile(genreFile))
             throw new DataFormatException(genreFile, 0, "missing: ml-100k needs u.genre for the genre names");
@@ -139,8 +139,13 @@ public final class DatasetReader {
                         genreFile, line, "expected genre index " + genreNames.size() + ", found " + idx);
             genreNames.add(p[0]);
         });
+        return genreNames;
+    }
+
+    /** ml-100k's {@code u.item}: id, title, dates, url and one 0/1 flag per genre; bad rows counted in {@code skips}. */
+    private static Map<Integer, Movie> items100k(
+            Path itemFile, List<String> genreNames, ReadOptions o, Map<String, Long> skips) {
         Map<Integer, Movie> movies = new LinkedHashMap<>();
-        Map<String, Long> skips = new LinkedHashMap<>();
         int nGenres = genreNames.size();
         forEachLine(itemFile, TextFiles.detectCharset(itemFile), (line, text) -> {
             if (text.isBlank()) return;
@@ -171,6 +176,14 @@ public final class DatasetReader {
             }
             movies.put(id, new Movie(id, p[1].trim(), g, null));
         });
+        return movies;
+    }
+
+    private static Dataset read100k(Path dir, ReadOptions o) {
+        Path itemFile = dir.resolve("u.item"), genreFile = dir.resolve("u.genre"), dataFile = dir.resolve("u.data");
+        List<String> genreNames = genres100k(genreFile);
+        Map<String, Long> skips = new LinkedHashMap<>();
+        Map<Integer, Movie> movies = items100k(itemFile, genreNames, o, skips);
         RatingsBuilder rb = new RatingsBuilder(dataFile, movies, 1, 5, 1, o.skipBadRows());
         RatingsReader reader = (bad, sink) -> forEachLine(dataFile, StandardCharsets.ISO_8859_1, (line, text) -> {
             if (text.isBlank()) return;

@@ -165,56 +165,57 @@ public final class NativeKernels {
         try (NoGradGuard g = new NoGradGuard()) {
             Tensor out = torch.empty(new long[] {D.B, D.length(), D.e}, user.options(), new MemoryFormatOptional());
             Tensor mask = torch.empty(new long[] {D.B, D.length()}, userMask.options(), new MemoryFormatOptional());
-            Tensor pc = prompts.contiguous(),
-                    uc = user.contiguous(),
-                    umc = userMask.contiguous(),
-                    wc = weight.contiguous(),
-                    bc = bias.contiguous(),
-                    tc = table.contiguous(),
-                    ic = ids.contiguous(),
-                    tmc = textMask.contiguous();
-            int rc = cuda
-                    ? UemKernels.uem_assemble_forward_cuda(
-                            dtype,
-                            pc.data_ptr(),
-                            uc.data_ptr(),
-                            umc.data_ptr(),
-                            wc.data_ptr(),
-                            bc.data_ptr(),
-                            tc.data_ptr(),
-                            ic.data_ptr(),
-                            tmc.data_ptr(),
-                            out.data_ptr(),
-                            mask.data_ptr(),
-                            D.B,
-                            D.k,
-                            D.p,
-                            D.n,
-                            D.d,
-                            D.e,
-                            D.vocab,
-                            null)
-                    : UemKernels.uem_assemble_forward_f32(
-                            pc.data_ptr(),
-                            uc.data_ptr(),
-                            umc.data_ptr(),
-                            wc.data_ptr(),
-                            bc.data_ptr(),
-                            tc.data_ptr(),
-                            ic.data_ptr(),
-                            tmc.data_ptr(),
-                            out.data_ptr(),
-                            mask.data_ptr(),
-                            D.B,
-                            D.k,
-                            D.p,
-                            D.n,
-                            D.d,
-                            D.e,
-                            D.vocab);
+            Tensor[] in = {prompts, user, userMask, weight, bias, table, ids, textMask};
+            for (int t = 0; t < in.length; t++) in[t] = in[t].contiguous();
+            int rc = forwardCall(cuda, dtype, in, out, mask, D);
             check(rc, cuda, "prompt assembly forward");
             return new Output(out, mask);
         }
+    }
+
+    /** The C ABI's forward over contiguous inputs in {@link #forward}'s order; its return code. */
+    private static int forwardCall(boolean cuda, int dtype, Tensor[] in, Tensor out, Tensor mask, Dims D) {
+        Pointer[] p = new Pointer[in.length];
+        for (int t = 0; t < in.length; t++) p[t] = in[t].data_ptr();
+        return cuda
+                ? UemKernels.uem_assemble_forward_cuda(
+                        dtype,
+                        p[0],
+                        p[1],
+                        p[2],
+                        p[3],
+                        p[4],
+                        p[5],
+                        p[6],
+                        p[7],
+                        out.data_ptr(),
+                        mask.data_ptr(),
+                        D.B,
+                        D.k,
+                        D.p,
+                        D.n,
+                        D.d,
+                        D.e,
+                        D.vocab,
+                        null)
+                : UemKernels.uem_assemble_forward_f32(
+                        p[0],
+                        p[1],
+                        p[2],
+                        p[3],
+                        p[4],
+                        p[5],
+                        p[6],
+                        p[7],
+                        out.data_ptr(),
+                        mask.data_ptr(),
+                        D.B,
+                        D.k,
+                        D.p,
+                        D.n,
+                        D.d,
+                        D.e,
+                        D.vocab);
     }
 
     /**

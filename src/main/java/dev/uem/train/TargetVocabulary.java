@@ -45,22 +45,7 @@ public record TargetVocabulary(
         Map<Long, Integer> starts = new HashMap<>(); // first token of a genre name -> how many genres begin with it
         List<String> genres = dataset.labelGenres();
         long[][] names = new long[genres.size()][];
-        for (int gi = 0; gi < genres.size(); gi++) {
-            String g = genres.get(gi);
-            // a genre first, inside and last in a list, before " and" and before "." (SentencePiece pieces depend on
-            // context)
-            add(ids, tokenizer, new PreferenceLabels(List.of(g, g, g), List.of(g, g, g)));
-            add(ids, tokenizer, new PreferenceLabels(List.of(), List.of(g)));
-            long[] alone = add(ids, tokenizer, new PreferenceLabels(List.of(g), List.of()));
-            int i = 0;
-            while (i < Math.min(alone.length, none.length) && alone[i] == none[i]) i++; // "The user likes" is shared
-            starts.merge(alone[i], 1, Integer::sum);
-            int suffix = 0; // " and doesn't like none." is shared too
-            while (suffix < alone.length - i
-                    && suffix < none.length - i
-                    && alone[alone.length - 1 - suffix] == none[none.length - 1 - suffix]) suffix++;
-            names[gi] = java.util.Arrays.copyOfRange(alone, i, Math.max(i + 1, alone.length - suffix));
-        }
+        for (int gi = 0; gi < genres.size(); gi++) names[gi] = genreName(genres.get(gi), none, tokenizer, ids, starts);
         TreeSet<Long> template = new TreeSet<>();
         for (long id : none) template.add(id);
         long[] genreStarts = starts.entrySet().stream()
@@ -98,6 +83,27 @@ public record TargetVocabulary(
                 likesEnd,
                 dislikesEnd,
                 empty);
+    }
+
+    /**
+     * A genre's name tokens as a sentence spells it; every token of the sentences that name it goes into {@code ids},
+     * and its first token is counted in {@code starts}.
+     */
+    private static long[] genreName(
+            String g, long[] none, T5Tokenizer tokenizer, TreeSet<Long> ids, Map<Long, Integer> starts) {
+        // a genre first, inside and last in a list, before " and" and before "." (SentencePiece pieces depend on
+        // context)
+        add(ids, tokenizer, new PreferenceLabels(List.of(g, g, g), List.of(g, g, g)));
+        add(ids, tokenizer, new PreferenceLabels(List.of(), List.of(g)));
+        long[] alone = add(ids, tokenizer, new PreferenceLabels(List.of(g), List.of()));
+        int i = 0;
+        while (i < Math.min(alone.length, none.length) && alone[i] == none[i]) i++; // "The user likes" is shared
+        starts.merge(alone[i], 1, Integer::sum);
+        int suffix = 0; // " and doesn't like none." is shared too
+        while (suffix < alone.length - i
+                && suffix < none.length - i
+                && alone[alone.length - 1 - suffix] == none[none.length - 1 - suffix]) suffix++;
+        return java.util.Arrays.copyOfRange(alone, i, Math.max(i + 1, alone.length - suffix));
     }
 
     /**
