@@ -1,6 +1,8 @@
 package dev.uem.train;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.uem.data.ReadOptions;
 import dev.uem.io.ConfigMigration;
 import dev.uem.io.JsonConfig;
@@ -14,6 +16,8 @@ import dev.uem.torch.ComputeDevice;
 import dev.uem.torch.Modules;
 import org.bytedeco.javacpp.PointerScope;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,6 +29,7 @@ import java.util.List;
  * Every parameter must be in the file with its shape, or loading fails naming the file and key.
  */
 public final class TrainedRun implements AutoCloseable {
+    private static final ObjectMapper HEAD_JSON = new ObjectMapper();
     public final Path dir;
     public final UemLanguageModel model;
     /** History length p the run was trained with. */
@@ -49,20 +54,27 @@ public final class TrainedRun implements AutoCloseable {
     public final double headFusion;
     public final Double headThreshold;
 
-    private TrainedRun(Path dir, UemLanguageModel model, int history, Path dataset, String lm, String encoder, Path cache, ReadOptions readOptions,
-                       long seed, ComputeDevice device, double headFusion, Double headThreshold) {
+    /** What the run trained on, as its {@code config.json} says: the data, the LM, the encoder and the seed. */
+    private record Origin(Path dataset, String lm, String encoder, Path cache, ReadOptions readOptions, long seed) {}
+
+    /** The part of {@code head.json} a trained run decodes with; the file's other fields are not needed here. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    private record HeadReadout(Double threshold) {}
+
+    private TrainedRun(Path dir, UemLanguageModel model, int history, Origin origin, ComputeDevice device,
+                       double headFusion, Double headThreshold) {
         this.device = device;
         this.headFusion = headFusion;
         this.headThreshold = headThreshold;
         this.dir = dir;
         this.model = model;
         this.history = history;
-        this.dataset = dataset;
-        this.lm = lm;
-        this.encoder = encoder;
-        this.cache = cache;
-        this.readOptions = readOptions;
-        this.seed = seed;
+        this.dataset = origin.dataset();
+        this.lm = origin.lm();
+        this.encoder = origin.encoder();
+        this.cache = origin.cache();
+        this.readOptions = origin.readOptions();
+        this.seed = origin.seed();
     }
 
     /** The run on the CPU. */
@@ -73,15 +85,19 @@ public final class TrainedRun implements AutoCloseable {
     /** The run with its model on {@code device} ({@code best.safetensors} is device-independent). */
     public static TrainedRun open(Path dir, ComputeDevice device) {
         Path configFile = dir.resolve("config.json"), params = dir.resolve("best.safetensors");
-        if (!Files.isRegularFile(configFile)) throw new IllegalArgumentException(configFile + ": not found (is " + dir + " a uem train run folder?)");
-        if (!Files.isRegularFile(params)) throw new IllegalArgumentException(params + ": not found (the run never reached a validation step)");
+        if (!Files.isRegularFile(configFile))
+            throw new IllegalArgumentException(configFile + ": not found (is " + dir + " a uem train run folder?)");
+        if (!Files.isRegularFile(params))
+            throw new IllegalArgumentException(params + ": not found (the run never reached a validation step)");
         JsonConfig c = ConfigMigration.read(configFile);
         if (c.path("arm").path("kind").asText("UEM").equals("TEXT"))
-            throw new IllegalArgumentException(dir + " is a text-history run; predict and export need a UEM run (uem train --arm uem)");
+            throw new IllegalArgumentException(dir
+                    + " is a text-history run; predict and export need a UEM run (uem train --arm uem)");
         UemModelSpec spec = c.get("network", UemModelSpec.class);
         int history = c.path("arm").path("history").asInt();
         if (history < 1 || history > spec.uemConfig().maxHistory())
-            throw new IllegalArgumentException(configFile + ": arm.history: expected 1 to " + spec.uemConfig().maxHistory() + ", found " + history);
+            throw new IllegalArgumentException(configFile + ": arm.history: expected 1 to "
+                    + spec.uemConfig().maxHistory() + ", found " + history);
         JsonNode run = c.path("run");
         JsonNode data = run.path("data");
         List<Path> descriptions = new ArrayList<>();
@@ -96,12 +112,22 @@ public final class TrainedRun implements AutoCloseable {
         }
         model.eval();
         model.to(device.torch(), false);
-        Path headFile = dir.resolve("head.json");
-        JsonNode headThreshold = Files.isRegularFile(headFile) ? JsonConfig.read(headFile).path("threshold") : null;
-        Double threshold = headThreshold != null && headThreshold.isNumber() ? headThreshold.asDouble() : null;
-        return new TrainedRun(dir, model, history, Path.of(data.path("dataset").asText()), run.path("model").path("lm").asText(),
+        Origin origin = new Origin(Path.of(data.path("dataset").asText()), run.path("model").path("lm").asText(),
                 c.path("encoder").asText("all-MiniLM-L6-v2"), Path.of(data.path("cache").asText()), read,
-                run.path("seed").asLong(), device, run.path("eval").path("head_fusion").asDouble(), threshold);
+                run.path("seed").asLong());
+        return new TrainedRun(dir, model, history, origin, device, run.path("eval").path("head_fusion").asDouble(),
+                headThreshold(dir.resolve("head.json")));
+    }
+
+    /** The head's validation threshold from {@code head.json}; null without the file or a threshold in it. */
+    private static Double headThreshold(Path headFile) {
+        if (!Files.isRegularFile(headFile)) return null;
+        try {
+            return HEAD_JSON.readValue(headFile.toFile(), HeadReadout.class).threshold();
+        } catch (IOException e) {
+            throw new UncheckedIOException(headFile + ": not valid JSON: "
+                    + e.getMessage().lines().findFirst().orElse(""), e);
+        }
     }
 
     /** The tokenizer the run trained with. */
