@@ -1,10 +1,11 @@
 package dev.uem.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.experiment.Arm;
+import dev.uem.experiment.ArmResult;
 import dev.uem.experiment.Experiment;
 import dev.uem.experiment.Results;
 import dev.uem.experiment.RunConfig;
+import dev.uem.experiment.RunResults;
 import dev.uem.io.ConfigMigration;
 import dev.uem.io.JsonConfig;
 import dev.uem.torch.ComputeDevice;
@@ -15,6 +16,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,11 +31,11 @@ import picocli.CommandLine.Option;
         header = "Score a finished run again, without training it.",
         mixinStandardHelpOptions = true,
         description = {
-            "Score a finished train run (or one arm folder of a sweep) again without "
-                    + "training: its best.safetensors decodes the "
-                    + "same test and validation windows, optionally with another --head-fusion weight.",
-            "The arm's files (arm.json with lm_only, head.json, predictions.jsonl, per_label.csv, "
-                    + "results.json) and a config.json go to --out; the run folder is not touched."
+            "Score a finished train run (or one arm folder of a sweep) again without training: its "
+                    + "best.safetensors decodes the same test and validation windows, optionally with another "
+                    + "--head-fusion weight.",
+            "The arm's files (arm.json with lm_only, head.json, predictions.jsonl, per_label.csv, results.json) "
+                    + "and a config.json go to --out; the run folder is not touched."
         })
 final class EvaluateCommand implements Callable<Integer> {
     @Option(
@@ -46,8 +48,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(
             names = "--head-fusion",
             paramLabel = "W",
-            description = "Weight of the preference head in the LM's greedy decoding (0 = the LM "
-                    + "alone; default: the run's own).")
+            description = "Weight of the preference head in the LM's greedy decoding (0 = the LM alone; "
+                    + "default: the run's own).")
     Double headFusion;
 
     @Option(
@@ -68,24 +70,21 @@ final class EvaluateCommand implements Callable<Integer> {
         RunConfig cfg = ResumeFolder.experiment(saved);
         if (headFusion != null) cfg = cfg.withEval(cfg.eval().withHeadFusion(headFusion)); // checked now
         Arm arm = saved.get("arm", Arm.class);
-        Path dir = out != null
-                ? out
-                : run.resolve(
-                        "evaluation-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        String now = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path dir = out != null ? out : run.resolve("evaluation-" + now);
         if (Files.exists(dir.resolve("arm.json")))
             throw new IllegalArgumentException(dir + " already holds an evaluation; choose another --out");
         TorchRuntime.init();
         ComputeDevice onDevice = device.resolve();
         long t0 = System.nanoTime();
         try (Experiment ex = Experiment.open(cfg).on(onDevice)) {
-            List<ObjectNode> arms = new ArrayList<>(ex.reevaluate(arm, run, dir));
+            List<ArmResult> arms = new ArrayList<>(ex.reevaluate(arm, run, dir));
             arms.addAll(ex.baselines(arm.history()));
-            Results.writeJson(
-                    dir.resolve("results.json"), Results.resultsJson(cfg.data().dataset(), arms));
+            RunResults.onTestUsers(cfg.data().dataset(), arms).write(dir.resolve("results.json"));
             System.out.printf("%s", Results.table(arms));
             System.out.printf(
                     "%nhead fusion %s; evaluation folder %s (%.0f s)%n",
-                    arms.get(0).path("head_fusion").asText(), dir, (System.nanoTime() - t0) / 1e9);
+                    Objects.toString(arms.get(0).headFusion(), ""), dir, (System.nanoTime() - t0) / 1e9);
         }
         return 0;
     }

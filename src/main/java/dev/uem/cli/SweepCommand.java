@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.experiment.Arm;
 import dev.uem.experiment.Experiment;
+import dev.uem.experiment.ResultLine;
 import dev.uem.experiment.Results;
 import dev.uem.experiment.RunConfig;
 import dev.uem.experiment.Sweep;
@@ -30,15 +31,12 @@ import picocli.CommandLine.Spec;
         header = "Compare history lengths and the text arm, each a full run, with mean and std over seeds.",
         mixinStandardHelpOptions = true,
         sortOptions = false,
-        description = "The paper's comparison: the counting baselines, the text-history arm(s) and "
-                + "the UEM arm at several "
-                + "history lengths, all with the same LM and the same number of steps, evaluated on "
-                + "the same test users.%n%n"
-                + "Each trained arm gets its own folder (a full train run); an arm with arm.json is "
-                + "done and is not rerun, "
-                + "an unfinished one continues from its newest checkpoint. Writes results.json, "
-                + "results.csv, results.md and "
-                + "f1_vs_history.png (F1 against history length) under --out.%n")
+        description = "The paper's comparison: the counting baselines, the text-history arm(s) and the UEM arm at "
+                + "several history lengths, all with the same LM and the same number of steps, evaluated on the same "
+                + "test users.%n%n"
+                + "Each trained arm gets its own folder (a full train run); an arm with arm.json is done and is not "
+                + "rerun, an unfinished one continues from its newest checkpoint. Writes results.json, results.csv, "
+                + "results.md and f1_vs_history.png (F1 against history length) under --out.%n")
 final class SweepCommand implements Callable<Integer> {
     @Mixin
     DeviceOption device;
@@ -110,7 +108,7 @@ final class SweepCommand implements Callable<Integer> {
         }
         RunConfig base = cfg;
         System.out.println("sweep folder " + dir);
-        List<ObjectNode> lines;
+        List<ResultLine> lines;
         try {
             lines = Sweep.run(
                     seed -> Experiment.open(base.withSeed(seed)).on(onDevice),

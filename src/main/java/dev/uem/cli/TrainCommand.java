@@ -1,11 +1,12 @@
 package dev.uem.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.experiment.Arm;
+import dev.uem.experiment.ArmResult;
 import dev.uem.experiment.Experiment;
 import dev.uem.experiment.Results;
 import dev.uem.experiment.RunConfig;
+import dev.uem.experiment.RunResults;
+import dev.uem.experiment.TrainingFigures;
 import dev.uem.io.JsonConfig;
 import dev.uem.io.StopSignal;
 import dev.uem.torch.ComputeDevice;
@@ -31,17 +32,14 @@ import picocli.CommandLine.Spec;
         header = "Train a UEM arm end to end and score it on the test users.",
         mixinStandardHelpOptions = true,
         sortOptions = false,
-        description = "Train the UEM with soft prompts and a T5 jointly on the training users (or, "
-                + "with --arm text, the same T5 "
-                + "reading the history as text), keep the best validation checkpoint, and evaluate "
-                + "on the test users (greedy "
+        description = "Train the UEM with soft prompts and a T5 jointly on the training users (or, with --arm text, "
+                + "the same T5 reading the history as text), keep the best validation checkpoint, and evaluate on the "
+                + "test users (greedy "
                 + "decoding, verbalizer, weighted P/R/F1) next to the counting baselines.%n%n"
-                + "With no arguments: the bundled ml-latest-small, MiniLM item embeddings, t5-compact from "
-                + "scratch, UEM with history 50, the UEM "
-                + "warm-up stage, then the joint steps (defaults below). "
-                + "Writes under runs/<timestamp>/ (or --out): config.json, metrics.jsonl, "
-                + "checkpoints/, best.safetensors, "
-                + "predictions.jsonl, per_label.csv, results.json. An interrupted run continues "
+                + "With no arguments: the bundled ml-latest-small, MiniLM item embeddings, t5-compact from scratch, "
+                + "UEM with history 50, the UEM warm-up stage, then the joint steps (defaults below). "
+                + "Writes under runs/<timestamp>/ (or --out): config.json, metrics.jsonl, checkpoints/, "
+                + "best.safetensors, predictions.jsonl, per_label.csv, results.json. An interrupted run continues "
                 + "exactly with --resume DIR.%n")
 final class TrainCommand implements Callable<Integer> {
     @Mixin
@@ -75,6 +73,9 @@ final class TrainCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     int nproc;
 
+    /** What to train and where: a new run from the options, or the run being resumed. */
+    private record Plan(RunConfig cfg, Arm arm, Path dir) {}
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         WorkerEnv worker = WorkerEnv.from(System.getenv()); // a bad worker environment is one line before any work
@@ -86,64 +87,63 @@ final class TrainCommand implements Callable<Integer> {
         ComputeDevice onDevice = device.resolve(); // before any folder is made: a missing CUDA device writes nothing
         // data-parallel on CUDA: one GPU per worker, cuda:LOCAL_RANK, as torchrun's workers do
         if (worker.distributed() && onDevice.isCuda()) onDevice = ComputeDevice.resolve("cuda:" + worker.localRank());
-        RunConfig cfg;
-        Arm arm;
-        Path dir;
-        if (folder.resuming()) {
-            JsonConfig saved =
-                    ResumeFolder.open(folder.resume, spec.commandLine().getParseResult());
-            cfg = ResumeFolder.experiment(saved);
-            arm = saved.get("arm", Arm.class);
-            dir = folder.resume;
-        } else {
-            cfg = options.config(); // validates every option before any work
-            arm = switch (armKind) {
-                case "uem" -> Arm.uem(history);
-                case "text" -> Arm.text(history);
-                default -> throw new IllegalArgumentException("--arm: expected uem or text, found '" + armKind + "'");
-            };
-            dir = folder.outOr("");
-            if (Files.isDirectory(dir.resolve("checkpoints")))
-                throw new IllegalArgumentException(
-                        dir + " already holds a run; continue it with --resume " + dir + " or choose another --out");
-        }
+        Plan plan = plan();
+        Path dir = plan.dir();
         if (nproc > 1) return LocalWorkers.run(nproc, workerArgs(dir), System.out, System.err);
         long t0 = System.nanoTime();
         if (worker.leader()) System.out.println("run folder " + dir);
         try (DataParallel group = DataParallel.join(worker, Duration.ofMinutes(10), onDevice);
-                Experiment ex = Experiment.open(cfg).on(onDevice).parallel(group)) {
-            List<ObjectNode> arms;
+                Experiment ex = Experiment.open(plan.cfg()).on(onDevice).parallel(group)) {
+            List<ArmResult> arms;
             try {
-                arms = new ArrayList<>(ex.run(arm, dir, folder.resuming(), true));
+                arms = new ArrayList<>(ex.run(plan.arm(), dir, folder.resuming(), true));
             } catch (StopSignal.StopRequested e) {
                 throw new StopSignal.StopRequested(
                         e.getMessage() + "; continue with: uem train --resume " + dir, e.exitCode);
             }
             if (!group.leader()) {
                 System.out.printf(
-                        "rank %d of %d: training and its share of the evaluation done; "
-                                + "rank 0 writes the results in %s%n",
+                        "rank %d of %d: training and its share of the evaluation done; rank 0 writes the "
+                                + "results in %s%n",
                         group.rank(), group.worldSize(), dir);
                 return 0;
             }
-            ObjectNode line = arms.get(0);
-            arms.addAll(ex.baselines(arm.history()));
-            Results.writeJson(
-                    dir.resolve("results.json"), Results.resultsJson(cfg.data().dataset(), arms));
-            JsonNode t = line.get("training");
+            TrainingFigures t = arms.get(0).training();
+            arms.addAll(ex.baselines(plan.arm().history()));
+            RunResults.onTestUsers(plan.cfg().data().dataset(), arms).write(dir.resolve("results.json"));
             System.out.printf("%n%s", Results.table(arms));
             System.out.printf(
-                    "%nbest validation loss %.4f at step %d; %.1f train examples/s, %.1f "
-                            + "eval examples/s, peak RSS %.0f MiB;%nrun folder %s (%.0f s)%n",
-                    t.get("best_validation_loss").asDouble(),
-                    t.get("best_step").asInt(),
-                    t.get("train_examples_per_s").asDouble(),
-                    t.get("eval_examples_per_s").asDouble(),
-                    t.get("peak_rss_mib").asDouble(),
+                    "%nbest validation loss %.4f at step %d; %.1f train examples/s, %.1f eval examples/s, "
+                            + "peak RSS %.0f MiB;%nrun folder %s (%.0f s)%n",
+                    t.bestValidationLoss(),
+                    t.bestStep(),
+                    t.trainExamplesPerS(),
+                    t.evalExamplesPerS(),
+                    t.peakRssMib(),
                     dir,
                     (System.nanoTime() - t0) / 1e9);
         }
         return 0;
+    }
+
+    /** The run to train: the resumed folder's own, or a new one from the options (validated before any work). */
+    private Plan plan() {
+        if (folder.resuming()) {
+            JsonConfig saved =
+                    ResumeFolder.open(folder.resume, spec.commandLine().getParseResult());
+            return new Plan(ResumeFolder.experiment(saved), saved.get("arm", Arm.class), folder.resume);
+        }
+        RunConfig cfg = options.config(); // validates every option before any work
+        Arm arm = switch (armKind) {
+            case "uem" -> Arm.uem(history);
+            case "text" -> Arm.text(history);
+            default -> throw new IllegalArgumentException("--arm: expected uem or text, found '" + armKind + "'");
+        };
+        Path dir = folder.outOr("");
+        if (Files.isDirectory(dir.resolve("checkpoints")))
+            throw new IllegalArgumentException(
+                    dir + " already holds a run; continue it with --resume " + dir + " or choose another --out");
+        return new Plan(cfg, arm, dir);
     }
 
     /**

@@ -142,7 +142,9 @@ public final class DatasetReader {
         return genreNames;
     }
 
-    /** ml-100k's {@code u.item}: id, title, dates, url and one 0/1 flag per genre; bad rows counted in {@code skips}. */
+    /**
+     * ml-100k's {@code u.item}: id, title, dates, url and one 0/1 flag per genre; bad rows counted in {@code skips}.
+     */
     private static Map<Integer, Movie> items100k(
             Path itemFile, List<String> genreNames, ReadOptions o, Map<String, Long> skips) {
         Map<Integer, Movie> movies = new LinkedHashMap<>();

@@ -38,7 +38,6 @@ import dev.uem.train.TextBatchBuilder;
 import dev.uem.train.TrainSettings;
 import dev.uem.train.Trainer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,9 +55,13 @@ import org.bytedeco.pytorch.global.torch;
  * so its presence means the arm is complete.
  */
 public final class Experiment implements AutoCloseable {
+    /** The run's configuration (its seed is this experiment's). */
     public final RunConfig config;
+    /** The dataset every arm is trained and scored on. */
     public final Dataset dataset;
+    /** The seeded split of its users into training, validation and test users. */
     public final UserSplit split;
+
     private final T5Tokenizer tokenizer;
     private final Verbalizer verbalizer;
     private final Supplier<SentenceEncoder> encoders;
@@ -90,17 +93,14 @@ public final class Experiment implements AutoCloseable {
                 new ReadOptions(
                         data.skipBadRows(),
                         data.descriptions().stream().map(Path::of).toList()));
-        return new Experiment(
-                c,
-                d,
-                T5Tokenizer.forCheckpoint(
-                        c.model().builtInLm() ? null : Path.of(c.model().lm())),
-                encoders);
+        T5Tokenizer tokenizer = T5Tokenizer.forCheckpoint(
+                c.model().builtInLm() ? null : Path.of(c.model().lm()));
+        return new Experiment(c, d, tokenizer, encoders);
     }
 
     /**
-     * Where the arms' models train and evaluate (the CPU unless set): parameters and AdamW state live there, each batch
-     * moves there once per step. Item embeddings are computed and cached on the CPU either way.
+     * Where the arms' models train and evaluate (the CPU unless set): parameters and AdamW state live there, each
+     * batch moves there once per step. Item embeddings are computed and cached on the CPU either way.
      */
     public Experiment on(ComputeDevice d) {
         this.device = d;
@@ -108,9 +108,9 @@ public final class Experiment implements AutoCloseable {
     }
 
     /**
-     * Trains as one rank of a data-parallel group ({@link Trainer#parallel}); every rank decodes its share of the test
-     * and validation windows, rank 0 gathers them, scores and writes the arm's files; the other ranks' {@link #run}
-     * returns nothing.
+     * Trains as one rank of a data-parallel group ({@link Trainer#parallel}); every rank decodes its share of the
+     * test and validation windows, rank 0 gathers them, scores and writes the arm's files; the other ranks'
+     * {@link #run} returns nothing.
      */
     public Experiment parallel(DataParallel dp) {
         this.group = dp;
@@ -133,7 +133,7 @@ public final class Experiment implements AutoCloseable {
      * An untrained arm on the test windows of history {@code windowsOf}: a counting baseline, {@code prior} or
      * {@code window-oracle}.
      */
-    public ObjectNode baseline(Arm arm, int windowsOf) {
+    public ArmResult baseline(Arm arm, int windowsOf) {
         List<Examples.Window> test = windows(windowsOf, UserSplit.Part.TEST);
         MultiLabelMetrics.Report r = switch (arm.kind()) {
             case COUNTING -> Evaluator.counting(dataset, test, !arm.name().equals(Arm.COUNTING_HISTORY));
@@ -143,13 +143,14 @@ public final class Experiment implements AutoCloseable {
                         : Evaluator.windowOracle(dataset, test);
             default -> throw new IllegalArgumentException(arm.name() + " is not an untrained arm");
         };
-        return armJson(arm, r);
+        return ArmResult.of(arm, r);
     }
 
     /**
-     * Every untrained arm beside a trained one of history p: both counting baselines, the prior and the window oracle.
+     * Every untrained arm beside a trained one of history p: both counting baselines, the prior and the window
+     * oracle.
      */
-    public List<ObjectNode> baselines(int p) {
+    public List<ArmResult> baselines(int p) {
         return List.of(
                 baseline(Arm.countingHistory(), p),
                 baseline(Arm.countingWindow(p), p),
@@ -161,19 +162,15 @@ public final class Experiment implements AutoCloseable {
      * A completed arm's lines (the arm, then its head readout and its LM alone when it has them), read back from its
      * folder; null when the arm has not finished there.
      */
-    public static List<ObjectNode> finished(Path dir) {
+    public static List<ArmResult> finished(Path dir) {
         Path f = dir.resolve("arm.json");
         if (!Files.isRegularFile(f)) return null;
-        try {
-            List<ObjectNode> lines = new ArrayList<>(List.of((ObjectNode) JSON.readTree(f.toFile())));
-            for (String more : new String[] {"head.json", "lm.json"}) {
-                Path m = dir.resolve(more);
-                if (Files.isRegularFile(m)) lines.add((ObjectNode) JSON.readTree(m.toFile()));
-            }
-            return lines;
-        } catch (IOException e) {
-            throw new UncheckedIOException(f + ": unreadable: " + e.getMessage(), e);
+        List<ArmResult> lines = new ArrayList<>(List.of(ArmResult.read(f)));
+        for (String more : new String[] {"head.json", "lm.json"}) {
+            Path m = dir.resolve(more);
+            if (Files.isRegularFile(m)) lines.add(ArmResult.read(m));
         }
+        return lines;
     }
 
     /**
@@ -182,7 +179,7 @@ public final class Experiment implements AutoCloseable {
      * UEM arm with a preference head the head's readout ({@code uem-head-p}, also in {@code head.json}) and, when the
      * head is fused into decoding, the LM alone ({@code uem-lm-p}, also in {@code lm.json}).
      */
-    public List<ObjectNode> run(Arm arm, Path dir, boolean resume, boolean progress) throws IOException {
+    public List<ArmResult> run(Arm arm, Path dir, boolean resume, boolean progress) throws IOException {
         long t0 = System.nanoTime();
         Windows w = windows(arm); // checks the arm against the data before anything is written
         Files.createDirectories(dir);
@@ -197,14 +194,8 @@ public final class Experiment implements AutoCloseable {
                     .parallel(group)
                     .resume(resume)
                     .train(w.train, w.validation, progress);
-            ObjectNode training = JSON.createObjectNode()
-                    .put("steps", o.steps())
-                    .put("last_loss", o.lastLoss())
-                    .put("best_validation_loss", o.bestValidationLoss())
-                    .put("best_step", o.bestStep())
-                    .put("train_examples_per_s", o.examplesPerSecond());
             // every rank holds the best parameters now
-            return evaluate(arm, model, batches, b.grammar, w, dir, training, t0);
+            return evaluate(new Scored(arm, model, batches, b.grammar, w, dir), TrainingFigures.of(o), t0);
         }
     }
 
@@ -214,7 +205,7 @@ public final class Experiment implements AutoCloseable {
      * {@code --head-fusion} can be tried on a trained model); the arm's files and a {@code config.json} go to
      * {@code outDir}, the training figures are copied from {@code runDir/arm.json}. One process.
      */
-    public List<ObjectNode> reevaluate(Arm arm, Path runDir, Path outDir) throws IOException {
+    public List<ArmResult> reevaluate(Arm arm, Path runDir, Path outDir) throws IOException {
         if (group.worldSize() > 1) throw new IllegalArgumentException("an evaluation runs in one process");
         Path params = runDir.resolve("best.safetensors");
         if (!Files.isRegularFile(params))
@@ -227,16 +218,16 @@ public final class Experiment implements AutoCloseable {
                 outDir.resolve("config.json"),
                 JSON.writeValueAsString(
                         b.config.put("evaluated_from", runDir.toAbsolutePath().toString())));
-        List<ObjectNode> trained = finished(runDir);
-        ObjectNode training = trained != null && trained.get(0).path("training").isObject()
-                ? (ObjectNode) trained.get(0).get("training").deepCopy()
-                : JSON.createObjectNode();
+        List<ArmResult> trained = finished(runDir);
+        TrainingFigures training = trained != null && trained.get(0).training() != null
+                ? trained.get(0).training()
+                : TrainingFigures.NONE;
         try (PreferenceModel model = b.model) {
             try (PointerScope scope = new PointerScope()) {
                 SafetensorsFile.copyInto(params, Modules.namedParameters(model.module()));
             }
             model.module().to(device.torch(), false);
-            return evaluate(arm, model, b.batches.on(device), b.grammar, w, outDir, training, t0);
+            return evaluate(new Scored(arm, model, b.batches.on(device), b.grammar, w, outDir), training, t0);
         }
     }
 
@@ -252,8 +243,10 @@ public final class Experiment implements AutoCloseable {
                         .max()
                         .getAsInt();
         if (arm.history() > longest)
-            throw new IllegalArgumentException("history " + arm.history() + " (" + arm.name() + ") is longer than "
-                    + "the longest user history in " + config.data().dataset() + " (" + longest + " ratings)");
+            throw new IllegalArgumentException("history " + arm.history() + " (" + arm.name()
+                    + ") is longer than the longest user history in "
+                    + config.data().dataset() + " (" + longest
+                    + " ratings)");
         return new Windows(
                 windows(arm.history(), UserSplit.Part.TRAIN),
                 windows(arm.history(), UserSplit.Part.VALIDATION),
@@ -270,6 +263,10 @@ public final class Experiment implements AutoCloseable {
             TargetVocabulary grammar,
             TrainSettings settings,
             ObjectNode config) {}
+
+    /** An arm's model holding its best parameters, what it is scored on and where its files go. */
+    private record Scored(
+            Arm arm, PreferenceModel model, BatchSource batches, TargetVocabulary grammar, Windows w, Path dir) {}
 
     /**
      * The one model factory of an arm: what {@code config.json} records is what {@link dev.uem.train.TrainedRun}
@@ -300,10 +297,11 @@ public final class Experiment implements AutoCloseable {
             ItemEmbeddings it = items();
             UemConfig named = UemConfig.named(m.uem(), it.rowWidth(), t5.config.dModel(), arm.history());
             UemConfig uc = m.dropout() == null ? named : named.withDropout(m.dropout());
+            int headLabels = config.preferenceHead() ? LabelSpace.of(dataset).size() : 0;
             UemModelSpec spec = new UemModelSpec(
                     t5.config,
                     uc,
-                    config.preferenceHead() ? LabelSpace.of(dataset).size() : 0,
+                    headLabels,
                     m.head(),
                     config.train().preferenceWeight(),
                     config.withDecoderHead(),
@@ -328,14 +326,8 @@ public final class Experiment implements AutoCloseable {
     }
 
     /**
-     * Scores a model holding its best parameters on the test windows (and the validation windows, what settings are
-     * chosen on), writes the arm's files into {@code dir} and returns its lines (none on ranks other than 0).
-     * {@code training} gets the evaluation's speed, the peak RSS and the seconds since {@code t0}.
-     */
-    /**
      * The head's fusion into decoding over the task vocabulary's sentence tokens (train and eval are one layer and do
-     * not
-     * know each other, so the conversion lives here, above both; {@code uem predict} uses it too).
+     * not know each other, so the conversion lives here, above both; {@code uem predict} uses it too).
      */
     public static HeadFusion headFusion(TargetVocabulary grammar, double weight, double threshold) {
         return new HeadFusion(
@@ -350,92 +342,92 @@ public final class Experiment implements AutoCloseable {
                 threshold);
     }
 
-    private List<ObjectNode> evaluate(
-            Arm arm,
-            PreferenceModel model,
-            BatchSource batches,
-            TargetVocabulary grammar,
-            Windows w,
-            Path dir,
-            ObjectNode training,
-            long t0)
-            throws IOException {
-        List<Examples.Window> val = w.validation, test = w.test;
-        // the head's readout first (cheap: no LM): its validation threshold tells the fusion how many genres the head
-        // names
-        ObjectNode head = null;
+    /**
+     * Scores a model holding its best parameters on the test windows (and the validation windows, what settings are
+     * chosen on), writes the arm's files into its folder and returns its lines (none on ranks other than 0).
+     * {@code training} gets the evaluation's speed, the peak RSS and the seconds since {@code t0}.
+     */
+    private List<ArmResult> evaluate(Scored s, TrainingFigures training, long t0) throws IOException {
+        List<Examples.Window> val = s.w.validation, test = s.w.test;
+        String key = s.dir.getFileName().toString();
+        // the head's readout first (cheap: no LM): its validation threshold tells the fusion how many genres it names
+        ArmResult head = null;
         HeadFusion fusion = null;
-        if (model.hasPreferenceHead()) {
+        if (s.model.hasPreferenceHead()) {
             try (Precision.Scope autocast = config.train().precision().autocast(device)) {
-                head = headReadout(arm, model, batches, val, test);
+                head = headReadout(s, val, test);
             }
-            if (config.eval().headFusion() > 0 && grammar != null)
-                fusion = headFusion(
-                        grammar,
-                        config.eval().headFusion(),
-                        head.get("threshold").asDouble());
+            if (config.eval().headFusion() > 0 && s.grammar != null)
+                fusion = headFusion(s.grammar, config.eval().headFusion(), head.threshold());
         }
         // each rank decodes its share of the windows
         long tEval = System.nanoTime();
-        List<Evaluator.Prediction> preds = predictSharded(model, batches, test, dir.getFileName() + "/test", fusion);
+        List<Evaluator.Prediction> preds = predictSharded(s, test, key + "/test", fusion);
         double evalSecs = (System.nanoTime() - tEval) / 1e9;
-        List<Evaluator.Prediction> valPreds =
-                predictSharded(model, batches, val, dir.getFileName() + "/validation", fusion);
+        List<Evaluator.Prediction> valPreds = predictSharded(s, val, key + "/validation", fusion);
         // the LM alone as well, so what the fusion adds is on record
-        List<Evaluator.Prediction> lmTest =
-                fusion == null ? preds : predictSharded(model, batches, test, dir.getFileName() + "/test-lm", null);
-        List<Evaluator.Prediction> lmVal = fusion == null
-                ? valPreds
-                : predictSharded(model, batches, val, dir.getFileName() + "/validation-lm", null);
+        List<Evaluator.Prediction> lmTest = fusion == null ? preds : predictSharded(s, test, key + "/test-lm", null);
+        List<Evaluator.Prediction> lmVal =
+                fusion == null ? valPreds : predictSharded(s, val, key + "/validation-lm", null);
         if (!group.leader()) return List.of(); // the arm's files are rank 0's
         MultiLabelMetrics.Report report = Evaluator.score(preds);
-        Results.writePredictions(dir.resolve("predictions.jsonl"), preds);
-        AtomicFiles.writeString(dir.resolve("per_label.csv"), ReportJson.perLabelCsv(report));
-        ObjectNode line = armJson(arm, report);
-        line.put("distinct_outputs", distinct(preds));
-        // the same on the validation users: what settings are chosen on (the test numbers above are only reported)
-        line.put("validation_f1", Evaluator.score(valPreds).weighted().f1())
-                .put("validation_distinct_outputs", distinct(valPreds));
-        line.put("head_fusion", fusion == null ? 0 : fusion.weight());
-        ObjectNode lmOnly = armJson(Arm.uemLm(arm.history()), Evaluator.score(lmTest))
-                .put("distinct_outputs", distinct(lmTest))
-                .put("validation_f1", Evaluator.score(lmVal).weighted().f1())
-                .put("validation_distinct_outputs", distinct(lmVal));
-        ObjectNode lmSummary = line.putObject("lm_only");
-        for (String k : new String[] {"f1", "distinct_outputs", "validation_f1", "validation_distinct_outputs"})
-            lmSummary.set(k, lmOnly.get(k));
-        line.set(
-                "training",
-                training.put("eval_examples_per_s", preds.size() / evalSecs)
-                        .put("peak_rss_mib", Results.peakRssMiB())
-                        .put("seconds", (System.nanoTime() - t0) / 1e9));
-        List<ObjectNode> lines = new ArrayList<>(List.of(line));
+        Results.writePredictions(s.dir.resolve("predictions.jsonl"), preds);
+        AtomicFiles.writeString(s.dir.resolve("per_label.csv"), ReportJson.perLabelCsv(report));
+        ArmResult lmOnly = decoded(Arm.uemLm(s.arm.history()), Evaluator.score(lmTest), lmTest, lmVal);
+        TrainingFigures figures =
+                training.withEvaluation(preds.size() / evalSecs, Results.peakRssMiB(), (System.nanoTime() - t0) / 1e9);
+        ArmResult line = decoded(s.arm, report, preds, valPreds)
+                .withTrainedArm(fusion == null ? 0 : fusion.weight(), LmOnly.of(lmOnly), figures);
+        return writeLines(s.dir, line, head, fusion == null ? null : lmOnly);
+    }
+
+    /**
+     * A decoding arm's line: its test scores, the distinct sentences it generated, and the same on the validation
+     * users (what settings are chosen on; the test numbers are only reported).
+     */
+    private static ArmResult decoded(
+            Arm arm,
+            MultiLabelMetrics.Report test,
+            List<Evaluator.Prediction> testPreds,
+            List<Evaluator.Prediction> valPreds) {
+        return ArmResult.of(arm, test)
+                .withDecoding(
+                        distinct(testPreds),
+                        Evaluator.score(valPreds).weighted().f1(),
+                        distinct(valPreds));
+    }
+
+    /**
+     * Writes {@code head.json} and {@code lm.json} (the LM alone as its own line of results, tables and plots) where
+     * the arm has them, then {@code arm.json}; returns the lines in that order, the arm's first.
+     */
+    private static List<ArmResult> writeLines(Path dir, ArmResult line, ArmResult head, ArmResult lmOnly)
+            throws IOException {
+        List<ArmResult> lines = new ArrayList<>(List.of(line));
         if (head != null) {
-            AtomicFiles.writeString(dir.resolve("head.json"), JSON.writeValueAsString(head));
+            AtomicFiles.writeString(dir.resolve("head.json"), head.toJson());
             lines.add(head);
         }
-        if (fusion != null) { // the LM alone as its own line of results, tables and plots
-            AtomicFiles.writeString(dir.resolve("lm.json"), JSON.writeValueAsString(lmOnly));
+        if (lmOnly != null) {
+            AtomicFiles.writeString(dir.resolve("lm.json"), lmOnly.toJson());
             lines.add(lmOnly);
         }
-        // last: marks the arm complete
-        AtomicFiles.writeString(dir.resolve("arm.json"), JSON.writeValueAsString(line));
+        AtomicFiles.writeString(dir.resolve("arm.json"), line.toJson()); // last: marks the arm complete
         return lines;
     }
 
     /**
-     * Greedy predictions for {@code windows}: each rank decodes its contiguous share, rank 0 gathers them in order (the
-     * other ranks get an empty list). One process decodes them all.
+     * Greedy predictions for {@code windows}: each rank decodes its contiguous share, rank 0 gathers them in order
+     * (the other ranks get an empty list). One process decodes them all.
      */
     private List<Evaluator.Prediction> predictSharded(
-            PreferenceModel model, BatchSource batches, List<Examples.Window> windows, String key, HeadFusion fusion)
-            throws IOException {
+            Scored s, List<Examples.Window> windows, String key, HeadFusion fusion) throws IOException {
         List<Evaluator.Prediction> own;
-        // the weights stay fixed from here: one region
+        // the weights stay fixed from here: one autocast region
         try (Precision.Scope autocast = config.train().precision().autocast(device)) {
             own = Evaluator.predict(
-                    model,
-                    batches,
+                    s.model,
+                    s.batches,
                     tokenizer,
                     verbalizer,
                     dataset,
@@ -455,26 +447,17 @@ public final class Experiment implements AutoCloseable {
      * The {@code uem-head-p} line: the head's readout on the test windows at the threshold best on the validation
      * windows.
      */
-    private ObjectNode headReadout(
-            Arm arm,
-            PreferenceModel model,
-            BatchSource batches,
-            List<Examples.Window> val,
-            List<Examples.Window> test) {
+    private ArmResult headReadout(Scored s, List<Examples.Window> val, List<Examples.Window> test) {
         LabelSpace labels = LabelSpace.of(dataset);
-        float[][] valProbabilities = Evaluator.headProbabilities(model, batches, val, 64);
+        float[][] valProbabilities = Evaluator.headProbabilities(s.model, s.batches, val, 64);
         double threshold = Evaluator.bestThreshold(dataset, labels, val, valProbabilities);
-        MultiLabelMetrics.Report r =
-                Evaluator.head(dataset, labels, test, Evaluator.headProbabilities(model, batches, test, 64), threshold);
-        ObjectNode line = armJson(Arm.uemHead(arm.history()), r);
+        float[][] testProbabilities = Evaluator.headProbabilities(s.model, s.batches, test, 64);
+        MultiLabelMetrics.Report r = Evaluator.head(dataset, labels, test, testProbabilities, threshold);
         // the validation F1 is what settings are chosen on; the test F1 above is only reported
-        line.put("threshold", threshold)
-                .put(
-                        "validation_f1",
-                        Evaluator.head(dataset, labels, val, valProbabilities, threshold)
-                                .weighted()
-                                .f1());
-        return line;
+        double validationF1 = Evaluator.head(dataset, labels, val, valProbabilities, threshold)
+                .weighted()
+                .f1();
+        return ArmResult.of(Arm.uemHead(s.arm.history()), r).withThreshold(threshold, validationF1);
     }
 
     private static long distinct(List<Evaluator.Prediction> predictions) {
@@ -487,23 +470,6 @@ public final class Experiment implements AutoCloseable {
             items = ItemEmbeddings.open(dataset, encoder, Path.of(config.data().cache()), true);
         }
         return items;
-    }
-
-    /**
-     * One arm's line of {@code results.json}: name, kind, history, weighted P/R/F1, micro, macro, likes, dislikes,
-     * unparseable.
-     */
-    static ObjectNode armJson(Arm arm, MultiLabelMetrics.Report r) {
-        ObjectNode full = ReportJson.of(JSON, r), a = JSON.createObjectNode();
-        a.put("name", arm.name()).put("kind", arm.kind().name().toLowerCase());
-        if (arm.history() > 0) a.put("history", arm.history());
-        else a.putNull("history");
-        a.put("precision", r.weighted().precision())
-                .put("recall", r.weighted().recall())
-                .put("f1", r.weighted().f1());
-        for (String k : new String[] {"micro", "macro", "likes", "dislikes"}) a.set(k, full.get(k));
-        a.put("unparseable", r.unparseableShare()).put("examples", r.examples());
-        return a;
     }
 
     @Override

@@ -1,79 +1,48 @@
 package dev.uem.experiment;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.eval.Evaluator;
 import dev.uem.io.AtomicFiles;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * The files a run or sweep reports through: {@code results.json}, {@code results.csv}, a markdown table, predictions.
+ * How a run or sweep reports its lines ({@link ResultLine}): the terminal table, {@code results.csv}, a markdown
+ * table; also {@code predictions.jsonl} and the peak memory. {@code results.json} is {@link RunResults}.
  */
 public final class Results {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     private Results() {}
 
-    /** {@code {"dataset": …, "split": "test", "arms": [...]}}. */
-    public static ObjectNode resultsJson(String dataset, List<ObjectNode> arms) {
-        ObjectNode r = JSON.createObjectNode();
-        r.put("dataset", dataset).put("split", "test");
-        ArrayNode a = r.putArray("arms");
-        arms.forEach(a::add);
-        return r;
-    }
-
-    public static void writeJson(Path file, JsonNode node) {
-        try {
-            AtomicFiles.writeString(file, JSON.writeValueAsString(node));
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+    /** One row per arm: name, kind, history, weighted P/R/F1, F1 std, micro, macro, likes, dislikes F1, and more. */
+    public static String csv(List<? extends ResultLine> arms) {
+        StringBuilder sb = new StringBuilder("arm,kind,history,precision,recall,f1,f1_std,micro_f1,macro_f1,likes_f1,"
+                + "dislikes_f1,unparseable,distinct_outputs,examples\n");
+        for (ResultLine a : arms) {
+            ArmLabel l = a.label();
+            sb.append(l.name())
+                    .append(',')
+                    .append(l.kind())
+                    .append(',')
+                    .append(l.history() == null ? "" : l.history().toString())
+                    .append(',');
+            for (Double cell : new Double[] {
+                a.precision(),
+                a.recall(),
+                a.f1(),
+                a.f1Std(),
+                a.microF1(),
+                a.macroF1(),
+                a.likesF1(),
+                a.dislikesF1(),
+                a.unparseable(),
+                a.distinctSentences()
+            }) sb.append(num(cell)).append(',');
+            sb.append(a.examplesShown()).append('\n');
         }
-    }
-
-    /**
-     * One row per arm: name, kind, history, weighted P/R/F1, micro F1, macro F1, likes F1, dislikes F1, unparseable.
-     */
-    public static String csv(List<ObjectNode> arms) {
-        StringBuilder sb = new StringBuilder(
-                "arm,kind,history,precision,recall,f1,f1_std,micro_f1,macro_f1,likes_f1,dislikes_f1,unparseable,distinct_outputs,examples\n");
-        for (ObjectNode a : arms)
-            sb.append(a.get("name").asText())
-                    .append(',')
-                    .append(a.get("kind").asText())
-                    .append(',')
-                    .append(a.get("history").isNull() ? "" : a.get("history").asText())
-                    .append(',')
-                    .append(num(a.get("precision")))
-                    .append(',')
-                    .append(num(a.get("recall")))
-                    .append(',')
-                    .append(num(a.get("f1")))
-                    .append(',')
-                    .append(num(a.get("f1_std")))
-                    .append(',')
-                    .append(num(a.path("micro").get("f1")))
-                    .append(',')
-                    .append(num(a.path("macro").get("f1")))
-                    .append(',')
-                    .append(num(a.path("likes").get("f1")))
-                    .append(',')
-                    .append(num(a.path("dislikes").get("f1")))
-                    .append(',')
-                    .append(num(a.get("unparseable")))
-                    .append(',')
-                    .append(num(a.get("distinct_outputs")))
-                    .append(',')
-                    .append(a.path("examples").asInt())
-                    .append('\n');
         return sb.toString();
     }
 
@@ -81,20 +50,22 @@ public final class Results {
      * The same as a markdown table (weighted P/R/F1, ± std over seeds, distinct sentences, unparseable share), for
      * READMEs and RESULTS.md.
      */
-    public static String markdown(List<ObjectNode> arms) {
-        StringBuilder sb = new StringBuilder("| arm | history | precision | recall | F1 | distinct "
-                + "sentences | unparseable |\n|---|---:|---:|---:|---:|---:|---:|\n");
-        for (ObjectNode a : arms)
+    public static String markdown(List<? extends ResultLine> arms) {
+        StringBuilder sb = new StringBuilder("| arm | history | precision | recall | F1 | distinct sentences "
+                + "| unparseable |\n|---|---:|---:|---:|---:|---:|---:|\n");
+        for (ResultLine a : arms) {
+            Integer history = a.label().history();
             sb.append(String.format(
                     Locale.ROOT,
                     "| %s | %s | %.3f | %.3f | **%s** | %s | %.3f |%n",
-                    a.get("name").asText(),
-                    a.get("history").isNull() ? "all" : a.get("history").asText(),
-                    a.get("precision").asDouble(),
-                    a.get("recall").asDouble(),
+                    a.label().name(),
+                    history == null ? "all" : history.toString(),
+                    a.precision(),
+                    a.recall(),
                     f1(a),
                     distinct(a),
-                    a.get("unparseable").asDouble()));
+                    a.unparseable()));
+        }
         return sb.toString();
     }
 
@@ -102,7 +73,7 @@ public final class Results {
      * The terminal table: weighted precision, recall, F1 (± std over seeds), distinct generated sentences and the
      * unparseable share per arm.
      */
-    public static String table(List<ObjectNode> arms) {
+    public static String table(List<? extends ResultLine> arms) {
         StringBuilder sb = new StringBuilder(String.format(
                 Locale.ROOT,
                 "%-22s %9s %9s %15s %9s %11s%n",
@@ -112,37 +83,31 @@ public final class Results {
                 "F1",
                 "distinct",
                 "unparseable"));
-        for (ObjectNode a : arms)
+        for (ResultLine a : arms)
             sb.append(String.format(
                     Locale.ROOT,
                     "%-22s %9.3f %9.3f %15s %9s %11.3f%n",
-                    a.get("name").asText(),
-                    a.get("precision").asDouble(),
-                    a.get("recall").asDouble(),
+                    a.label().name(),
+                    a.precision(),
+                    a.recall(),
                     f1(a),
                     distinct(a),
-                    a.get("unparseable").asDouble()));
+                    a.unparseable()));
         return sb.toString();
     }
 
-    private static String f1(ObjectNode a) {
-        return a.has("f1_std")
-                ? String.format(
-                        Locale.ROOT,
-                        "%.3f ± %.3f",
-                        a.get("f1").asDouble(),
-                        a.get("f1_std").asDouble())
-                : String.format(Locale.ROOT, "%.3f", a.get("f1").asDouble());
+    private static String f1(ResultLine a) {
+        return a.f1Std() != null
+                ? String.format(Locale.ROOT, "%.3f ± %.3f", a.f1(), a.f1Std())
+                : String.format(Locale.ROOT, "%.3f", a.f1());
     }
 
-    private static String distinct(ObjectNode a) {
-        return a.has("distinct_outputs")
-                ? String.format(Locale.ROOT, "%.0f", a.get("distinct_outputs").asDouble())
-                : "";
+    private static String distinct(ResultLine a) {
+        return a.distinctSentences() != null ? String.format(Locale.ROOT, "%.0f", a.distinctSentences()) : "";
     }
 
-    private static String num(JsonNode n) {
-        return n == null || n.isNull() ? "" : String.format(Locale.ROOT, "%.6f", n.asDouble());
+    private static String num(Double n) {
+        return n == null ? "" : String.format(Locale.ROOT, "%.6f", n);
     }
 
     /** {@code predictions.jsonl}: user, window, generated text, parseable, parsed labels, true labels. */

@@ -1,7 +1,5 @@
 package dev.uem.experiment;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.io.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -23,8 +21,6 @@ import java.util.function.LongFunction;
  * <p>A seed is a whole replicate: user split, windows, initialisation, data order and dropout all follow it.
  */
 public final class Sweep {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private Sweep() {}
 
     /**
@@ -33,7 +29,7 @@ public final class Sweep {
      *
      * @param experiments opens the experiment of a seed (the caller's config with that seed)
      */
-    public static List<ObjectNode> run(
+    public static List<ResultLine> run(
             LongFunction<Experiment> experiments,
             long firstSeed,
             int seeds,
@@ -43,7 +39,7 @@ public final class Sweep {
             PrintStream log)
             throws IOException {
         if (seeds < 1) throw new IllegalArgumentException("seeds must be >= 1, found " + seeds);
-        List<List<ObjectNode>> perSeed = new ArrayList<>();
+        List<List<ArmResult>> perSeed = new ArrayList<>();
         RunConfig cfg = null;
         for (int k = 0; k < seeds; k++) {
             long seed = firstSeed + k;
@@ -53,50 +49,50 @@ public final class Sweep {
                 perSeed.add(oneSeed(ex, arms, seedDir, progress, log, seeds == 1 ? "" : "seed " + seed + " "));
             }
         }
-        List<ObjectNode> lines = seeds == 1 ? perSeed.get(0) : aggregate(perSeed);
-        int reference = referenceHistory(arms);
-        Results.writeJson(
-                dir.resolve("results.json"), Results.resultsJson(cfg.data().dataset(), lines));
+        List<ResultLine> lines = seeds == 1 ? List.copyOf(perSeed.get(0)) : List.copyOf(aggregate(perSeed));
+        writeFiles(dir, cfg, lines, firstSeed, seeds, referenceHistory(arms));
+        return lines;
+    }
+
+    /** {@code results.json}, {@code results.csv}, {@code results.md} and {@code f1_vs_history.png}. */
+    private static void writeFiles(
+            Path dir, RunConfig cfg, List<ResultLine> lines, long firstSeed, int seeds, int reference)
+            throws IOException {
+        RunResults.onTestUsers(cfg.data().dataset(), lines).write(dir.resolve("results.json"));
         AtomicFiles.writeString(dir.resolve("results.csv"), Results.csv(lines));
+        String seedsText =
+                seeds == 1 ? "seed " + firstSeed : "mean ± std over seeds " + firstSeed + "…" + (firstSeed + seeds - 1);
         AtomicFiles.writeString(
                 dir.resolve("results.md"),
                 Results.markdown(lines)
                         + String.format(
-                                "%nSame LM (%s), %d steps per trained arm (after %d UEM warm-up "
-                                        + "steps), %s; counting-history and prior on the "
-                                        + "test windows of history %d.%n",
+                                "%nSame LM (%s), %d steps per trained arm (after %d UEM warm-up steps), %s; "
+                                        + "counting-history and prior on the test windows of history %d.%n",
                                 cfg.model().lm(),
                                 cfg.train().schedule().steps(),
                                 cfg.train().schedule().uemWarmup(),
-                                seeds == 1
-                                        ? "seed " + firstSeed
-                                        : "mean ± std over seeds " + firstSeed + "…" + (firstSeed + seeds - 1),
+                                seedsText,
                                 reference));
         SweepPlot.write(
                 dir.resolve("f1_vs_history.png"),
                 lines,
                 "User preference F1 against history length (" + cfg.model().lm()
                         + (seeds > 1 ? ", mean ± std of " + seeds + " seeds" : "") + ")");
-        return lines;
     }
 
-    private static List<ObjectNode> oneSeed(
+    private static List<ArmResult> oneSeed(
             Experiment ex, List<Arm> arms, Path dir, boolean progress, PrintStream log, String prefix)
             throws IOException {
-        List<ObjectNode> lines = new ArrayList<>();
+        List<ArmResult> lines = new ArrayList<>();
         int i = 0;
         for (Arm arm : arms) {
             i++;
             Path armDir = dir.resolve(arm.name());
-            List<ObjectNode> done = Experiment.finished(armDir);
+            List<ArmResult> done = Experiment.finished(armDir);
             if (done != null) {
                 log.printf(
                         "%s[%d/%d] %s: done before (F1 %.3f)%n",
-                        prefix,
-                        i,
-                        arms.size(),
-                        arm.name(),
-                        done.get(0).get("f1").asDouble());
+                        prefix, i, arms.size(), arm.name(), done.get(0).f1());
                 lines.addAll(done);
                 continue;
             }
@@ -133,33 +129,11 @@ public final class Sweep {
      * One line per arm name (in first-seen order) with the mean of precision, recall, F1 and the unparseable share over
      * the seeds, {@code f1_std} (sample standard deviation) and {@code f1_per_seed}.
      */
-    static List<ObjectNode> aggregate(List<List<ObjectNode>> perSeed) {
-        Map<String, List<ObjectNode>> byName = new LinkedHashMap<>();
-        for (List<ObjectNode> seed : perSeed)
-            for (ObjectNode l : seed)
-                byName.computeIfAbsent(l.get("name").asText(), n -> new ArrayList<>())
-                        .add(l);
-        List<ObjectNode> out = new ArrayList<>();
-        for (List<ObjectNode> same : byName.values()) {
-            ObjectNode first = same.get(0), a = JSON.createObjectNode();
-            a.put("name", first.get("name").asText())
-                    .put("kind", first.get("kind").asText())
-                    .set("history", first.get("history"));
-            for (String k : new String[] {"precision", "recall", "f1", "unparseable"}) a.put(k, mean(same, k));
-            double m = mean(same, "f1"), ss = 0;
-            for (ObjectNode l : same) ss += Math.pow(l.get("f1").asDouble() - m, 2);
-            a.put("f1_std", same.size() > 1 ? Math.sqrt(ss / (same.size() - 1)) : 0.0)
-                    .put("seeds", same.size());
-            var each = a.putArray("f1_per_seed");
-            same.forEach(l -> each.add(l.get("f1").asDouble()));
-            if (first.has("distinct_outputs")) a.put("distinct_outputs", mean(same, "distinct_outputs"));
-            a.put("examples", mean(same, "examples"));
-            out.add(a);
-        }
-        return out;
-    }
-
-    private static double mean(List<ObjectNode> lines, String key) {
-        return lines.stream().mapToDouble(l -> l.get(key).asDouble()).average().orElse(Double.NaN);
+    static List<SeedMean> aggregate(List<List<ArmResult>> perSeed) {
+        Map<String, List<ArmResult>> byName = new LinkedHashMap<>();
+        for (List<ArmResult> seed : perSeed)
+            for (ArmResult l : seed)
+                byName.computeIfAbsent(l.label().name(), n -> new ArrayList<>()).add(l);
+        return byName.values().stream().map(SeedMean::of).toList();
     }
 }

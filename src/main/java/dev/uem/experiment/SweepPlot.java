@@ -1,6 +1,5 @@
 package dev.uem.experiment;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.io.AtomicFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -19,10 +18,9 @@ import org.jfree.data.xy.YIntervalSeriesCollection;
 
 /**
  * The sweep's picture: weighted F1 on the test users against history length. Trained arms (UEM, its preference-head
- * readout, its LM alone, text) are solid lines with markers; the references (counting over the shown window, the window
- * oracle)
- * dashed; the history-independent ones (counting over the whole history, the prior) flat dashed lines. Over several
- * seeds each line is the mean with a shaded band of ± one standard deviation. JFreeChart, rendered headless.
+ * readout, its LM alone, text) are solid lines with markers; the references (counting over the shown window, the
+ * window oracle) dashed; the history-independent ones (counting over the whole history, the prior) flat dashed lines.
+ * Over several seeds each line is the mean with a shaded band of ± one standard deviation. JFreeChart, headless.
  */
 public final class SweepPlot {
     private SweepPlot() {}
@@ -39,9 +37,9 @@ public final class SweepPlot {
             new Line("counting (whole history)", Color.BLACK, true),
             new Line("prior (one constant guess)", new Color(0xff7f0e), true));
 
-    private static int lineOf(ObjectNode a) {
-        String name = a.get("name").asText();
-        return switch (a.get("kind").asText()) {
+    private static int lineOf(ArmLabel a) {
+        String name = a.name();
+        return switch (a.kind()) {
             case "uem" -> 0;
             case "head" -> 1;
             case "lm" -> 2;
@@ -51,26 +49,31 @@ public final class SweepPlot {
         };
     }
 
-    public static void write(Path png, List<ObjectNode> arms, String title) {
+    /** Draws {@code arms}' F1 against history length into {@code png} (900 × 560, written atomically). */
+    public static void write(Path png, List<? extends ResultLine> arms, String title) {
         System.setProperty("java.awt.headless", "true");
         List<YIntervalSeries> series = new ArrayList<>();
         for (Line l : LINES) series.add(new YIntervalSeries(l.label()));
         double minP = Double.MAX_VALUE, maxP = 0;
-        for (ObjectNode a : arms)
-            if (!a.get("history").isNull()) {
-                minP = Math.min(minP, a.get("history").asDouble());
-                maxP = Math.max(maxP, a.get("history").asDouble());
+        for (ResultLine a : arms)
+            if (a.label().history() != null) {
+                minP = Math.min(minP, a.label().history());
+                maxP = Math.max(maxP, a.label().history());
             }
-        for (ObjectNode a : arms) {
-            double f1 = a.get("f1").asDouble(), sd = a.path("f1_std").asDouble(0);
-            YIntervalSeries s = series.get(lineOf(a));
-            if (a.get("history").isNull()) { // history-independent: a flat line across the plotted range
+        for (ResultLine a : arms) {
+            double f1 = a.f1(), sd = a.f1Std() == null ? 0 : a.f1Std();
+            YIntervalSeries s = series.get(lineOf(a.label()));
+            if (a.label().history() == null) { // history-independent: a flat line across the plotted range
                 if (maxP > 0) {
                     s.add(minP, f1, f1 - sd, f1 + sd);
                     s.add(maxP, f1, f1 - sd, f1 + sd);
                 }
-            } else s.add(a.get("history").asDouble(), f1, f1 - sd, f1 + sd);
+            } else s.add(a.label().history(), f1, f1 - sd, f1 + sd);
         }
+        render(png, series, maxP, title);
+    }
+
+    private static void render(Path png, List<YIntervalSeries> series, double maxP, String title) {
         YIntervalSeriesCollection data = new YIntervalSeriesCollection();
         List<Line> shown = new ArrayList<>();
         for (int i = 0; i < LINES.size(); i++)
@@ -97,10 +100,9 @@ public final class SweepPlot {
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
         DeviationRenderer r = new DeviationRenderer(true, true);
         r.setAlpha(0.18f);
-        BasicStroke solid = new BasicStroke(2.5f),
-                dashed =
-                        new BasicStroke(
-                                1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f);
+        BasicStroke solid = new BasicStroke(2.5f);
+        BasicStroke dashed =
+                new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f);
         for (int i = 0; i < shown.size(); i++) {
             Line l = shown.get(i);
             r.setSeriesPaint(i, l.colour());

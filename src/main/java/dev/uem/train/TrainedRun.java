@@ -1,6 +1,8 @@
 package dev.uem.train;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.uem.data.ReadOptions;
 import dev.uem.io.ConfigMigration;
 import dev.uem.io.JsonConfig;
@@ -12,6 +14,8 @@ import dev.uem.model.uem.UemModelSpec;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.ComputeDevice;
 import dev.uem.torch.Modules;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,6 +28,7 @@ import org.bytedeco.javacpp.PointerScope;
  * Every parameter must be in the file with its shape, or loading fails naming the file and key.
  */
 public final class TrainedRun implements AutoCloseable {
+    private static final ObjectMapper HEAD_JSON = new ObjectMapper();
     public final Path dir;
     public final UemLanguageModel model;
     /** History length p the run was trained with. */
@@ -50,24 +55,33 @@ public final class TrainedRun implements AutoCloseable {
 
     public final Double headThreshold;
 
-    /** What the run was trained on, from its config.json. */
-    private record Origin(
-            int history, Path dataset, String lm, String encoder, Path cache, ReadOptions readOptions, long seed) {}
+    /** What the run trained on, as its {@code config.json} says: the data, the LM, the encoder and the seed. */
+    private record Origin(Path dataset, String lm, String encoder, Path cache, ReadOptions readOptions, long seed) {}
+
+    /** The part of {@code head.json} a trained run decodes with; the file's other fields are not needed here. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    private record HeadReadout(Double threshold) {}
 
     private TrainedRun(
-            Path dir, UemLanguageModel model, ComputeDevice device, Origin o, double headFusion, Double headThreshold) {
-        this.dir = dir;
-        this.model = model;
+            Path dir,
+            UemLanguageModel model,
+            int history,
+            Origin origin,
+            ComputeDevice device,
+            double headFusion,
+            Double headThreshold) {
         this.device = device;
-        this.history = o.history;
-        this.dataset = o.dataset;
-        this.lm = o.lm;
-        this.encoder = o.encoder;
-        this.cache = o.cache;
-        this.readOptions = o.readOptions;
-        this.seed = o.seed;
         this.headFusion = headFusion;
         this.headThreshold = headThreshold;
+        this.dir = dir;
+        this.model = model;
+        this.history = history;
+        this.dataset = origin.dataset();
+        this.lm = origin.lm();
+        this.encoder = origin.encoder();
+        this.cache = origin.cache();
+        this.readOptions = origin.readOptions();
+        this.seed = origin.seed();
     }
 
     /** The run on the CPU. */
@@ -85,7 +99,7 @@ public final class TrainedRun implements AutoCloseable {
         JsonConfig c = ConfigMigration.read(configFile);
         if (c.path("arm").path("kind").asText("UEM").equals("TEXT"))
             throw new IllegalArgumentException(
-                    dir + " is a text-history run; predict and export " + "need a UEM run (uem train --arm uem)");
+                    dir + " is a text-history run; predict and export need a UEM run (uem train --arm uem)");
         UemModelSpec spec = c.get("network", UemModelSpec.class);
         int history = c.path("arm").path("history").asInt();
         if (history < 1 || history > spec.uemConfig().maxHistory())
@@ -105,12 +119,7 @@ public final class TrainedRun implements AutoCloseable {
         }
         model.eval();
         model.to(device.torch(), false);
-        Path headFile = dir.resolve("head.json");
-        JsonNode headThreshold =
-                Files.isRegularFile(headFile) ? JsonConfig.read(headFile).path("threshold") : null;
-        Double threshold = headThreshold != null && headThreshold.isNumber() ? headThreshold.asDouble() : null;
         Origin origin = new Origin(
-                history,
                 Path.of(data.path("dataset").asText()),
                 run.path("model").path("lm").asText(),
                 c.path("encoder").asText("all-MiniLM-L6-v2"),
@@ -118,7 +127,26 @@ public final class TrainedRun implements AutoCloseable {
                 read,
                 run.path("seed").asLong());
         return new TrainedRun(
-                dir, model, device, origin, run.path("eval").path("head_fusion").asDouble(), threshold);
+                dir,
+                model,
+                history,
+                origin,
+                device,
+                run.path("eval").path("head_fusion").asDouble(),
+                headThreshold(dir.resolve("head.json")));
+    }
+
+    /** The head's validation threshold from {@code head.json}; null without the file or a threshold in it. */
+    private static Double headThreshold(Path headFile) {
+        if (!Files.isRegularFile(headFile)) return null;
+        try {
+            return HEAD_JSON.readValue(headFile.toFile(), HeadReadout.class).threshold();
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    headFile + ": not valid JSON: "
+                            + e.getMessage().lines().findFirst().orElse(""),
+                    e);
+        }
     }
 
     /** The tokenizer the run trained with. */

@@ -125,26 +125,24 @@ class ResultsAndConfigTest {
         assertTrue(e.contains("config.json") && e.contains("schema_version 3"), e);
     }
 
-    private static ObjectNode line(Arm arm, double hit) {
+    static ArmResult line(Arm arm, double hit) {
         MultiLabelMetrics m = new MultiLabelMetrics();
         for (int i = 0; i < 10; i++)
             m.add(List.of("likes:Drama"), i < hit * 10 ? List.of("likes:Drama") : List.of("likes:Comedy"));
-        return Experiment.armJson(arm, m.report());
+        return ArmResult.of(arm, m.report());
     }
 
     @Test
     void tablesCsvAndPlotCarryEveryArm() throws Exception {
-        List<ObjectNode> arms = new ArrayList<>(List.of(
+        List<ArmResult> arms = new ArrayList<>(List.of(
                 line(Arm.text(5), 0.2),
                 line(Arm.uem(5), 0.3),
                 line(Arm.uem(50), 0.6),
                 line(Arm.countingHistory(), 0.1),
                 line(Arm.countingWindow(5), 0.1),
                 line(Arm.countingWindow(50), 0.1)));
-        assertEquals(
-                0.75, arms.get(2).get("f1").asDouble(), 1e-12, "only likes:Drama has support: P 1, R 0.6, F1 0.75");
-        assertTrue(arms.get(3).get("history").isNull()
-                && arms.get(2).get("history").asInt() == 50);
+        assertEquals(0.75, arms.get(2).f1(), 1e-12, "only likes:Drama has support: P 1, R 0.6, F1 0.75");
+        assertTrue(arms.get(3).label().history() == null && arms.get(2).label().history() == 50);
 
         String csv = Results.csv(arms);
         List<String> rows = csv.lines().toList();
@@ -169,22 +167,22 @@ class ResultsAndConfigTest {
         assertNotEquals(Results.csv(arms), Results.csv(arms.subList(0, 3)));
     }
 
-    private static ObjectNode seedLine(String name, String kind, Integer history, double f1) {
-        ObjectNode n = new ObjectMapper().createObjectNode();
-        n.put("name", name).put("kind", kind);
-        if (history == null) n.putNull("history");
-        else n.put("history", history);
-        n.put("precision", f1)
-                .put("recall", f1)
-                .put("f1", f1)
-                .put("unparseable", 0.0)
-                .put("examples", 10);
-        return n;
+    private static ArmResult seedLine(String name, String kind, Integer history, double f1) {
+        return new ArmResult(
+                new ArmLabel(name, kind, history),
+                new Scores(f1, f1, f1, null, null, null, null, 0.0, 10),
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null);
     }
 
     @Test
     void seedsAreAveragedWithTheirSpread() throws Exception {
-        List<List<ObjectNode>> perSeed = List.of(
+        List<List<ArmResult>> perSeed = List.of(
                 List.of(
                         seedLine("uem-50", "uem", 50, 0.2),
                         seedLine("uem-head-50", "head", 50, 0.3),
@@ -193,20 +191,16 @@ class ResultsAndConfigTest {
                         seedLine("uem-50", "uem", 50, 0.4),
                         seedLine("uem-head-50", "head", 50, 0.3),
                         seedLine("prior", "reference", null, 0.1)));
-        List<ObjectNode> mean = Sweep.aggregate(perSeed);
+        List<SeedMean> mean = Sweep.aggregate(perSeed);
         assertEquals(
                 List.of("uem-50", "uem-head-50", "prior"),
-                mean.stream().map(n -> n.get("name").asText()).toList());
-        assertEquals(0.3, mean.get(0).get("f1").asDouble(), 1e-12);
-        assertEquals(
-                Math.sqrt(0.02),
-                mean.get(0).get("f1_std").asDouble(),
-                1e-12,
-                "sample standard deviation of 0.2 and 0.4");
-        assertEquals(0.0, mean.get(1).get("f1_std").asDouble(), 1e-12);
-        assertEquals(2, mean.get(0).get("seeds").asInt());
-        assertEquals(0.4, mean.get(0).get("f1_per_seed").get(1).asDouble(), 1e-12);
-        assertTrue(mean.get(2).get("history").isNull());
+                mean.stream().map(n -> n.label().name()).toList());
+        assertEquals(0.3, mean.get(0).f1(), 1e-12);
+        assertEquals(Math.sqrt(0.02), mean.get(0).f1Std(), 1e-12, "sample standard deviation of 0.2 and 0.4");
+        assertEquals(0.0, mean.get(1).f1Std(), 1e-12);
+        assertEquals(2, mean.get(0).seeds());
+        assertEquals(0.4, mean.get(0).f1PerSeed().get(1), 1e-12);
+        assertTrue(mean.get(2).label().history() == null);
         assertTrue(Results.markdown(mean).contains("**0.300 ± 0.141**"), Results.markdown(mean));
         assertTrue(Results.csv(mean)
                 .lines()

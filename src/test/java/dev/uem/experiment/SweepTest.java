@@ -3,7 +3,6 @@ package dev.uem.experiment;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.model.t5.T5Checkpoint;
 import dev.uem.model.t5.T5Model;
 import dev.uem.model.uem.PreferenceReadout;
@@ -63,7 +62,7 @@ class SweepTest {
         List<Arm> arms = List.of(Arm.text(2), Arm.uem(2), Arm.uem(3));
         Path dir = tmp.resolve("sweep");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        List<ObjectNode> first;
+        List<ResultLine> first;
         first = Sweep.run(
                 seed -> Experiment.open(c.withSeed(seed), () -> new FakeEncoder("fake")),
                 0,
@@ -87,7 +86,7 @@ class SweepTest {
                         "window-oracle-2",
                         "counting-window-3",
                         "window-oracle-3"),
-                first.stream().map(n -> n.get("name").asText()).toList());
+                first.stream().map(n -> n.label().name()).toList());
         for (String f : List.of("results.json", "results.csv", "results.md", "f1_vs_history.png"))
             assertTrue(Files.size(dir.resolve(f)) > 0, f);
         assertEquals(14, Files.readAllLines(dir.resolve("results.csv")).size());
@@ -106,41 +105,26 @@ class SweepTest {
         // with weight 0 its LM alone (arm.json's lm_only); the arm's own folder is not touched
         Path uem2 = dir.resolve("uem-2");
         FileTime uem2Done = Files.getLastModifiedTime(uem2.resolve("arm.json"));
-        ObjectNode trained = first.get(1);
-        assertEquals("uem-lm-2", first.get(3).get("name").asText());
-        assertEquals(
-                trained.get("lm_only").get("f1").asDouble(),
-                first.get(3).get("f1").asDouble(),
-                1e-12,
-                "the LM-alone line is arm.json's lm_only");
+        ArmResult trained = (ArmResult) first.get(1);
+        assertEquals("uem-lm-2", first.get(3).label().name());
+        assertEquals(trained.lmOnly().f1(), first.get(3).f1(), 1e-12, "the LM-alone line is arm.json's lm_only");
         try (Experiment ex = Experiment.open(c.withSeed(0), () -> new FakeEncoder("fake"))) {
-            ObjectNode again =
+            ArmResult again =
                     ex.reevaluate(Arm.uem(2), uem2, tmp.resolve("eval-same")).get(0);
-            assertEquals(trained.get("f1").asDouble(), again.get("f1").asDouble(), 1e-12);
-            assertEquals(
-                    trained.get("validation_f1").asDouble(),
-                    again.get("validation_f1").asDouble(),
-                    1e-12);
-            assertEquals(
-                    trained.get("training").get("best_step").asInt(),
-                    again.get("training").get("best_step").asInt(),
-                    "training figures copied");
+            assertEquals(trained.f1(), again.f1(), 1e-12);
+            assertEquals(trained.validationF1(), again.validationF1(), 1e-12);
+            assertEquals(trained.training().bestStep(), again.training().bestStep(), "training figures copied");
             assertEquals(
                     Files.readAllLines(uem2.resolve("predictions.jsonl")),
                     Files.readAllLines(tmp.resolve("eval-same/predictions.jsonl")));
         }
         try (Experiment ex =
                 Experiment.open(c.withSeed(0).withEval(c.eval().withHeadFusion(0)), () -> new FakeEncoder("fake"))) {
-            ObjectNode lmAlone =
+            ArmResult lmAlone =
                     ex.reevaluate(Arm.uem(2), uem2, tmp.resolve("eval-lm")).get(0);
-            assertEquals(0.0, lmAlone.get("head_fusion").asDouble());
-            assertEquals(
-                    trained.get("lm_only").get("f1").asDouble(),
-                    lmAlone.get("f1").asDouble(),
-                    1e-12);
-            assertEquals(
-                    trained.get("lm_only").get("distinct_outputs").asLong(),
-                    lmAlone.get("distinct_outputs").asLong());
+            assertEquals(0.0, lmAlone.headFusion());
+            assertEquals(trained.lmOnly().f1(), lmAlone.f1(), 1e-12);
+            assertEquals(trained.lmOnly().distinctOutputs(), lmAlone.distinctOutputs());
         }
         assertEquals(uem2Done, Files.getLastModifiedTime(uem2.resolve("arm.json")));
         assertEquals(5, Files.readAllLines(uem2.resolve("metrics.jsonl")).size(), "nothing trained");
@@ -149,7 +133,7 @@ class SweepTest {
         FileTime text2 = Files.getLastModifiedTime(dir.resolve("text-2/arm.json"));
         Files.delete(dir.resolve("uem-3/arm.json"));
         log.reset();
-        List<ObjectNode> second;
+        List<ResultLine> second;
         second = Sweep.run(
                 seed -> Experiment.open(c.withSeed(seed), () -> new FakeEncoder("fake")),
                 0,
@@ -171,10 +155,10 @@ class SweepTest {
                 "resumed at its last step: nothing retrained");
         for (int i = 0; i < first.size(); i++)
             assertEquals(
-                    first.get(i).get("f1").asDouble(),
-                    second.get(i).get("f1").asDouble(),
+                    first.get(i).f1(),
+                    second.get(i).f1(),
                     1e-12,
-                    first.get(i).get("name").asText());
+                    first.get(i).label().name());
     }
 
     @Test
@@ -200,7 +184,7 @@ class SweepTest {
                 new TrainConfig(new Schedule(2, 1, 1, 2, 2), 4, 1, 5e-3, 5e-3, false, 1.0, null),
                 new EvalConfig(6, 1.0));
         Path dir = tmp.resolve("seeds");
-        List<ObjectNode> lines = Sweep.run(
+        List<ResultLine> lines = Sweep.run(
                 seed -> Experiment.open(c.withSeed(seed), () -> new FakeEncoder("fake")),
                 5,
                 2,
@@ -210,13 +194,12 @@ class SweepTest {
                 new PrintStream(new ByteArrayOutputStream()));
         for (String seed : List.of("seed-5", "seed-6"))
             assertTrue(Files.isRegularFile(dir.resolve(seed).resolve("uem-2/arm.json")), seed);
-        ObjectNode uem = lines.get(0);
-        assertEquals("uem-2", uem.get("name").asText());
-        assertEquals(2, uem.get("seeds").asInt());
-        double a = uem.get("f1_per_seed").get(0).asDouble(),
-                b = uem.get("f1_per_seed").get(1).asDouble();
-        assertEquals((a + b) / 2, uem.get("f1").asDouble(), 1e-12);
-        assertEquals(Math.abs(a - b) / Math.sqrt(2), uem.get("f1_std").asDouble(), 1e-12);
+        SeedMean uem = (SeedMean) lines.get(0);
+        assertEquals("uem-2", uem.label().name());
+        assertEquals(2, uem.seeds());
+        double a = uem.f1PerSeed().get(0), b = uem.f1PerSeed().get(1);
+        assertEquals((a + b) / 2, uem.f1(), 1e-12);
+        assertEquals(Math.abs(a - b) / Math.sqrt(2), uem.f1Std(), 1e-12);
         assertTrue(Files.readString(dir.resolve("results.md")).contains("mean ± std over seeds 5…6"));
     }
 }
