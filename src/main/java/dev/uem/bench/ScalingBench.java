@@ -6,11 +6,13 @@ import dev.uem.data.LabelSpace;
 import dev.uem.data.UserSplit;
 import dev.uem.embed.ItemEmbeddings;
 import dev.uem.io.AtomicFiles;
+import dev.uem.model.Batch;
 import dev.uem.model.BatchSource;
 import dev.uem.model.PreferenceModel;
 import dev.uem.model.TextHistoryModel;
 import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
+import dev.uem.model.uem.PreferenceReadout;
 import dev.uem.model.uem.UemConfig;
 import dev.uem.model.uem.UemModelSpec;
 import dev.uem.text.T5Tokenizer;
@@ -86,7 +88,7 @@ public final class ScalingBench {
                     c,
                     UemConfig.mini(items.rowWidth(), c.dModel(), history),
                     LabelSpace.of(dataset).size(),
-                    dev.uem.model.uem.PreferenceReadout.Kind.GENRE_COUNT_INTERACTION,
+                    PreferenceReadout.Kind.GENRE_COUNT_INTERACTION,
                     1.0,
                     true,
                     grammar.tokens(),
@@ -110,7 +112,7 @@ public final class ScalingBench {
                 List<Examples.Window> w = windows.subList(from, from + batch);
                 long t0 = System.nanoTime();
                 try (PointerScope scope = new PointerScope()) {
-                    dev.uem.model.Batch batchTensors = source.build(w);
+                    Batch batchTensors = source.build(w);
                     tokens = batchTensors.textIds().size(1);
                     Tensor loss = model.loss(batchTensors);
                     model.backward(loss);

@@ -2,7 +2,10 @@ package dev.uem.bench;
 
 import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
+import dev.uem.torch.ComputeDevice;
 import dev.uem.torch.Modules;
+import dev.uem.torch.Precision;
+import dev.uem.torch.Tensors;
 import dev.uem.torch.TorchRuntime;
 import dev.uem.train.FusedAdamW;
 import java.io.IOException;
@@ -41,10 +44,10 @@ public final class T5StepBench {
             int decLen,
             int steps,
             int warmup,
-            dev.uem.torch.Precision precision,
+            Precision precision,
             StepOptimizer optimizer) {
         public Settings(T5Config config, int batch, int encLen, int decLen, int steps, int warmup) {
-            this(config, batch, encLen, decLen, steps, warmup, dev.uem.torch.Precision.FP32, StepOptimizer.FUSED);
+            this(config, batch, encLen, decLen, steps, warmup, Precision.FP32, StepOptimizer.FUSED);
         }
     }
 
@@ -88,7 +91,7 @@ public final class T5StepBench {
             if (fusedOpt != null) fusedOpt.zeroGrad();
             else libtorchOpt.zero_grad();
             Tensor loss;
-            try (dev.uem.torch.Precision.Scope autocast = s.precision().autocast(dev.uem.torch.ComputeDevice.CPU)) {
+            try (Precision.Scope autocast = s.precision().autocast(ComputeDevice.CPU)) {
                 loss = model.forward(model.embed(batch[0]), batch[1], batch[2]).loss();
             }
             t1 = System.nanoTime();
@@ -108,9 +111,8 @@ public final class T5StepBench {
     public static Result run(Settings s, java.util.function.IntConsumer progress) {
         TorchRuntime.init();
         double peak = sgemmPeakGflops(1024, 12);
-        double precisionPeak = s.precision() == dev.uem.torch.Precision.FP32
-                ? peak
-                : gemmPeakGflops(1024, 12, torch.ScalarType.BFloat16);
+        double precisionPeak =
+                s.precision() == Precision.FP32 ? peak : gemmPeakGflops(1024, 12, torch.ScalarType.BFloat16);
         T5Config c = s.config();
         torch.manual_seed(0);
         try (T5Model model = T5Model.create(c, 0)) {
@@ -122,11 +124,9 @@ public final class T5StepBench {
             AdamW libtorchOpt = fused ? null : new AdamW(params, o);
             FusedAdamW fusedOpt =
                     fused ? new FusedAdamW(List.of(Modules.handles(params)), new double[] {1e-4}, 0.01) : null;
-            Tensor ids =
-                    torch.randint(2, c.vocabSize(), new long[] {s.batch(), s.encLen()}, dev.uem.torch.Tensors.LONG);
-            Tensor mask = torch.ones(new long[] {s.batch(), s.encLen()}, dev.uem.torch.Tensors.LONG);
-            Tensor labels =
-                    torch.randint(2, c.vocabSize(), new long[] {s.batch(), s.decLen()}, dev.uem.torch.Tensors.LONG);
+            Tensor ids = torch.randint(2, c.vocabSize(), new long[] {s.batch(), s.encLen()}, Tensors.LONG);
+            Tensor mask = torch.ones(new long[] {s.batch(), s.encLen()}, Tensors.LONG);
+            Tensor labels = torch.randint(2, c.vocabSize(), new long[] {s.batch(), s.decLen()}, Tensors.LONG);
             int total = s.warmup() + s.steps();
             double[] step = new double[s.steps()],
                     fwd = new double[s.steps()],

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.uem.eval.MultiLabelMetrics;
+import dev.uem.eval.ReportJson;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -54,8 +55,8 @@ final class MetricsCommand implements Callable<Integer> {
                         node.path("parseable").asBoolean(true));
             }
         }
-        System.out.println(json.enable(SerializationFeature.INDENT_OUTPUT)
-                .writeValueAsString(dev.uem.eval.ReportJson.of(json, m.report())));
+        System.out.println(
+                json.enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(ReportJson.of(json, m.report())));
         return 0;
     }
 

@@ -1,5 +1,6 @@
 package dev.uem.eval;
 
+import dev.uem.data.Dataset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -24,7 +25,7 @@ public final class Verbalizer {
     /** @param genres the dataset's genre names (non-genres are ignored) */
     public Verbalizer(List<String> genres) {
         for (String g : genres) {
-            if (dev.uem.data.Dataset.NON_GENRES.contains(g)) continue;
+            if (Dataset.NON_GENRES.contains(g)) continue;
             byKey.put(key(g), g);
         }
         // the spellings MovieLens releases use for the same genre

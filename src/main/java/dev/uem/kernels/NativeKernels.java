@@ -1,6 +1,7 @@
 package dev.uem.kernels;
 
 import dev.uem.torch.NativeLibraries;
+import dev.uem.torch.Tensors;
 import java.io.File;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
@@ -63,7 +64,7 @@ public final class NativeKernels {
      */
     public static Tensor dropoutScale(long[] shape, long seed, int dropped, float keepScale) {
         requireLoaded();
-        Tensor scale = torch.empty(shape, dev.uem.torch.Tensors.FLOAT, new MemoryFormatOptional());
+        Tensor scale = torch.empty(shape, Tensors.FLOAT, new MemoryFormatOptional());
         check(
                 UemKernels.uem_dropout_scale_f32(scale.data_ptr(), scale.numel(), seed, dropped, keepScale),
                 false,

@@ -1,5 +1,6 @@
 package dev.uem.model.t5;
 
+import dev.uem.torch.Tensors;
 import org.bytedeco.pytorch.EmbeddingImpl;
 import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.LinearOptions;
@@ -47,8 +48,7 @@ final class T5Attention extends Module {
     Tensor positionBias(int qStart, int qLen, int kLen) {
         long[] buckets = RelativePositionBuckets.table(
                 qStart, qLen, kLen, !isDecoder, cfg.relativeAttentionNumBuckets(), cfg.relativeAttentionMaxDistance());
-        Tensor ids =
-                dev.uem.torch.Tensors.onDeviceOf(relativeAttentionBias.weight(), Tensor.create(buckets, qLen, kLen));
+        Tensor ids = Tensors.onDeviceOf(relativeAttentionBias.weight(), Tensor.create(buckets, qLen, kLen));
         return relativeAttentionBias.forward(ids).permute(2, 0, 1).unsqueeze(0); // [q,k,H] -> [1,H,q,k]
     }
 

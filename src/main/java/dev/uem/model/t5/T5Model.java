@@ -1,5 +1,7 @@
 package dev.uem.model.t5;
 
+import dev.uem.torch.Modules;
+import dev.uem.torch.Tensors;
 import java.util.Map;
 import org.bytedeco.pytorch.EmbeddingImpl;
 import org.bytedeco.pytorch.LinearImpl;
@@ -141,10 +143,7 @@ public final class T5Model extends Module {
         Tensor w = lmHead != null ? lmHead.weight() : shared.weight();
         if (outputTokens == null) return lmHead != null ? lmHead.forward(decoderHidden) : h.matmul(w.t());
         // the ids tensor is made per call in the caller's PointerScope: 40 longs, nothing native kept by the model
-        return h.matmul(w.index_select(
-                        0,
-                        dev.uem.torch.Tensors.onDeviceOf(
-                                w, dev.uem.torch.Tensors.longs(outputTokens, outputTokens.length)))
+        return h.matmul(w.index_select(0, Tensors.onDeviceOf(w, Tensors.longs(outputTokens, outputTokens.length)))
                 .t());
     }
 
@@ -155,13 +154,13 @@ public final class T5Model extends Module {
      */
     public Tensor labelColumns(Tensor labels) {
         if (outputTokens == null) return labels;
-        long[] ids = dev.uem.torch.Tensors.toLongs(labels); // B x T labels: small, mapped on the Java side
+        long[] ids = Tensors.toLongs(labels); // B x T labels: small, mapped on the Java side
         for (int i = 0; i < ids.length; i++) {
             int c = ids[i] == -100 ? -1 : java.util.Arrays.binarySearch(outputTokens, ids[i]);
             ids[i] = c < 0 ? -100 : c;
         }
-        return dev.uem.torch.Tensors.onDeviceOf(
-                labels, dev.uem.torch.Tensors.longs(ids, labels.sizes().vec().get()));
+        return Tensors.onDeviceOf(
+                labels, Tensors.longs(ids, labels.sizes().vec().get()));
     }
 
     /**
@@ -186,12 +185,8 @@ public final class T5Model extends Module {
     /** {@code [start, labels[:, :-1]]} with -100 replaced by the pad id. */
     public Tensor shiftRight(Tensor labels) {
         long b = labels.size(0);
-        Tensor start = dev.uem.torch.Tensors.onDeviceOf(
-                labels,
-                torch.full(
-                        new long[] {b, 1},
-                        new Scalar((long) config.decoderStartTokenId()),
-                        dev.uem.torch.Tensors.LONG));
+        Tensor start = Tensors.onDeviceOf(
+                labels, torch.full(new long[] {b, 1}, new Scalar((long) config.decoderStartTokenId()), Tensors.LONG));
         Tensor shifted =
                 torch.cat(new org.bytedeco.pytorch.TensorVector(start, labels.narrow(1, 0, labels.size(1) - 1)), 1);
         return shifted.masked_fill(shifted.eq(new Scalar(-100L)), new Scalar((long) config.padTokenId()));
@@ -199,7 +194,7 @@ public final class T5Model extends Module {
 
     /** Parameters by HF name, in registration order (tied weights once, under {@code shared.weight}). */
     public Map<String, Tensor> namedParameters() {
-        return dev.uem.torch.Modules.namedParameters(this);
+        return Modules.namedParameters(this);
     }
 
     /** Copies values into parameters without recording the copy in autograd. */

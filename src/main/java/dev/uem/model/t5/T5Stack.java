@@ -1,5 +1,6 @@
 package dev.uem.model.t5;
 
+import dev.uem.torch.Tensors;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Module;
@@ -49,14 +50,12 @@ final class T5Stack extends Module {
         int past = cache == null ? 0 : cache.length();
         Tensor selfBias = blocks.get(0).selfAttention.attention.positionBias(past, len, past + len);
         if (isDecoder) {
-            if (len > 1)
-                selfBias = selfBias.add(dev.uem.torch.Tensors.onDeviceOf(embeds, causalMask(past, len, past + len)));
+            if (len > 1) selfBias = selfBias.add(Tensors.onDeviceOf(embeds, causalMask(past, len, past + len)));
         } else if (attentionMask != null) {
             selfBias = selfBias.add(paddingMask(attentionMask));
         }
         Tensor memoryBias = isDecoder && memoryMask != null ? paddingMask(memoryMask) : null;
-        if (isDecoder && memoryBias == null)
-            memoryBias = dev.uem.torch.Tensors.onDeviceOf(embeds, torch.zeros(1, 1, 1, 1));
+        if (isDecoder && memoryBias == null) memoryBias = Tensors.onDeviceOf(embeds, torch.zeros(1, 1, 1, 1));
 
         Tensor h = dropout(embeds);
         for (int i = 0; i < blocks.size(); i++)

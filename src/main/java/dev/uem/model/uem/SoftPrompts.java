@@ -1,5 +1,6 @@
 package dev.uem.model.uem;
 
+import dev.uem.torch.Tensors;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -43,8 +44,7 @@ public final class SoftPrompts extends Module {
     /** Rows copied from random vocabulary rows of {@code table [V, e]} (ids drawn from libtorch's generator). */
     public SoftPrompts initFromVocab(Tensor table, long maxId) {
         try (NoGradGuard g = new NoGradGuard()) {
-            Tensor ids =
-                    torch.randint(Math.min(maxId, table.size(0)), new long[] {length()}, dev.uem.torch.Tensors.LONG);
+            Tensor ids = torch.randint(Math.min(maxId, table.size(0)), new long[] {length()}, Tensors.LONG);
             prompts.copy_(table.index_select(0, ids));
         }
         return this;

@@ -1,5 +1,6 @@
 package dev.uem.model.uem;
 
+import dev.uem.torch.Tensors;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.EmbeddingImpl;
@@ -79,8 +80,7 @@ public final class UserEmbeddingModule extends Module {
                 interactionItem.forward(x.narrow(2, 0, s)).mul(interactionRating.forward(x.narrow(2, s, s)));
         Tensor h = input.forward(x)
                 .add(interaction)
-                .add(positions.forward(dev.uem.torch.Tensors.onDeviceOf(
-                        rows, torch.arange(new Scalar(p), dev.uem.torch.Tensors.LONG))));
+                .add(positions.forward(Tensors.onDeviceOf(rows, torch.arange(new Scalar(p), Tensors.LONG))));
         Tensor keep = mask.to(torch.ScalarType.Float).unsqueeze(-1); // [B, p, 1]
         // additive key mask [B, 1, 1, p]: padding keys get -inf-like scores; real queries always see >= 0 real keys
         Tensor keyBias = keep.squeeze(-1)
