@@ -51,10 +51,8 @@ public final class ScalingBench {
 
     /**
      * Text budget per history item for the text arm's curve: an item written out (title, genres, rating, description)
-     * is
-     * ~80-110 tokens, so the arm's default 512-token budget holds only ~5 items; the curve gives each point room for
-     * all
-     * of its p items, to show how the cost grows with the tokens.
+     * is ~80-110 tokens, so the arm's default 512-token budget holds only ~5 items; the curve gives each point room for
+     * all of its p items, to show how the cost grows with the tokens.
      */
     public static final int TOKENS_PER_ITEM = 110;
 
@@ -129,8 +127,8 @@ public final class ScalingBench {
 
     /**
      * Returns freed native memory to the system ({@code malloc_trim}: the previous point's model and batches were
-     * freed,
-     * but glibc keeps the pages) and resets the resident high-water mark (Linux 4.0+), so each point's peak is its own.
+     * freed, but glibc keeps the pages) and resets the resident high-water mark (Linux 4.0+), so each point's peak is
+     * its own.
      */
     private static void resetPeak() {
         System.gc();
@@ -202,9 +200,8 @@ public final class ScalingBench {
 
     /**
      * Every point: the UEM arm at {@code uemHistories} and the text arm at {@code textHistories} (each with room for
-     * all
-     * its items), batch 16; then both against {@code batches} at their default shapes (UEM p = 50; text p = 5 in the
-     * default 512-token budget).
+     * all its items), batch 16; then both against {@code batches} at their default shapes (UEM p = 50; text p = 5 in
+     * the default 512-token budget).
      */
     public List<Point> run(
             int[] uemHistories,

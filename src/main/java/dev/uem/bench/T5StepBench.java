@@ -198,8 +198,7 @@ public final class T5StepBench {
 
     /**
      * The matrix products of one T5 forward pass at batch {@code b}, encoder length {@code le}, decoder length {@code
-     * ld}:
-     * the linear layers ({@code [tokens, in] x [in, out]}) and, per batch row and head, the attention's scores and
+     * ld}: the linear layers ({@code [tokens, in] x [in, out]}) and, per batch row and head, the attention's scores and
      * context.
      */
     public static java.util.List<MatrixProduct> matrixProducts(T5Config c, int b, int le, int ld) {

@@ -5,8 +5,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code --device}, shared by the commands that run a model (train, sweep, evaluate, predict, export-user-embeddings).
- * Not part
- * of a run's config.json: the same run may continue on another device ({@code --resume DIR --device cpu}).
+ * Not part of a run's config.json: the same run may continue on another device ({@code --resume DIR --device cpu}).
  */
 final class DeviceOption {
     @Option(

@@ -16,8 +16,7 @@ public record PreferenceLabels(List<String> likes, List<String> dislikes) {
 
     /**
      * The target sentence (docs/TASK.md §4): {@code The user likes {L} and doesn't like {D}.}, each list in label order
-     * joined
-     * by {@code ", "}, or {@code none} when empty. {@link dev.uem.eval.Verbalizer} reads such sentences back.
+     * joined by {@code ", "}, or {@code none} when empty. {@link dev.uem.eval.Verbalizer} reads such sentences back.
      */
     public String targetSentence() {
         return "The user likes " + list(likes) + " and doesn't like " + list(dislikes) + ".";

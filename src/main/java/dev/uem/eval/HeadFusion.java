@@ -28,8 +28,7 @@ import java.util.Map;
  *   words stay the LM's (measured on validation users: bench/RESULTS.md).</li>
  * </ul>
  * {@code p} is the head's readout of the same user tokens the LM reads ({@link Evaluator#headProbabilities}). Weight 0
- * is
- * the LM alone.
+ * is the LM alone.
  *
  * <p>Why: trained from scratch on a few hundred users, the LM reads the user tokens less well than its preference head
  * (bench/RESULTS.md); fusion lets the sentence the LM writes use both. Keeping the probability mass is what lets
@@ -88,10 +87,9 @@ public final class HeadFusion {
 
     /**
      * The step bias for one batch whose head readout is {@code probabilities[row][label]}, on {@code lm}'s output
-     * columns.
-     * A first token that several genre names share (a bare "▁" before "Thriller" and "IMAX") gets the largest of their
-     * biases; once a row has emitted it, the next step biases those genres' second tokens instead (and keeps their
-     * mass).
+     * columns. A first token that several genre names share (a bare "▁" before "Thriller" and "IMAX") gets the largest
+     * of their biases; once a row has emitted it, the next step biases those genres' second tokens instead (and keeps
+     * their mass).
      */
     public GreedyDecoder.StepBias bias(float[][] probabilities, T5Model lm) {
         Columns cols = columns(lm);

@@ -5,8 +5,7 @@ import org.bytedeco.javacpp.annotation.Platform;
 
 /**
  * glibc's {@code mallopt}: the native heap's settings for this process ({@link TorchRuntime#keepFreedMemory}).
- * JavaCPP's
- * builder makes the JNI glue during {@code mvn package}, as for the kernels.
+ * JavaCPP's builder makes the JNI glue during {@code mvn package}, as for the kernels.
  */
 @Platform(include = "<malloc.h>")
 final class NativeHeap {

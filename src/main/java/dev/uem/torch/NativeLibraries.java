@@ -43,8 +43,7 @@ public final class NativeLibraries {
 
     /**
      * {@code Loader.load} of each class after every library folder on the class path is unpacked to the JavaCPP cache,
-     * holding
-     * the cache's uem lock across processes.
+     * holding the cache's uem lock across processes.
      *
      * @throws UncheckedIOException when the cache folder cannot be created, locked or written
      */

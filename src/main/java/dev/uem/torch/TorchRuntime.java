@@ -59,11 +59,9 @@ public final class TorchRuntime {
      * weight gradients) come from blocks that are unmapped on free, and the per-thread heaps of the JVM's threads are
      * trimmed or deleted when they empty, so every step faults the same memory in again, page by page, zeroed by the
      * kernel: 20,000-30,000 page faults a step, ~5 % of it. Blocks up to 32 MiB now come from the heap (a per-thread
-     * heap holds
-     * 64 MiB, so larger ones are mapped on their own either way), and a 64 MiB top pad keeps those heaps from shrinking
-     * or being deleted. The
-     * high-water mark is unchanged (the same blocks are live at the peak); memory freed after it stays with the process
-     * until it ends. {@code UEM_KEEP_FREED_MEMORY=0} leaves glibc's defaults.
+     * heap holds 64 MiB, so larger ones are mapped on their own either way), and a 64 MiB top pad keeps those heaps
+     * from shrinking or being deleted. The high-water mark is unchanged (the same blocks are live at the peak); memory
+     * freed after it stays with the process until it ends. {@code UEM_KEEP_FREED_MEMORY=0} leaves glibc's defaults.
      */
     static boolean keepFreedMemory() {
         if ("0".equals(System.getenv("UEM_KEEP_FREED_MEMORY"))) return false;

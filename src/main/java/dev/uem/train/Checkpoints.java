@@ -25,11 +25,10 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * Resume points of a run: {@code checkpoints/step-NNNNNNN/} holding the parameters ({@code model.safetensors}), the
  * AdamW state ({@link FusedAdamW#save}, {@code optimizer.safetensors}) and {@link State} (step, data position, best so
- * far).
- * A checkpoint is written into {@code step-NNNNNNN.tmp/}, flushed to disk, and only then renamed into place, so a
- * kill at any moment leaves the previous complete checkpoint; older ones are deleted after the rename.
- * The random streams need no saving: the data order of epoch {@code e} and the torch seed of step {@code t} are
- * functions of the run's seed (see {@link Trainer}).
+ * far). A checkpoint is written into {@code step-NNNNNNN.tmp/}, flushed to disk, and only then renamed into place, so a
+ * kill at any moment leaves the previous complete checkpoint; older ones are deleted after the rename. The random
+ * streams need no saving: the data order of epoch {@code e} and the torch seed of step {@code t} are functions of the
+ * run's seed (see {@link Trainer}).
  */
 final class Checkpoints {
     /** Where training stands after {@code step} optimiser steps. */

@@ -159,9 +159,8 @@ public final class DataParallel implements AutoCloseable {
 
     /**
      * Replaces every defined gradient of {@code params} by its mean over the ranks: gradients are flattened into
-     * buckets
-     * of about {@link #BUCKET_FLOATS} floats, every bucket's all-reduce is started, then each is awaited and copied
-     * back.
+     * buckets of about {@link #BUCKET_FLOATS} floats, every bucket's all-reduce is started, then each is awaited and
+     * copied back.
      */
     public void averageGradients(List<Tensor> params) {
         if (group == null) return;

@@ -16,9 +16,8 @@ import java.util.Map;
 
 /**
  * The text-history arm's {@link Batch}es (docs/TASK.md §6): {@code {instruction} History: } followed by the window's
- * items
- * as {@code {text1}. {text2}. {text3}} joined by {@code " | "}, keeping the most recent items that fit whole in the
- * token budget (EOS included), in chronological order.
+ * items as {@code {text1}. {text2}. {text3}} joined by {@code " | "}, keeping the most recent items that fit whole in
+ * the token budget (EOS included), in chronological order.
  */
 public final class TextBatchBuilder implements BatchSource {
     public static final int DEFAULT_BUDGET = 512;

@@ -16,9 +16,8 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * Writes tensors as one safetensors file, sorted by name like HF's writer, atomically ({@link AtomicFiles}), so
- * a crash never leaves half a checkpoint.
- * F32 and I64 are written as they are; other float dtypes are stored as F32.
+ * Writes tensors as one safetensors file, sorted by name like HF's writer, atomically ({@link AtomicFiles}), so a crash
+ * never leaves half a checkpoint. F32 and I64 are written as they are; other float dtypes are stored as F32.
  */
 public final class SafetensorsWriter {
     private static final ObjectMapper JSON = new ObjectMapper();

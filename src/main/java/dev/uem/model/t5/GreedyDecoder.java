@@ -9,12 +9,11 @@ import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * Batched greedy decoding with a KV cache, as HF {@code generate(do_sample=False, num_beams=1)}: start from
- * {@code decoder_start_token_id}, take the first argmax of the last position's logits, give rows that already
- * emitted EOS the pad id, stop when every row has finished or after {@code maxNewTokens}. Tokens the model limits to
- * one
- * use ({@link T5Model#limitRepeats}) get -inf logits in a row once that row has emitted them (like HF's bad-words
- * processing, per row).
+ * Batched greedy decoding with a KV cache, as HF {@code generate(do_sample=False, num_beams=1)}: start from {@code
+ * decoder_start_token_id}, take the first argmax of the last position's logits, give rows that already emitted EOS the
+ * pad id, stop when every row has finished or after {@code maxNewTokens}. Tokens the model limits to one use ({@link
+ * T5Model#limitRepeats}) get -inf logits in a row once that row has emitted them (like HF's bad-words processing, per
+ * row).
  */
 public final class GreedyDecoder {
     /**
@@ -30,10 +29,8 @@ public final class GreedyDecoder {
 
     /**
      * Additive logits for every row's next token, from what each row has emitted so far ({@code seq[i][0..n]}, the
-     * start
-     * token first) and the step's logits ({@code logits}, {@code [B * V]} row-major over the model's output columns,
-     * -inf
-     * where a once-only token was used): {@code [B * V]} the same way, or null for none.
+     * start token first) and the step's logits ({@code logits}, {@code [B * V]} row-major over the model's output
+     * columns, -inf where a once-only token was used): {@code [B * V]} the same way, or null for none.
      */
     public interface StepBias {
         float[] next(long[][] seq, int n, float[] logits, int columns);

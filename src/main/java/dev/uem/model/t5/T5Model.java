@@ -80,10 +80,9 @@ public final class T5Model extends Module {
 
     /**
      * Restricts the LM head to {@code tokens} (the task's output vocabulary): logits, loss and generation then range
-     * over
-     * these ids only, in ascending order. The parameters keep their full shape, so checkpoints are unchanged. Why: a T5
-     * trained from scratch spends its first hundreds of steps learning which 40 of 32,128 words the task ever writes;
-     * with the other 32,088 out of the softmax its loss can only fall by reading the user (bench/RESULTS.md,
+     * over these ids only, in ascending order. The parameters keep their full shape, so checkpoints are unchanged. Why:
+     * a T5 trained from scratch spends its first hundreds of steps learning which 40 of 32,128 words the task ever
+     * writes; with the other 32,088 out of the softmax its loss can only fall by reading the user (bench/RESULTS.md,
      * "Quality").
      */
     public T5Model restrictOutput(long[] tokens) {
@@ -149,8 +148,7 @@ public final class T5Model extends Module {
 
     /**
      * {@code labels} as logit columns: unchanged for the whole vocabulary, else each id's position; -100 stays -100,
-     * and
-     * so does a token outside the output vocabulary (ignored: a task target never has one, see TargetVocabulary).
+     * and so does a token outside the output vocabulary (ignored: a task target never has one, see TargetVocabulary).
      */
     public Tensor labelColumns(Tensor labels) {
         if (outputTokens == null) return labels;

@@ -11,17 +11,15 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * The UEM's preference readout ({@link PreferenceReadout.Kind#GENRE_COUNT_INTERACTION}): it computes the label rule's
- * own quantities. Every label
- * genre has a learned query, and a sigmoid gate per (genre, user token) says whether that token's movie lists the
- * genre. The gates' sum is the genre's item count, the gated mean of a per-token rating is its mean rating: a sum
- * divided by a count, exactly what docs/TASK.md §3 computes, at any history length (a softmax over the window
- * leaks weight onto the other items the more of them there are). The window statistics'
- * targets supervise the count and the mean rating directly (share = 5 · count / items, rating = the gated mean), so
- * the gates learn to recognise the genre. One MLP shared by the genres (told which by a learned vector) reads the
- * count, the share, the mean rating and the gated mean of the tokens; the genres' readings then attend to
- * each other (optional, for tests of the gates alone) (the rule keeps a user's three best-rated genres) before the four
- * label logits (user and window, likes
- * and dislikes).
+ * own quantities. Every label genre has a learned query, and a sigmoid gate per (genre, user token) says whether that
+ * token's movie lists the genre. The gates' sum is the genre's item count, the gated mean of a per-token rating is its
+ * mean rating: a sum divided by a count, exactly what docs/TASK.md §3 computes, at any history length (a softmax over
+ * the window leaks weight onto the other items the more of them there are). The window statistics' targets supervise
+ * the count and the mean rating directly (share = 5 · count / items, rating = the gated mean), so the gates learn to
+ * recognise the genre. One MLP shared by the genres (told which by a learned vector) reads the count, the share, the
+ * mean rating and the gated mean of the tokens; the genres' readings then attend to each other (optional, for tests of
+ * the gates alone) (the rule keeps a user's three best-rated genres) before the four label logits (user and window,
+ * likes and dislikes).
  */
 public final class GenreCountHead extends Module implements PreferenceReadout {
     static final int KEY = 64, VALUE = 64, GENRE = 16, HIDDEN = 128;

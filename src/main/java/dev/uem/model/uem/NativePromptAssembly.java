@@ -11,8 +11,8 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * Prompt assembly through the fused native kernels, bridged into autograd by hand (the preset has no Java
- * {@code autograd::Function}):
+ * Prompt assembly through the fused native kernels, bridged into autograd by hand (the preset has no Java {@code
+ * autograd::Function}):
  * <ol>
  *   <li>forward: the kernel writes the encoder input from detached inputs; the output becomes a leaf that
  *       requires grad, so the LM's backward stops there and leaves its gradient in {@code out.grad()};</li>
