@@ -7,7 +7,6 @@ import java.net.URL;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import org.bytedeco.javacpp.Loader;
@@ -48,8 +47,9 @@ public final class NativeLibraries {
      * @throws UncheckedIOException when the cache folder cannot be created, locked or written
      */
     public static synchronized void load(Class<?>... classes) {
+        File cache = null;
         try {
-            File cache = Loader.getCacheDir();
+            cache = Loader.getCacheDir();
             Files.createDirectories(cache.toPath());
             try (FileChannel channel = FileChannel.open(
                             cache.toPath().resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -60,8 +60,8 @@ public final class NativeLibraries {
             }
         } catch (IOException e) {
             throw new UncheckedIOException(
-                    "could not unpack the native libraries into the JavaCPP cache (" + cacheDescription() + "): "
-                            + e.getMessage(),
+                    "could not unpack the native libraries into the JavaCPP cache" + (cache != null ? " " + cache : "")
+                            + ": " + e.getMessage(),
                     e);
         }
     }
@@ -77,12 +77,5 @@ public final class NativeLibraries {
                 if (url.getProtocol().equals("jar")) Loader.cacheResource(url);
             }
         }
-    }
-
-    private static String cacheDescription() {
-        String dir = System.getProperty("org.bytedeco.javacpp.cachedir");
-        return dir != null
-                ? dir
-                : Path.of(System.getProperty("user.home"), ".javacpp", "cache").toString();
     }
 }

@@ -30,20 +30,13 @@ public final class ChildJvm implements AutoCloseable {
     public static ChildJvm start(
             Path workDir, Path log, List<String> jvmArgs, List<String> args, Map<String, String> env)
             throws IOException {
-        Files.createDirectories(log.toAbsolutePath().getParent());
-        Path crashDir = Files.createDirectories(log.toAbsolutePath().getParent().resolve("crash-reports"));
+        Path crashDir = crashDir(log);
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-XX:ErrorFile=" + crashDir.resolve("hs_err_pid%p.log"));
         cmd.addAll(jvmArgs);
         cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .directory(workDir.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile());
-        pb.environment().remove("OMP_WAIT_POLICY");
-        pb.environment().putAll(env);
-        return new ChildJvm(pb.start(), log, crashDir);
+        return launch(workDir, log, cmd, env, crashDir);
     }
 
     /**
@@ -52,14 +45,26 @@ public final class ChildJvm implements AutoCloseable {
      */
     public static ChildJvm command(Path workDir, Path log, List<String> cmd, Map<String, String> env)
             throws IOException {
-        Files.createDirectories(log.toAbsolutePath().getParent());
-        Path crashDir = Files.createDirectories(log.toAbsolutePath().getParent().resolve("crash-reports"));
+        Path crashDir = crashDir(log);
+        Map<String, String> withTmp = new java.util.HashMap<>(Map.of("TMPDIR", crashDir.toString()));
+        withTmp.putAll(env);
+        return launch(workDir, log, cmd, withTmp, crashDir);
+    }
+
+    /** The folder beside {@code log} that crash reports go to, made if missing. */
+    private static Path crashDir(Path log) throws IOException {
+        Path logs = Files.createDirectories(log.toAbsolutePath().getParent());
+        return Files.createDirectories(logs.resolve("crash-reports"));
+    }
+
+    /** Starts {@code cmd} in {@code workDir} with the users' thread settings, its output going to {@code log}. */
+    private static ChildJvm launch(Path workDir, Path log, List<String> cmd, Map<String, String> env, Path crashDir)
+            throws IOException {
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .directory(workDir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         pb.environment().remove("OMP_WAIT_POLICY");
-        pb.environment().put("TMPDIR", crashDir.toString());
         pb.environment().putAll(env);
         return new ChildJvm(pb.start(), log, crashDir);
     }

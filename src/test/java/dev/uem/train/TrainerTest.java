@@ -45,36 +45,7 @@ class TrainerTest {
         data = DatasetReader.read(Path.of("data", "movielens", "ml-latest-small"), ReadOptions.defaults());
     }
 
-    /** Settings in the order the trainer's fields read: steps, batch, accumulation, rates, decay, warm-up, clip, ... */
-    static TrainSettings settings(
-            int steps,
-            int batch,
-            int accumulation,
-            double lrUser,
-            double lrLm,
-            double weightDecay,
-            int warmup,
-            double clip,
-            int evalEvery,
-            int checkpointEvery,
-            boolean freezeLm,
-            long seed) {
-        return settings(
-                steps,
-                batch,
-                accumulation,
-                lrUser,
-                lrLm,
-                weightDecay,
-                warmup,
-                clip,
-                evalEvery,
-                checkpointEvery,
-                freezeLm,
-                seed,
-                0);
-    }
-
+    /** Settings: steps, batch, accumulation, the two rates, decay, warm-up, clip, eval, checkpoint, freeze, seed, UEM warm-up. */
     static TrainSettings settings(
             int steps,
             int batch,
@@ -117,7 +88,7 @@ class TrainerTest {
         T5Config c = TinyT5.config(32128);
         try (T5Tokenizer tok = T5Tokenizer.bundled();
                 dev.uem.model.TextHistoryModel model = new dev.uem.model.TextHistoryModel(T5Model.create(c, 5))) {
-            TrainSettings s = settings(4, 8, 1, 1e-2, 1e-2, 0.0, 1, 1.0, 4, 1000, false, 0);
+            TrainSettings s = settings(4, 8, 1, 1e-2, 1e-2, 0.0, 1, 1.0, 4, 1000, false, 0, 0);
             new Trainer(model, new TextBatchBuilder(data, tok, 256), s, dir)
                     .chunkPositions(chunkPositions)
                     .train(windows, windows, false);
@@ -163,7 +134,7 @@ class TrainerTest {
                 double f1Before = Evaluator.score(Evaluator.predict(model, bb, tok, v, data, windows, 4, 24))
                         .weighted()
                         .f1();
-                TrainSettings s = settings(150, 4, 1, 1e-2, 1e-2, 0.0, 10, 1.0, 50, 1000, false, 0);
+                TrainSettings s = settings(150, 4, 1, 1e-2, 1e-2, 0.0, 10, 1.0, 50, 1000, false, 0, 0);
                 Trainer trainer = new Trainer(model, bb, s, tmp);
                 double before = trainer.validationLoss(windows);
                 Trainer.Outcome o = trainer.train(windows, windows, false);
@@ -284,7 +255,7 @@ class TrainerTest {
     @Test
     void anInterruptedRunResumesToTheSameParameters() throws Exception {
         List<Examples.Window> windows = Examples.windows(data, new int[] {1, 2, 3, 4, 5, 6}, 8, true, 3, 1, 0);
-        TrainSettings s = settings(12, 4, 2, 1e-2, 5e-3, 0.01, 3, 1.0, 4, 5, false, 7);
+        TrainSettings s = settings(12, 4, 2, 1e-2, 5e-3, 0.01, 3, 1.0, 4, 5, false, 7, 0);
         try (T5Tokenizer tok = T5Tokenizer.bundled()) {
             ItemEmbeddings items =
                     ItemEmbeddings.open(data, new dev.uem.testing.FakeEncoder("fake"), tmp.resolve("cache"), false);
@@ -358,7 +329,7 @@ class TrainerTest {
                 try (NoGradGuard g = new NoGradGuard()) {
                     model.prompts.weight().fill_(new Scalar(Double.NaN));
                 }
-                TrainSettings s = settings(5, 2, 1, 1e-3, 1e-3, 0.0, 0, 1.0, 2, 1000, false, 0);
+                TrainSettings s = settings(5, 2, 1, 1e-3, 1e-3, 0.0, 0, 1.0, 2, 1000, false, 0, 0);
                 Trainer.DivergedException e = assertThrows(
                         Trainer.DivergedException.class,
                         () -> new Trainer(model, new BatchBuilder(data, items, tok), s, tmp)
@@ -373,12 +344,12 @@ class TrainerTest {
     @Test
     void settingsValidationNamesTheFieldAndScheduleWarmsThenDecays() {
         IllegalArgumentException e = assertThrows(
-                IllegalArgumentException.class, () -> settings(10, 0, 1, 1e-3, 1e-3, 0, 0, 1, 5, 1000, false, 0));
+                IllegalArgumentException.class, () -> settings(10, 0, 1, 1e-3, 1e-3, 0, 0, 1, 5, 1000, false, 0, 0));
         assertTrue(e.getMessage().contains("batch_size"), e.getMessage());
         e = assertThrows(
-                IllegalArgumentException.class, () -> settings(10, 4, 1, 1e-3, 1e-3, 0, 11, 1, 5, 1000, false, 0));
+                IllegalArgumentException.class, () -> settings(10, 4, 1, 1e-3, 1e-3, 0, 11, 1, 5, 1000, false, 0, 0));
         assertTrue(e.getMessage().contains("warmup_steps"), e.getMessage());
-        TrainSettings s = settings(10, 4, 1, 1e-3, 1e-3, 0, 4, 1, 5, 1000, false, 0);
+        TrainSettings s = settings(10, 4, 1, 1e-3, 1e-3, 0, 4, 1, 5, 1000, false, 0, 0);
         assertEquals(0.25, s.lrFactor(1), 1e-12);
         assertEquals(1.0, s.lrFactor(4), 1e-12);
         assertTrue(s.lrFactor(5) <= 1.0 && s.lrFactor(5) > s.lrFactor(9) && s.lrFactor(10) > 0);
