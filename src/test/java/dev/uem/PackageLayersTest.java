@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Packages follow the data's path and never depend upwards, checked on the compiled classes (so a class named with its
  * full package path in the code counts too): utilities (io, text, torch) → data → embed → kernels → model → train and
- * eval → experiment → bench → cli. A package may use its own classes and those of any lower layer, not a neighbour in
+ * eval → experiment → serve → bench → cli. A package may use its own classes and those of any lower layer, not a neighbour in
  * its own layer.
  */
 class PackageLayersTest {
@@ -29,6 +29,7 @@ class PackageLayersTest {
             List.of("model"),
             List.of("train", "eval"),
             List.of("experiment"),
+            List.of("serve"),
             List.of("bench"),
             List.of("cli"));
     private static JavaClasses main;

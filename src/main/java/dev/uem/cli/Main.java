@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             TrainCommand.class,
             PredictCommand.class,
+            ServeCommand.class,
             EvaluateCommand.class,
             SweepCommand.class,
             PrepareCommand.class,

@@ -3,20 +3,13 @@ package dev.uem.cli;
 import dev.uem.data.Dataset;
 import dev.uem.data.HistoryFile;
 import dev.uem.data.PreferenceLabels;
-import dev.uem.eval.HeadFusion;
-import dev.uem.eval.Verbalizer;
-import dev.uem.experiment.Experiment;
-import dev.uem.model.Batch;
-import dev.uem.model.t5.GreedyDecoder;
+import dev.uem.serve.Prediction;
+import dev.uem.serve.Predictor;
 import dev.uem.torch.TorchRuntime;
-import dev.uem.train.BatchBuilder;
-import dev.uem.train.TargetVocabulary;
 import dev.uem.train.TrainedRun;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.NoGradGuard;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -60,52 +53,43 @@ final class PredictCommand implements Callable<Integer> {
             Dataset d = o.dataset();
             List<Dataset.Entry> all = who.user != null ? d.history(who.user) : HistoryFile.read(who.history, d);
             List<Dataset.Entry> history = HistoryFile.latest(all, r.history);
-            String text;
-            // decode as the run's evaluation did: with the head fused in when it was (and the LM scores the task's
-            // tokens)
-            HeadFusion fusion = null;
-            if (r.headFusion > 0
-                    && r.headThreshold != null
-                    && r.model.hasPreferenceHead()
-                    && r.model.lm.outputTokens() != null) {
-                TargetVocabulary grammar = TargetVocabulary.of(d, o.tokenizer());
-                fusion = Experiment.headFusion(grammar, r.headFusion, r.headThreshold);
-            }
-            try (PointerScope scope = new PointerScope();
-                    NoGradGuard g = new NoGradGuard()) {
-                Batch batch = new BatchBuilder(d, o.items(), o.tokenizer())
-                        .forHistories(List.of(history))
-                        .to(r.device);
-                GreedyDecoder.Result out =
-                        r.model.generate(batch, maxNewTokens, fusion == null ? null : fusion.bias(r.model, batch));
-                text = o.tokenizer().decode(out.sequences()[0]);
-            }
-            Verbalizer.Parsed parsed = new Verbalizer(d.genres()).parse(text);
+            // decoded as the run's evaluation did: with the head fused in when it was
+            Predictor predictor = new Predictor(r, d, o.items(), o.tokenizer(), maxNewTokens);
+            Prediction p = predictor.predict(List.of(history)).get(0);
             System.out.println("history:   " + all.size() + " ratings"
                     + (all.size() > history.size()
                             ? " (the latest " + history.size() + " used, the run's history length)"
                             : " (all used)"));
-            System.out.println("generated: " + text
-                    + (fusion == null
+            System.out.println("generated: " + p.sentence()
+                    + (predictor.fusionWeight() == 0
                             ? ""
-                            : "   (decoded with the preference head fused in, weight " + fusion.weight()
+                            : "   (decoded with the preference head fused in, weight " + predictor.fusionWeight()
                                     + ", as the run was evaluated)"));
-            System.out.println("likes:     " + pick(parsed.labels(), "likes:"));
-            System.out.println("dislikes:  " + pick(parsed.labels(), "dislikes:")
-                    + (parsed.parseable() ? "" : "   (the sentence did not follow the template)"));
+            System.out.println("likes:     " + p.likes());
+            System.out.println("dislikes:  " + p.dislikes()
+                    + (p.parseable() ? "" : "   (the sentence did not follow the template)"));
             if (who.user != null) {
                 PreferenceLabels truth = PreferenceLabels.of(d, who.user);
                 System.out.println("truth:     likes " + truth.likes() + ", dislikes " + truth.dislikes()
                         + " (from the user's whole history)");
             }
+            printWhy(p);
             return 0;
         }
     }
 
-    private static List<String> pick(List<String> labels, String prefix) {
-        return labels.stream()
-                .filter(l -> l.startsWith(prefix))
-                .map(l -> l.substring(prefix.length()))
-                .toList();
+    /** Per named genre, the history items the head counted most for it. */
+    private static void printWhy(Prediction p) {
+        if (p.why().isEmpty()) return;
+        System.out.println("why:       the items the preference head counted most for each named genre");
+        p.why().forEach((genre, reasons) -> {
+            System.out.printf("  %-12s", genre);
+            String items = String.join(
+                    "; ",
+                    reasons.stream()
+                            .map(x -> "%s (rated %.1f, gate %.2f)".formatted(x.title(), x.rating(), x.weight()))
+                            .toList());
+            System.out.println(items);
+        });
     }
 }

@@ -105,6 +105,11 @@ public final class Dataset {
         return users.clone();
     }
 
+    /** Whether the dataset has ratings of this user. */
+    public boolean hasUser(int user) {
+        return Arrays.binarySearch(users, user) >= 0;
+    }
+
     public int userCount() {
         return users.length;
     }

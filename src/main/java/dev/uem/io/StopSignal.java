@@ -52,6 +52,12 @@ public final class StopSignal {
         installed = true;
     }
 
+    /** Blocks until a stop is requested; returns the exit code it asks for (128 + the signal's number). */
+    public static int await() throws InterruptedException {
+        while (received == null) Thread.sleep(50);
+        return 128 + received.getNumber();
+    }
+
     public static boolean requested() {
         return received != null;
     }

@@ -65,11 +65,7 @@ public final class GenreCountHead extends Module implements PreferenceReadout {
         // [B, p, 64], [B, p, 1]
         Tensor k = key.forward(rows), v = value.forward(rows), r = rating.forward(rows);
         Tensor keep = mask.to(k.scalar_type()).unsqueeze(1); // [B, 1, p]
-        Tensor gates = torch.sigmoid(queries.type_as(k)
-                        .matmul(k.transpose(1, 2))
-                        .mul(new Scalar(1.0 / Math.sqrt(KEY)))
-                        .add(offset.type_as(k).view(1, g, 1)))
-                .mul(keep); // [B, G, p]
+        Tensor gates = gatesOf(k, keep);
         Tensor count = gates.sum(new long[] {2}, true, new ScalarTypeOptional()); // [B, G, 1]
         // [B, 1, 1]
         Tensor items = keep.sum(new long[] {2}, true, new ScalarTypeOptional()).clamp_min(new Scalar(1.0));
@@ -92,5 +88,23 @@ public final class GenreCountHead extends Module implements PreferenceReadout {
         Tensor out = torch.cat(new TensorVector(fc2.forward(h), share, meanRating), 2); // [B, G, 6]
         // [B, G, 6] -> [B, 6, G] -> [B, 3, 2G]: USER (likes, dislikes), WINDOW (likes, dislikes), STATS (share, rating)
         return out.transpose(1, 2).reshape(b, 3, 2 * g);
+    }
+
+    /**
+     * Each user token's gate per genre, {@code [B, G, p]} in (0, 1), 0 on padding: how much the head counts that
+     * token's movie as one of the genre's items (the "why" of a prediction).
+     */
+    public Tensor gates(Tensor rows, Tensor mask) {
+        Tensor k = key.forward(rows);
+        return gatesOf(k, mask.to(k.scalar_type()).unsqueeze(1));
+    }
+
+    private Tensor gatesOf(Tensor keys, Tensor keep) {
+        long g = labels / 2;
+        return torch.sigmoid(queries.type_as(keys)
+                        .matmul(keys.transpose(1, 2))
+                        .mul(new Scalar(1.0 / Math.sqrt(KEY)))
+                        .add(offset.type_as(keys).view(1, g, 1)))
+                .mul(keep);
     }
 }

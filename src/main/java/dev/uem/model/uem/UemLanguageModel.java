@@ -147,6 +147,20 @@ public final class UemLanguageModel extends Module implements PreferenceModel {
                 .narrow(1, 0, 2));
     }
 
+    /**
+     * The counting head's per-item gates {@code [B, G, p]} for a batch (eval mode): how much each history item counts
+     * towards each label genre; null when the model's head does not count items.
+     */
+    public Tensor itemGates(Batch b) {
+        if (!(head instanceof GenreCountHead counting)) return null;
+        return counting.gates(uem.project(uem.hidden(b.rows(), b.userMask())), b.userMask());
+    }
+
+    /** The task prompts {@code [k, e]}: the soft tokens that come before the user's. */
+    public Tensor promptTokens() {
+        return prompts.weight();
+    }
+
     private Tensor headLoss(Batch b, Tensor hidden) {
         if (b.preferences() == null) throw new IllegalArgumentException("the batch has no preference targets");
         // the head reads the user tokens as the LM receives them (after the projection), so the warm-up stage trains
