@@ -32,7 +32,12 @@ import picocli.CommandLine.Option;
         header = "Time training steps, decoding and cost curves; results print as tables.",
         mixinStandardHelpOptions = true,
         description = "Benchmarks. Results print as a table; record them in bench/RESULTS.md.",
-        subcommands = {BenchCommand.T5Step.class, BenchCommand.Scaling.class, BenchCommand.Decode.class})
+        subcommands = {
+            BenchCommand.T5Step.class,
+            BenchCommand.Scaling.class,
+            BenchCommand.Decode.class,
+            ServeBenchCommand.class
+        })
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;

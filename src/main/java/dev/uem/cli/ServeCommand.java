@@ -34,35 +34,44 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     GenerationOption generation;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--host",
+            paramLabel = "HOST",
+            defaultValue = "127.0.0.1",
+            description = "Address to bind (default: ${DEFAULT-VALUE}).")
     String host;
 
     @Option(
             names = "--port",
+            paramLabel = "PORT",
             defaultValue = "8080",
             description = "Port, 0 for any free one (default: ${DEFAULT-VALUE}).")
     int port;
 
     @Option(
             names = "--max-batch",
+            paramLabel = "N",
             defaultValue = "32",
             description = "Most requests one model call answers (default: ${DEFAULT-VALUE}).")
     int maxBatch;
 
     @Option(
             names = "--max-delay-ms",
+            paramLabel = "MS",
             defaultValue = "5",
             description = "How long a batch's first request waits for others (default: ${DEFAULT-VALUE}).")
     int maxDelayMs;
 
     @Option(
             names = "--queue",
+            paramLabel = "N",
             defaultValue = "256",
             description = "Most requests waiting; more get 503 with Retry-After (default: ${DEFAULT-VALUE}).")
     int queue;
 
     @Option(
             names = "--timeout-ms",
+            paramLabel = "MS",
             defaultValue = "10000",
             description = "A request not answered within this gets 504 (default: ${DEFAULT-VALUE}).")
     int timeoutMs;

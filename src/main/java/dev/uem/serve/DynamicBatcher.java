@@ -55,6 +55,17 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
      */
     public DynamicBatcher(
             Function<List<I>, List<O>> model, int maxBatch, long maxDelayMs, int capacity, Listener listener) {
+        this(model, maxBatch, maxDelayMs, capacity, listener, () -> {});
+    }
+
+    /** The same, with {@code workerSetup} run first on the worker thread (per-thread settings of the model). */
+    public DynamicBatcher(
+            Function<List<I>, List<O>> model,
+            int maxBatch,
+            long maxDelayMs,
+            int capacity,
+            Listener listener,
+            Runnable workerSetup) {
         if (maxBatch < 1) throw new IllegalArgumentException("max batch must be at least 1, found " + maxBatch);
         if (maxDelayMs < 0) throw new IllegalArgumentException("max delay must be 0 or more, found " + maxDelayMs);
         if (capacity < 1) throw new IllegalArgumentException("queue must hold at least 1, found " + capacity);
@@ -63,7 +74,12 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
         this.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(maxDelayMs);
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.listener = listener;
-        this.worker = new Thread(this::work, "uem-batcher");
+        this.worker = new Thread(
+                () -> {
+                    workerSetup.run();
+                    work();
+                },
+                "uem-batcher");
         worker.setDaemon(true);
         worker.start();
     }

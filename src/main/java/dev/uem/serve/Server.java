@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.uem.data.Dataset;
+import dev.uem.torch.TorchRuntime;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -72,8 +73,13 @@ public final class Server implements AutoCloseable {
         this.inference = new OpenInference(requests, d.labelGenres(), predictor.history());
         this.catalogue = new Catalogue(d);
         this.metrics = new ServeMetrics(this::queueDepth);
-        this.batcher =
-                new DynamicBatcher<>(this::run, options.maxBatch(), options.maxDelayMs(), options.queue(), metrics);
+        this.batcher = new DynamicBatcher<>(
+                this::run,
+                options.maxBatch(),
+                options.maxDelayMs(),
+                options.queue(),
+                metrics,
+                TorchRuntime::initThread); // the model thread gets the settings TorchRuntime.init gave the main one
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_BODY;

@@ -42,12 +42,20 @@ public final class TorchRuntime {
                             : "libtorch did not load: " + e.getMessage(),
                     e);
         }
+        initThread();
+        freedMemoryKept = keepFreedMemory();
+        initialised = true;
+    }
+
+    /**
+     * Applies the thread count and the denormal flush to the calling thread: both live in per-thread state (OpenMP's
+     * and the CPU's), so a thread other than the one that called {@link #init()} that runs models calls this first.
+     */
+    public static void initThread() {
         String env = System.getenv("UEM_TORCH_THREADS");
         int threads = env != null && !env.isBlank() ? Integer.parseInt(env.trim()) : defaultThreads();
         torch.set_num_threads(threads);
         org.bytedeco.pytorch.Context.setFlushDenormal(true);
-        freedMemoryKept = keepFreedMemory();
-        initialised = true;
     }
 
     /**

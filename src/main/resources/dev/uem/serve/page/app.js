@@ -62,6 +62,7 @@ async function search() {
       el('span', {className: 'genres'}, m.genres.join(', '))))));
     if (!hits.length) $('results').append(el('li', {className: 'hint'}, 'No movie matches every word.'));
     $('results').dataset.query = q;   // which search the list shows, for tests to wait on
+    if ($('message').textContent.startsWith('Search failed')) showMessage('');
   } catch (e) {
     if (seq === searchSeq) showMessage('Search failed: ' + e.message);
   }
@@ -90,7 +91,8 @@ function addRating() {
 }
 
 function renderRated() {
-  $('rated').replaceChildren(...ratings.map((r, i) => el('li', {'data-testid': 'rated-movie', 'data-movie-id': r.movieId},
+  $('rated').replaceChildren(...ratings.map((r, i) => el('li',
+    {'data-testid': 'rated-movie', 'data-movie-id': r.movieId},
     el('span', {className: 'title'}, r.title),
     el('span', {className: 'stars', title: 'your rating'}, '★ ' + r.rating.toFixed(1)),
     el('button', {type: 'button', className: 'remove', 'aria-label': 'Remove ' + r.title,
@@ -102,13 +104,13 @@ function loadUser() {
   const id = $('user').value.trim();
   if (!/^\d+$/.test(id)) return failed('user id: expected a whole number, e.g. 1');
   history.replaceState(null, '', '?user=' + id);
-  predict({userId: Number(id)}, 'user ' + id);
+  predict({userId: Number(id)}, ' of user ' + id);
 }
 
 function predictClicked() {
   if (ratings.length) {
     history.replaceState(null, '', location.pathname);
-    return predict({ratings: ratings.map(({movieId, rating}) => ({movieId, rating}))}, 'your ratings');
+    return predict({ratings: ratings.map(({movieId, rating}) => ({movieId, rating}))}, '');
   }
   if ($('user').value.trim()) return loadUser();
   failed('Add at least one rating, or enter a dataset user id.');
@@ -122,19 +124,19 @@ function failed(text) {
   s.dataset.state = 'error';
 }
 
-async function predict(body, who) {
+async function predict(body, whose) {
   const seq = ++predictSeq;
-  lastPredict = () => predict(body, who);
+  lastPredict = () => predict(body, whose);
   const s = $('sentence');
   s.dataset.state = 'loading';
-  s.textContent = 'Predicting for ' + who + '…';
+  s.textContent = 'Predicting…';
   showMessage('');
   showPrediction(null);
   try {
     const p = await api('/v1/predict', body);
     if (seq !== predictSeq) return;
     s.textContent = p.sentence;
-    showPrediction(p, who);
+    showPrediction(p, whose);
     s.dataset.state = 'done';
   } catch (e) {
     if (seq === predictSeq) failed(e.message);
@@ -142,7 +144,7 @@ async function predict(body, who) {
 }
 
 /** Draws the chips, the "why" items and the score table of a prediction (clears them for null). */
-function showPrediction(p, who) {
+function showPrediction(p, whose) {
   const score = (g) => (p.scores || {})[g];
   const chips = (genres, kind) => genres.length
     ? genres.map((g) => el('li', {className: 'chip'},
@@ -151,27 +153,30 @@ function showPrediction(p, who) {
     : [el('li', {className: 'none'}, 'none')];
   $('likes').replaceChildren(...(p ? chips(p.likes, 'like') : []));
   $('dislikes').replaceChildren(...(p ? chips(p.dislikes, 'dislike') : []));
-  $('used').textContent = p ? `Read the latest ${p.used} rating${p.used === 1 ? '' : 's'} of ${who}.`
+  $('used').textContent = p ? `Based on the latest ${p.used} rating${p.used === 1 ? '' : 's'}${whose}.`
     + (p.parseable ? '' : ' The sentence did not follow the expected template.') : '';
 
   // per named genre, the rated movies the model weighed most for it
-  $('why').replaceChildren(...Object.entries(p ? p.why || {} : {}).map(([g, items]) => el('div', {className: 'why-group'},
+  const why = Object.entries(p ? p.why || {} : {});
+  $('why').replaceChildren(...why.map(([g, items]) => el('div', {className: 'why-group'},
     el('h4', {}, g, el('span', {className: 'tag'}, p.likes.includes(g) ? 'liked' : 'disliked')),
-    el('ul', {}, ...items.slice(0,0).map((r) => el('li', {'data-testid': 'why-item'},
+    el('ul', {}, ...items.map((r) => el('li', {'data-testid': 'why-item'},
       el('span', {className: 'title'}, r.title),
       el('span', {className: 'stars', title: 'rating'}, '★ ' + r.rating.toFixed(1)),
       bar(r.weight, 'weight'),
       el('span', {className: 'num', title: 'weight'}, r.weight.toFixed(2))))))));
-  if (p && !Object.keys(p.why || {}).length) $('why').append(el('p', {className: 'hint'}, 'No genre named.'));
+  if (p && !why.length) $('why').append(el('p', {className: 'hint'}, 'No genre named.'));
 
   // every genre, most liked first
-  const rows = Object.entries(p ? p.scores || {} : {}).sort(([, a], [, b]) => (b.like - b.dislike) - (a.like - a.dislike));
+  const rows = Object.entries(p ? p.scores || {} : {})
+    .sort(([, a], [, b]) => (b.like - b.dislike) - (a.like - a.dislike));
   $('scores').replaceChildren(...rows.map(([g, s]) => el('tr',
     {className: p.likes.includes(g) || p.dislikes.includes(g) ? 'named' : ''},
     el('th', {scope: 'row'}, g),
     el('td', {}, bar(s.like, 'like'), el('span', {className: 'num'}, pct(s.like))),
     el('td', {}, bar(s.dislike, 'dislike'), el('span', {className: 'num'}, pct(s.dislike))))));
   $('all').hidden = !rows.length;
+  $('detail').hidden = !p;
 }
 
 function init() {
