@@ -59,7 +59,8 @@ final class ServeCommand implements Callable<Integer> {
             names = "--max-delay-ms",
             paramLabel = "MS",
             defaultValue = "5",
-            description = "How long a batch's first request waits for others (default: ${DEFAULT-VALUE}).")
+            description = "How long a batch's first request waits for others, while requests come together "
+                    + "(default: ${DEFAULT-VALUE}).")
     int maxDelayMs;
 
     @Option(

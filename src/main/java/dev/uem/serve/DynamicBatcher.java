@@ -12,7 +12,8 @@ import java.util.function.Function;
 /**
  * Requests that arrive together answered by one call: a bounded queue and one worker thread that takes up to
  * {@code maxBatch} waiting requests, or what has arrived {@code maxDelayMs} after the first of them, and hands them to
- * the model function at once. A full queue refuses at once ({@link QueueFull}); a request that waited past its
+ * the model function at once. The delay applies only while requests come together (the previous batch held more than
+ * one): a lone request is not held back, and under load the queue fills while a batch runs anyway. A full queue refuses at once ({@link QueueFull}); a request that waited past its
  * deadline is answered with a {@link TimeoutException} instead of being run. {@link #close} stops taking requests and
  * answers the ones already queued.
  *
@@ -46,6 +47,8 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
     private final Listener listener;
     private final Thread worker;
     private volatile boolean closed;
+    /** The size of the batch gathered last (worker thread only). */
+    private int lastBatch;
 
     /**
      * @param model      answers a batch of requests, one answer per request in order (called on the worker thread)
@@ -121,13 +124,14 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
         Pending<I, O> first = queue.poll(100, TimeUnit.MILLISECONDS);
         if (first == null) return batch;
         batch.add(first);
-        long until = first.arrived() + maxDelayNanos;
+        long until = first.arrived() + (lastBatch > 1 ? maxDelayNanos : 0);
         while (batch.size() < maxBatch) {
             long left = until - System.nanoTime();
             Pending<I, O> more = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
             if (more == null) break;
             batch.add(more);
         }
+        lastBatch = batch.size();
         return batch;
     }
 

@@ -33,6 +33,8 @@ import org.bytedeco.pytorch.global.torch;
 public final class Predictor {
     /** "Why" lists at most this many items per genre. */
     public static final int REASONS = 3;
+    /** Items whose gate is below this hardly count towards the genre: "why" leaves them out (but for the first). */
+    public static final double MIN_GATE = 0.1;
 
     private final TrainedRun run;
     private final Dataset dataset;
@@ -163,7 +165,7 @@ public final class Predictor {
     }
 
     /**
-     * The {@value #REASONS} items with the largest gates, largest first. Gates within 0.001 of each other count as
+     * Up to {@value #REASONS} items with the largest gates, largest first; below {@value #MIN_GATE} only the first. Gates within 0.001 of each other count as
      * equal (they saturate near 1); among those the item rated highest for a liked genre (lowest for a disliked one)
      * comes first, then the more recent.
      */
@@ -172,9 +174,10 @@ public final class Predictor {
                 .thenComparingDouble(
                         i -> liked ? -history.get(i).rating() : history.get(i).rating())
                 .thenComparing(i -> -i);
-        return IntStream.range(0, history.size())
-                .boxed()
-                .sorted(order)
+        List<Integer> ranked =
+                IntStream.range(0, history.size()).boxed().sorted(order).toList();
+        return ranked.stream()
+                .filter(i -> i.equals(ranked.get(0)) || gate[i] >= MIN_GATE)
                 .limit(REASONS)
                 .map(i -> {
                     Dataset.Entry e = history.get(i);

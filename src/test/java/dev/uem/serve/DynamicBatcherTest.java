@@ -56,15 +56,23 @@ class DynamicBatcherTest {
     }
 
     @Test
-    void theFirstRequestWaitsAtMostTheDelayForOthers() throws Exception {
-        Model model = new Model(new CountDownLatch(0));
+    void whileRequestsComeTogetherTheFirstWaitsForOthers() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        Model model = new Model(gate);
         try (DynamicBatcher<Integer, Integer> b = new DynamicBatcher<>(model, 8, 200, 100, null)) {
-            CompletableFuture<Integer> first = b.submit(1, 10_000);
+            CompletableFuture<Integer> lone = b.submit(1, 10_000);
+            Thread.sleep(100); // 1 is being run, alone: nothing was waiting with it
+            List<CompletableFuture<Integer>> two = List.of(b.submit(2, 10_000), b.submit(3, 10_000));
+            gate.countDown();
+            for (CompletableFuture<Integer> f : two) f.get(10, TimeUnit.SECONDS);
+            assertEquals(10, lone.get());
+            assertEquals(List.of(List.of(1), List.of(2, 3)), model.batches);
+            CompletableFuture<Integer> first = b.submit(4, 10_000);
             Thread.sleep(50);
-            CompletableFuture<Integer> second = b.submit(2, 10_000);
-            assertEquals(20, second.get(10, TimeUnit.SECONDS));
-            assertEquals(10, first.get());
-            assertEquals(List.of(List.of(1, 2)), model.batches, "the second arrived within the first's delay");
+            CompletableFuture<Integer> second = b.submit(5, 10_000);
+            assertEquals(50, second.get(10, TimeUnit.SECONDS));
+            assertEquals(40, first.get());
+            assertEquals(List.of(4, 5), model.batches.get(model.batches.size() - 1), "5 came within 4's delay");
         }
     }
 
@@ -133,16 +141,20 @@ class DynamicBatcherTest {
     @Test
     void theListenerHearsEachBatch() throws Exception {
         List<Integer> sizes = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch gate = new CountDownLatch(1);
         try (DynamicBatcher<Integer, Integer> b =
-                new DynamicBatcher<>(new Model(new CountDownLatch(0)), 4, 100, 10, (size, waits, nanos) -> {
+                new DynamicBatcher<>(new Model(gate), 4, 100, 10, (size, waits, nanos) -> {
                     assertEquals(size, waits.length);
                     assertTrue(nanos >= 0);
                     sizes.add(size);
                 })) {
+            b.submit(0, 10_000);
+            Thread.sleep(100);
             CompletableFuture<Integer> a = b.submit(1, 10_000), c = b.submit(2, 10_000);
+            gate.countDown();
             a.get(10, TimeUnit.SECONDS);
             c.get(10, TimeUnit.SECONDS);
         }
-        assertEquals(List.of(2), sizes);
+        assertEquals(List.of(1, 2), sizes);
     }
 }

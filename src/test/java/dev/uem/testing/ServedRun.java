@@ -79,6 +79,7 @@ public final class ServedRun implements AutoCloseable {
                 .map(Integer::valueOf)
                 .toList();
         Path out = HOME.resolve("run");
+        deleteTree(out); // an earlier test JVM's run: this one trains its own
         List<String> train = List.of(
                 "train",
                 "--data",
@@ -104,6 +105,13 @@ public final class ServedRun implements AutoCloseable {
         }
         run = out;
         return run;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (var files = Files.walk(dir)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(f);
+        }
     }
 
     /** The served dataset's user ids (they all have at least 20 ratings). */
