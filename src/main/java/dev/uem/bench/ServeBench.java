@@ -45,8 +45,11 @@ public final class ServeBench {
             long otherErrors,
             double peakRssMiB) {}
 
-    /** The offline reference: batched predictions without HTTP, and one request's model time. */
-    public record Offline(int batch, double perSecond, double singleMs) {}
+    /**
+     * The offline reference: batched predictions without HTTP, and one request's model time alone (median and 99th
+     * percentile over the users a single client asks about, in its order).
+     */
+    public record Offline(int batch, double perSecond, double singleMs, double singleP99Ms) {}
 
     private static final Pattern SERIES =
             Pattern.compile("(?m)^uem_(batch_size|model_time_seconds|queue_wait_seconds)_(sum|count) (\\S+)$");
@@ -66,20 +69,23 @@ public final class ServeBench {
         }
     }
 
-    /** Predicts every user in batches of {@code batch} (after one warm-up batch), and one user alone 20 times. */
-    public Offline offline(int batch) {
+    /**
+     * Predicts every user in batches of {@code batch} (after one warm-up batch), then the first {@code singles} users
+     * one at a time: the requests a single client of {@link #load} sends, without HTTP.
+     */
+    public Offline offline(int batch, int singles) {
         predictor.predict(histories.subList(0, Math.min(batch, histories.size())));
         long t = System.nanoTime();
         for (int i = 0; i < histories.size(); i += batch)
             predictor.predict(histories.subList(i, Math.min(histories.size(), i + batch)));
         double perSecond = histories.size() / ((System.nanoTime() - t) / 1e9);
-        double[] single = new double[20];
+        double[] single = new double[singles];
         for (int i = 0; i < single.length; i++) {
             long s = System.nanoTime();
             predictor.predict(List.of(histories.get(i % histories.size())));
             single[i] = (System.nanoTime() - s) / 1e6;
         }
-        return new Offline(batch, perSecond, percentile(single, 50));
+        return new Offline(batch, perSecond, percentile(single, 50), percentile(single, 99));
     }
 
     /**

@@ -46,7 +46,7 @@ final class ServeBenchCommand implements Callable<Integer> {
     @Option(
             names = "--requests",
             paramLabel = "M",
-            defaultValue = "40",
+            defaultValue = "100",
             description = "Requests per client (default: ${DEFAULT-VALUE}).")
     int requests;
 
@@ -92,10 +92,10 @@ final class ServeBenchCommand implements Callable<Integer> {
             int[] ids = o.dataset().userIds();
             List<Integer> users = Arrays.stream(ids).limit(500).boxed().toList();
             ServeBench bench = new ServeBench(predictor, users);
-            ServeBench.Offline offline = bench.offline(maxBatch);
+            ServeBench.Offline offline = bench.offline(maxBatch, requests);
             System.out.printf(
-                    "offline: %.1f predictions/s in batches of %d; one request alone %.1f ms (median of 20)%n",
-                    offline.perSecond(), offline.batch(), offline.singleMs());
+                    "offline: %.1f predictions/s in batches of %d; one request alone %.1f ms (median), %.1f ms (p99)%n",
+                    offline.perSecond(), offline.batch(), offline.singleMs(), offline.singleP99Ms());
             List<ServeBench.Level> levels = new ArrayList<>();
             for (int c : clients) levels.add(level(bench, "load", options(256), c, requests));
             if (overload > 0) levels.add(level(bench, "overload", options(32), overload, 10));
