@@ -80,7 +80,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(
             names = "--token-file",
             paramLabel = "FILE",
-            description = "File holding a bearer token that every route but the health checks requires.")
+            description = "File holding a bearer token that every route but the health checks and the page's files "
+                    + "requires.")
     Path tokenFile;
 
     @Override

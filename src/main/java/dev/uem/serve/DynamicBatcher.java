@@ -13,18 +13,26 @@ import java.util.function.Function;
  * Requests that arrive together answered by one call: a bounded queue and one worker thread that takes up to
  * {@code maxBatch} waiting requests, or what has arrived {@code maxDelayMs} after the first of them, and hands them to
  * the model function at once. The delay applies only while requests come together (the previous batch held more than
- * one): a lone request is not held back, and under load the queue fills while a batch runs anyway. A full queue refuses at once ({@link QueueFull}); a request that waited past its
- * deadline is answered with a {@link TimeoutException} instead of being run. {@link #close} stops taking requests and
- * answers the ones already queued.
+ * one): a lone request is not held back, and under load the queue fills while a batch runs anyway. A full queue
+ * refuses at once ({@link QueueFull}); a request that waited past its deadline is answered with a
+ * {@link TimeoutException} instead of being run. {@link #close} stops taking requests and answers the ones already
+ * queued.
  *
  * @param <I> a request
  * @param <O> its answer
  */
 public final class DynamicBatcher<I, O> implements AutoCloseable {
-    /** Thrown by {@link #submit} when the queue holds as many requests as it may. */
+    /** Thrown by {@link #submit} when the queue holds as many requests as it may, or the batcher is closed. */
     public static final class QueueFull extends RuntimeException {
-        QueueFull(int capacity) {
-            super("the queue is full (" + capacity + " requests waiting)");
+        QueueFull(String message) {
+            super(message);
+        }
+    }
+
+    /** Thrown by {@link #submit} once {@link #close} was called. */
+    public static final class Closed extends RuntimeException {
+        Closed() {
+            super("the service is stopping");
         }
     }
 
@@ -91,13 +99,19 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
      * Queues a request; the future completes with its answer, or exceptionally with the model's exception or a
      * {@link TimeoutException} when it was not started within {@code timeoutMs}.
      *
-     * @throws QueueFull when the queue is full or the batcher is closed
+     * @throws QueueFull when the queue is full
+     * @throws Closed     once the batcher is closed
      */
     public CompletableFuture<O> submit(I request, long timeoutMs) {
         long now = System.nanoTime();
         Pending<I, O> p =
                 new Pending<>(request, now, now + TimeUnit.MILLISECONDS.toNanos(timeoutMs), new CompletableFuture<>());
-        if (closed || !queue.offer(p)) throw new QueueFull(queue.size() + queue.remainingCapacity());
+        if (closed) throw new Closed();
+        if (!queue.offer(p))
+            throw new QueueFull(
+                    "the queue is full (" + (queue.size() + queue.remainingCapacity()) + " requests waiting)");
+        // closed meanwhile: the worker may have left already; take it back unless the worker took it
+        if (closed && queue.remove(p)) throw new Closed();
         return p.answer();
     }
 
@@ -116,6 +130,7 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
             }
             if (!batch.isEmpty()) run(batch);
         }
+        for (Pending<I, O> p; (p = queue.poll()) != null; ) p.answer().completeExceptionally(new Closed());
     }
 
     /** Blocks for a first request, then gathers more until the batch is full or the first has waited long enough. */
@@ -143,20 +158,20 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
                 p.answer().completeExceptionally(new TimeoutException("waited past its deadline in the queue"));
             else live.add(p);
         if (live.isEmpty()) return;
-        List<O> answers;
         try {
-            answers = model.apply(live.stream().map(Pending::request).toList());
-        } catch (RuntimeException | Error e) {
+            List<O> answers = model.apply(live.stream().map(Pending::request).toList());
+            if (answers.size() != live.size())
+                throw new IllegalStateException(answers.size() + " answers for " + live.size() + " requests");
+            long modelNanos = System.nanoTime() - start;
+            long[] waits = new long[live.size()];
+            for (int i = 0; i < live.size(); i++) {
+                waits[i] = start - live.get(i).arrived();
+                live.get(i).answer().complete(answers.get(i));
+            }
+            if (listener != null) listener.batch(live.size(), waits, modelNanos);
+        } catch (RuntimeException | Error e) { // the batch fails, the worker goes on
             for (Pending<I, O> p : live) p.answer().completeExceptionally(e);
-            return;
         }
-        long modelNanos = System.nanoTime() - start;
-        long[] waits = new long[live.size()];
-        for (int i = 0; i < live.size(); i++) {
-            waits[i] = start - live.get(i).arrived();
-            live.get(i).answer().complete(answers.get(i));
-        }
-        if (listener != null) listener.batch(live.size(), waits, modelNanos);
     }
 
     /** Stops taking requests, answers those already queued, and waits for the worker to finish. */

@@ -68,7 +68,11 @@ public final class OpenInference {
             if (!List.of("movie_ids", "ratings", "timestamps", "user_id").contains(name))
                 throw new BadRequest("inputs: unknown input \"" + name + "\" (expected movie_ids, ratings, "
                         + "timestamps or user_id)");
-            in.put(name, data(t, name));
+            String type = t.path("datatype").asText("");
+            String wanted = name.equals("ratings") ? "FP32" : "INT64";
+            if (!t.path("datatype").isMissingNode() && !type.equals(wanted))
+                throw new BadRequest("inputs[" + name + "].datatype: expected " + wanted + ", found \"" + type + "\"");
+            if (in.put(name, data(t, name)) != null) throw new BadRequest("inputs: \"" + name + "\" given twice");
         }
         List<Dataset.Entry> all;
         if (in.containsKey("user_id")) {
@@ -84,7 +88,8 @@ public final class OpenInference {
         if (d == null || !d.isArray())
             throw new BadRequest("inputs[" + name + "].data: expected an array, found " + UserRequests.kind(d));
         JsonNode shape = tensor.get("shape");
-        if (shape != null && (shape.size() != 1 || shape.get(0).asLong() != d.size()))
+        if (shape != null
+                && (!shape.isArray() || shape.size() != 1 || shape.get(0).asLong() != d.size()))
             throw new BadRequest("inputs[" + name + "].shape: expected [" + d.size() + "], found " + shape);
         return d;
     }
@@ -110,9 +115,10 @@ public final class OpenInference {
             if (!stars.get(i).isNumber())
                 throw new BadRequest(
                         "inputs[ratings].data[" + i + "]: expected a number, found " + UserRequests.kind(stars.get(i)));
-            long ts = times == null ? i : times.get(i).asLong();
+            long ts = times == null ? i : UserRequests.timestamp(times.get(i), "inputs[timestamps].data[" + i + "]");
             out.add(requests.entry(movie, stars.get(i).asDouble(), ts, at));
         }
+        UserRequests.distinct(out, i -> "inputs[movie_ids].data[" + i + "]");
         if (times != null) out.sort(Comparator.comparingLong(Dataset.Entry::timestamp));
         return out;
     }

@@ -165,9 +165,9 @@ public final class Predictor {
     }
 
     /**
-     * Up to {@value #REASONS} items with the largest gates, largest first; below {@value #MIN_GATE} only the first. Gates within 0.001 of each other count as
-     * equal (they saturate near 1); among those the item rated highest for a liked genre (lowest for a disliked one)
-     * comes first, then the more recent.
+     * Up to {@value #REASONS} items with the largest gates, largest first; below {@value #MIN_GATE} only the first.
+     * Gates within 0.001 of each other count as equal (they saturate near 1); among those the item rated highest for a
+     * liked genre (lowest for a disliked one) comes first, then the more recent.
      */
     private List<Prediction.Reason> reasons(List<Dataset.Entry> history, float[] gate, boolean liked) {
         Comparator<Integer> order = Comparator.<Integer>comparingLong(i -> -Math.round(gate[i] * 1000.0))

@@ -18,9 +18,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,7 +62,11 @@ public final class Server implements AutoCloseable {
     private final Catalogue catalogue;
     private final DynamicBatcher<Job, Job.Answer> batcher;
     private final ServeMetrics metrics;
-    private final AtomicInteger inFlight = new AtomicInteger();
+    /** Writes the answers, so that the model's thread never waits on a client's socket. */
+    private final ExecutorService responders = Executors.newFixedThreadPool(4, daemon("uem-respond"));
+    /** The task prompts: they never change, so they are read from the model once. */
+    private final float[][] prompts;
+
     private final Javalin app;
     private volatile boolean ready, stopping;
 
@@ -72,6 +77,7 @@ public final class Server implements AutoCloseable {
         this.requests = new UserRequests(d, predictor.history());
         this.inference = new OpenInference(requests, d.labelGenres(), predictor.history());
         this.catalogue = new Catalogue(d);
+        this.prompts = predictor.prompts();
         this.metrics = new ServeMetrics(this::queueDepth);
         this.batcher = new DynamicBatcher<>(
                 this::run,
@@ -89,6 +95,8 @@ public final class Server implements AutoCloseable {
                 s.location = Location.CLASSPATH;
             });
             config.requestLogger.http(this::answered);
+            // stop() waits this long for requests in flight (Jetty's graceful stop)
+            config.jetty.modifyServer(server -> server.setStopTimeout(options.timeoutMs()));
         });
         routes();
     }
@@ -121,8 +129,7 @@ public final class Server implements AutoCloseable {
         app.post("/v1/embed", this::embed);
         app.get(
                 "/v1/prompts",
-                ctx -> ctx.json(
-                        Matrices.json(predictor.prompts(), Matrices.base64(ctx.queryParam("format"), "format"))));
+                ctx -> ctx.json(Matrices.json(prompts, Matrices.base64(ctx.queryParam("format"), "format"))));
         app.get("/v1/movies", this::movies);
         app.get("/v2/health/live", ctx -> ctx.json(Map.of("live", true)));
         app.get("/v2/health/ready", ctx -> ctx.status(ready ? 200 : 503).json(Map.of("ready", ready)));
@@ -148,22 +155,17 @@ public final class Server implements AutoCloseable {
                         e.getStatus() == 413 ? 400 : e.getStatus(),
                         e.getStatus() == 413 ? tooLarge() : e.getMessage()));
         app.exception(Exception.class, (e, ctx) -> internal(ctx, e));
-        app.error(404, ctx -> {
-            if (ctx.result() == null) error(ctx, 404, "no route " + ctx.method() + " " + ctx.path());
-        });
-        app.error(405, ctx -> error(ctx, 405, ctx.method() + " is not allowed on " + ctx.path()));
     }
 
     /** Refuses what must not reach a handler: no token, a body over the limit, a request while stopping. */
     private void admit(Context ctx) {
-        inFlight.incrementAndGet();
         String path = ctx.path();
         if (path.startsWith("/v2/health/")) return;
         if (options.token() != null && !PAGE_FILES.contains(path) && !authorised(ctx)) {
             ctx.header("WWW-Authenticate", "Bearer");
             throw new HttpResponseException(401, "Authorization: expected \"Bearer <token>\" (uem serve --token-file)");
         }
-        if (ctx.contentLength() > MAX_BODY) throw new BadRequest(tooLarge());
+        if (ctx.req().getContentLengthLong() > MAX_BODY) throw new BadRequest(tooLarge());
         if (stopping) {
             ctx.header("Retry-After", "1");
             throw new HttpResponseException(503, "the service is shutting down");
@@ -181,8 +183,14 @@ public final class Server implements AutoCloseable {
         return MessageDigest.isEqual(given, wanted);
     }
 
+    /** The request body as JSON, read up to the limit whether or not the client said its length. */
     private static JsonNode body(Context ctx) {
-        byte[] bytes = ctx.bodyAsBytes();
+        byte[] bytes;
+        try {
+            bytes = ctx.req().getInputStream().readNBytes(MAX_BODY + 1);
+        } catch (java.io.IOException e) {
+            throw new BadRequest("request body: unreadable: " + e.getMessage());
+        }
         if (bytes.length > MAX_BODY) throw new BadRequest(tooLarge());
         if (bytes.length == 0) throw new BadRequest("request body: expected a JSON object, found nothing");
         try {
@@ -240,24 +248,29 @@ public final class Server implements AutoCloseable {
     /** Queues a model job; the response is written when its batch has run, or an error when it could not be. */
     private void model(Context ctx, Job.Kind kind, List<Dataset.Entry> history, Consumer<Job.Answer> reply) {
         CompletableFuture<Job.Answer> answer = submit(new Job(kind, history));
-        ctx.future(() -> answer.handle((a, e) -> {
-            if (e == null) reply.accept(a);
-            else failed(ctx, e);
-            return null;
-        }));
+        ctx.future(() -> answer.handleAsync(
+                (a, e) -> {
+                    if (e == null) reply.accept(a);
+                    else failed(ctx, e);
+                    return null;
+                },
+                responders));
     }
 
     private CompletableFuture<Job.Answer> submit(Job job) {
         try {
             return batcher.submit(job, options.timeoutMs()).orTimeout(options.timeoutMs(), TimeUnit.MILLISECONDS);
-        } catch (DynamicBatcher.QueueFull e) {
+        } catch (DynamicBatcher.QueueFull | DynamicBatcher.Closed e) {
             return CompletableFuture.failedFuture(e);
         }
     }
 
     private void failed(Context ctx, Throwable e) {
         Throwable cause = e instanceof CompletionException || e instanceof ExecutionException ? e.getCause() : e;
-        if (cause instanceof DynamicBatcher.QueueFull) {
+        if (cause instanceof DynamicBatcher.Closed) {
+            ctx.header("Retry-After", "1");
+            error(ctx, 503, cause.getMessage());
+        } else if (cause instanceof DynamicBatcher.QueueFull) {
             metrics.refused("full");
             ctx.header("Retry-After", "1");
             error(ctx, 503, "overloaded: " + cause.getMessage() + "; retry later");
@@ -272,13 +285,13 @@ public final class Server implements AutoCloseable {
         ctx.status(status).json(Map.of("error", message));
     }
 
+    /** A bug: the client gets one fixed line, the server's log the details. */
     private static void internal(Context ctx, Throwable e) {
         LOG.error("{} {}: {}", ctx.method(), ctx.path(), e.toString(), e);
-        error(ctx, 500, "internal error: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+        error(ctx, 500, "internal error (" + e.getClass().getSimpleName() + "); the server's log has the details");
     }
 
     private void answered(Context ctx, Float millis) {
-        inFlight.decrementAndGet();
         metrics.request(route(ctx), ctx.method().name(), ctx.status().getCode(), millis);
     }
 
@@ -316,15 +329,15 @@ public final class Server implements AutoCloseable {
         ready = false;
         stopping = true;
         batcher.close();
-        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.timeoutMs());
-        while (inFlight.get() > 0 && System.nanoTime() < until) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        app.stop();
+        app.stop(); // graceful: requests in flight finish first
+        responders.shutdown();
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
     }
 }

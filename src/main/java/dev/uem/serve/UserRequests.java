@@ -70,6 +70,7 @@ public final class UserRequests {
         boolean timed = list.get(0).isObject() && list.get(0).has("timestamp");
         List<Dataset.Entry> out = new ArrayList<>(list.size());
         for (int i = 0; i < list.size(); i++) out.add(rating(list.get(i), "ratings[" + i + "]", timed, i));
+        distinct(out, i -> "ratings[" + i + "].movieId");
         if (timed) out.sort(Comparator.comparingLong(Dataset.Entry::timestamp)); // stable: ties keep list order
         return out;
     }
@@ -86,7 +87,7 @@ public final class UserRequests {
         if (r.has("timestamp") != timed)
             throw new BadRequest(at + ".timestamp: expected on every rating or on none, found "
                     + (timed ? "none" : "one") + " here");
-        long ts = timed ? longAtLeast(r.get("timestamp"), at + ".timestamp", 0) : index;
+        long ts = timed ? timestamp(r.get("timestamp"), at + ".timestamp") : index;
         return entry(movie, rating, ts, at);
     }
 
@@ -120,11 +121,23 @@ public final class UserRequests {
         return i;
     }
 
-    private static long longAtLeast(JsonNode v, String at, long min) {
-        if (!v.isIntegralNumber() || !v.canConvertToLong())
+    /** A timestamp field: an integer of 0 or more (seconds). */
+    public static long timestamp(JsonNode v, String at) {
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToLong())
             throw new BadRequest(at + ": expected an integer, found " + kind(v));
-        if (v.asLong() < min) throw new BadRequest(at + ": expected " + min + " or more, found " + v.asLong());
+        if (v.asLong() < 0) throw new BadRequest(at + ": expected 0 or more, found " + v.asLong());
         return v.asLong();
+    }
+
+    /** Refuses a movie rated twice in one history ({@code at.apply(i)} names entry i). */
+    public static void distinct(List<Dataset.Entry> entries, java.util.function.IntFunction<String> at) {
+        java.util.Map<Integer, Integer> first = new java.util.HashMap<>();
+        for (int i = 0; i < entries.size(); i++) {
+            Integer before = first.putIfAbsent(entries.get(i).movieId(), i);
+            if (before != null)
+                throw new BadRequest(at.apply(i) + ": movie " + entries.get(i).movieId() + " is rated twice (also "
+                        + at.apply(before) + ")");
+        }
     }
 
     /** A JSON value's kind and, when short, the value itself, for error messages. */

@@ -23,13 +23,21 @@ class DynamicBatcherTest {
     private static final class Model implements Function<List<Integer>, List<Integer>> {
         final List<List<Integer>> batches = Collections.synchronizedList(new ArrayList<>());
         final CountDownLatch gate;
+        /** Counted down when the model starts its first batch. */
+        final CountDownLatch started = new CountDownLatch(1);
 
         Model(CountDownLatch gate) {
             this.gate = gate;
         }
 
+        /** Waits until the worker is inside the model (holding its first batch). */
+        void awaitStart() throws InterruptedException {
+            assertTrue(started.await(10, TimeUnit.SECONDS), "the model never started");
+        }
+
         @Override
         public List<Integer> apply(List<Integer> in) {
+            started.countDown();
             try {
                 gate.await();
             } catch (InterruptedException e) {
@@ -47,7 +55,7 @@ class DynamicBatcherTest {
         try (DynamicBatcher<Integer, Integer> b = new DynamicBatcher<>(model, 4, 0, 100, null)) {
             List<CompletableFuture<Integer>> f = new ArrayList<>();
             f.add(b.submit(0, 10_000));
-            Thread.sleep(100); // the worker holds 0 and waits at the gate; the rest queue up behind it
+            model.awaitStart(); // the worker holds 0 and waits at the gate; the rest queue up behind it
             for (int i = 1; i < 10; i++) f.add(b.submit(i, 10_000));
             gate.countDown();
             for (int i = 0; i < 10; i++) assertEquals(10 * i, f.get(i).get(10, TimeUnit.SECONDS));
@@ -61,7 +69,7 @@ class DynamicBatcherTest {
         Model model = new Model(gate);
         try (DynamicBatcher<Integer, Integer> b = new DynamicBatcher<>(model, 8, 200, 100, null)) {
             CompletableFuture<Integer> lone = b.submit(1, 10_000);
-            Thread.sleep(100); // 1 is being run, alone: nothing was waiting with it
+            model.awaitStart(); // 1 is being run, alone: nothing was waiting with it
             List<CompletableFuture<Integer>> two = List.of(b.submit(2, 10_000), b.submit(3, 10_000));
             gate.countDown();
             for (CompletableFuture<Integer> f : two) f.get(10, TimeUnit.SECONDS);
@@ -79,9 +87,10 @@ class DynamicBatcherTest {
     @Test
     void aFullQueueRefusesAtOnce() throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
-        try (DynamicBatcher<Integer, Integer> b = new DynamicBatcher<>(new Model(gate), 1, 0, 2, null)) {
+        Model model = new Model(gate);
+        try (DynamicBatcher<Integer, Integer> b = new DynamicBatcher<>(model, 1, 0, 2, null)) {
             b.submit(0, 10_000);
-            Thread.sleep(100); // 0 is being run
+            model.awaitStart(); // 0 is being run
             b.submit(1, 10_000);
             b.submit(2, 10_000);
             assertEquals(2, b.depth());
@@ -97,9 +106,9 @@ class DynamicBatcherTest {
         Model model = new Model(gate);
         try (DynamicBatcher<Integer, Integer> b = new DynamicBatcher<>(model, 1, 0, 10, null)) {
             CompletableFuture<Integer> first = b.submit(0, 10_000);
-            Thread.sleep(100);
+            model.awaitStart();
             CompletableFuture<Integer> late = b.submit(1, 50);
-            Thread.sleep(200);
+            Thread.sleep(200); // past late's deadline while 0 still runs
             gate.countDown();
             assertEquals(0, first.get(10, TimeUnit.SECONDS));
             ExecutionException e = assertThrows(ExecutionException.class, () -> late.get(10, TimeUnit.SECONDS));
@@ -117,8 +126,9 @@ class DynamicBatcherTest {
         for (int i = 0; i < 5; i++) f.add(b.submit(i, 10_000));
         Thread closer = new Thread(b::close);
         closer.start();
-        Thread.sleep(100);
-        assertThrows(DynamicBatcher.QueueFull.class, () -> b.submit(9, 10_000));
+        while (closer.getState() != Thread.State.WAITING) Thread.onSpinWait(); // closed, joining the worker
+        DynamicBatcher.Closed e = assertThrows(DynamicBatcher.Closed.class, () -> b.submit(9, 10_000));
+        assertEquals("the service is stopping", e.getMessage());
         gate.countDown();
         closer.join(10_000);
         for (int i = 0; i < 5; i++) assertEquals(10 * i, f.get(i).getNow(-1));
@@ -142,14 +152,14 @@ class DynamicBatcherTest {
     void theListenerHearsEachBatch() throws Exception {
         List<Integer> sizes = Collections.synchronizedList(new ArrayList<>());
         CountDownLatch gate = new CountDownLatch(1);
-        try (DynamicBatcher<Integer, Integer> b =
-                new DynamicBatcher<>(new Model(gate), 4, 100, 10, (size, waits, nanos) -> {
-                    assertEquals(size, waits.length);
-                    assertTrue(nanos >= 0);
-                    sizes.add(size);
-                })) {
+        Model model = new Model(gate);
+        try (DynamicBatcher<Integer, Integer> b = new DynamicBatcher<>(model, 4, 100, 10, (size, waits, nanos) -> {
+            assertEquals(size, waits.length);
+            assertTrue(nanos >= 0);
+            sizes.add(size);
+        })) {
             b.submit(0, 10_000);
-            Thread.sleep(100);
+            model.awaitStart();
             CompletableFuture<Integer> a = b.submit(1, 10_000), c = b.submit(2, 10_000);
             gate.countDown();
             a.get(10, TimeUnit.SECONDS);

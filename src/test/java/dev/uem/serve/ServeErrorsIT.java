@@ -76,6 +76,21 @@ class ServeErrorsIT {
                 "{\"userId\": 1, \"format\": \"npy\"}",
                 "format: expected \"lists\" or \"base64\", found \"npy\"");
         refused(
+                "/v1/predict",
+                "{\"ratings\": [{\"movieId\": " + movie + ", \"rating\": 5}, {\"movieId\": " + movie
+                        + ", \"rating\": 4}]}",
+                "ratings[1].movieId: movie " + movie + " is rated twice (also ratings[0].movieId)");
+        refused(
+                "/v2/models/uem/infer",
+                "{\"inputs\": [{\"name\": \"movie_ids\", \"datatype\": \"INT64\", \"shape\": {\"a\": 1}, \"data\": [1]}]}",
+                "inputs[movie_ids].shape: expected [1], found {\"a\":1}");
+        refused(
+                "/v2/models/uem/infer",
+                "{\"inputs\": [{\"name\": \"movie_ids\", \"datatype\": \"INT64\", \"data\": [" + movie + "]}, "
+                        + "{\"name\": \"ratings\", \"datatype\": \"FP32\", \"data\": [4]}, "
+                        + "{\"name\": \"timestamps\", \"datatype\": \"INT64\", \"data\": [\"x\"]}]}",
+                "inputs[timestamps].data[0]: expected an integer, found string \"x\"");
+        refused(
                 "/v2/models/uem/infer",
                 "{\"inputs\": [{\"name\": \"movie_ids\", \"datatype\": \"INT64\", " + "\"shape\": [1], \"data\": ["
                         + movie + "]}]}",
@@ -93,6 +108,10 @@ class ServeErrorsIT {
         refused("/v1/predict", many.append("]}").toString(), "ratings: expected at most 2048 ratings, found 2049");
         String huge = "{\"userId\": 1, \"pad\": \"" + "x".repeat(Server.MAX_BODY) + "\"}";
         refused("/v1/predict", huge, "request body: expected at most 1048576 bytes (1 MiB)");
+        ServedRun.Response chunked =
+                server.postStream("/v1/predict", huge.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(400, chunked.status(), "without a Content-Length too");
+        assertEquals("request body: expected at most 1048576 bytes (1 MiB)", chunked.error());
     }
 
     @Test

@@ -147,7 +147,7 @@ class ServeLoadIT {
                 try {
                     int status = f.get(60, TimeUnit.SECONDS).status();
                     assertTrue(status == 200 || status == 503, "status " + status);
-                    answered++;
+                    if (status == 200) answered++;
                 } catch (java.util.concurrent.ExecutionException e) {
                     // a request that reached the socket after the listener closed: refused, never half-answered
                     assertTrue(e.getCause() instanceof java.io.IOException, e.toString());
@@ -155,7 +155,7 @@ class ServeLoadIT {
             }
             pool.shutdownNow();
             assertEquals(143, s.process().waitFor(60), s.process().output());
-            assertTrue(answered >= 1, "requests sent before the signal were answered");
+            assertTrue(answered >= 1, "requests in flight at the signal were answered");
             assertTrue(s.process().output().contains("stopping: answering the requests in flight"));
         }
     }

@@ -173,6 +173,14 @@ public final class ServedRun implements AutoCloseable {
                 .build());
     }
 
+    /** Posts a body as a stream, so the request carries no Content-Length (chunked). */
+    public Response postStream(String path, byte[] body) throws Exception {
+        return send(request(path)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body)))
+                .build());
+    }
+
     /** Posts a JSON tree. */
     public Response post(String path, Object body, String... headers) throws Exception {
         return post(path, JSON.writeValueAsString(body), headers);
