@@ -16,14 +16,42 @@ import picocli.CommandLine.Model.OptionSpec;
  */
 final class ConfigDefaults implements IDefaultValueProvider {
     private static final Set<String> COMMANDS = Set.of("train", "sweep");
-    private static final Map<String, String> VALUES = values(RunConfig.defaults());
+    private final Map<String, String> values;
+
+    /** The defaults of {@link RunConfig#defaults()}. */
+    ConfigDefaults() {
+        this(RunConfig.defaults());
+    }
+
+    /** The defaults of {@code base} (a preset's run). */
+    ConfigDefaults(RunConfig base) {
+        this.values = values(base);
+    }
+
+    /**
+     * The defaults for a command line: those of the preset that {@code --preset NAME} (or {@code --preset=NAME}) names
+     * in {@code args}, read before parsing so that every other option still overrides it; the plain defaults without.
+     */
+    static ConfigDefaults forArgs(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].startsWith("--preset=")) return new ConfigDefaults(presetOrDefaults(args[i].substring(9)));
+            if (args[i].equals("--preset") && i + 1 < args.length)
+                return new ConfigDefaults(presetOrDefaults(args[i + 1]));
+        }
+        return new ConfigDefaults();
+    }
+
+    /** An unknown name keeps the plain defaults here; the option's own check names it after parsing. */
+    private static RunConfig presetOrDefaults(String name) {
+        return RunConfig.PRESETS.contains(name) ? RunConfig.preset(name) : RunConfig.defaults();
+    }
 
     @Override
     public String defaultValue(ArgSpec arg) {
         if (!(arg instanceof OptionSpec o)
                 || arg.command() == null
                 || !COMMANDS.contains(arg.command().name())) return null;
-        return VALUES.get(o.longestName());
+        return values.get(o.longestName());
     }
 
     private static Map<String, String> values(RunConfig c) {

@@ -3,6 +3,7 @@ package dev.uem.cli;
 import dev.uem.data.Dataset;
 import dev.uem.data.DatasetReader;
 import dev.uem.data.ReadOptions;
+import dev.uem.data.UserSplit;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,6 +34,18 @@ final class DataOptions {
             description = "Skip and count malformed rows, unknown movies, duplicates and out-of-scale "
                     + "ratings instead of stopping at the first.")
     boolean skipBadRows;
+
+    @Option(
+            names = "--split",
+            paramLabel = "TRAIN,VAL,TEST",
+            description = "Users per train, validation and test part: fractions (default: 0.8,0.1,0.1) or counts "
+                    + "(the paper's: 117000,5000,5000); seeded, disjoint.")
+    String split;
+
+    /** The --split sizes (the default 80/10/10 % without one). */
+    UserSplit.Sizes sizes() {
+        return split == null ? UserSplit.Sizes.DEFAULT : UserSplit.Sizes.parse(split);
+    }
 
     /** The folder to read: --data, or the bundled data next to the working directory or the jar. */
     Path dir() {

@@ -18,8 +18,15 @@ final class ExperimentOptions {
     DataOptions data;
 
     @Option(
+            names = "--preset",
+            paramLabel = "paper",
+            description = "The paper's setting: UEM paper, flan-t5-base shape, 10k steps, batch 16 x 8 = 128, "
+                    + "lr 5e-3; options given as well override it.")
+    String preset;
+
+    @Option(
             names = "--lm",
-            paramLabel = "t5-compact|t5-mini|DIR",
+            paramLabel = "t5-compact|t5-mini|flan-t5-base|flan-t5-large|DIR",
             description = "LM: a built-in T5 trained from scratch or an HF checkpoint folder "
                     + "(default: ${DEFAULT-VALUE}).")
     String lm;
@@ -140,14 +147,24 @@ final class ExperimentOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     double headFusion;
 
+    @Option(
+            names = "--eval-users",
+            paramLabel = "N",
+            defaultValue = "0",
+            description = "Evaluate a fixed seeded sample of N validation and N test users; 0: all "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int evalUsers;
+
     /** The run these options describe (every value checked before any work). */
     RunConfig config() {
+        RunConfig.preset(preset); // names an unknown preset
         DataConfig d = new DataConfig(
                 data.dir().toString(),
                 data.descriptions.stream().map(Path::toString).toList(),
                 data.skipBadRows,
                 cache.cache.toString(),
-                trainWindows);
+                trainWindows,
+                data.sizes());
         ModelConfig m = new ModelConfig(
                 lm,
                 uem,
@@ -160,6 +177,6 @@ final class ExperimentOptions {
         Schedule s = new Schedule(steps, uemWarmup, warmup, evalEvery, checkpointEvery);
         TrainConfig t =
                 new TrainConfig(s, batchSize, accumulation, lrUser, lrLm, freezeLm, preferenceWeight, precision);
-        return new RunConfig(seed.seed, d, m, t, new EvalConfig(generation.checked(), headFusion));
+        return new RunConfig(seed.seed, d, m, t, new EvalConfig(generation.checked(), headFusion, evalUsers));
     }
 }

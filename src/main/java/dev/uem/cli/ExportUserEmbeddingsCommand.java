@@ -73,10 +73,10 @@ final class ExportUserEmbeddingsCommand implements Callable<Integer> {
         try (RunOptions.Opened o = runOptions.open()) {
             TrainedRun r = o.run();
             Dataset d = o.dataset();
-            // the split of the run's own seed (config.json), so "test" means the users the run was tested on
+            // the split of the run's own seed and sizes (config.json), so "test" means the users it was tested on
             int[] ids = part == null
                     ? d.userIds()
-                    : UserSplit.of(d.userIds(), r.seed).users(part);
+                    : UserSplit.of(d.userIds(), r.seed, r.split).users(part);
             BatchBuilder batches = new BatchBuilder(d, o.items(), o.tokenizer());
             long e = r.model.uem.config.lmWidth();
             Map<Integer, float[]> tokens = new LinkedHashMap<>();

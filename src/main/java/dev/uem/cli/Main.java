@@ -58,17 +58,23 @@ public final class Main implements Runnable {
     public static void main(String[] args) {
         Log.configure(Log.Verbosity.NORMAL); // before any library makes its logger
         StopSignal.install(); // Ctrl-C and SIGTERM stop at the next safe point, never inside libtorch
-        System.exit(commandLine().execute(args));
+        System.exit(commandLine(args).execute(args));
     }
 
     /** The configured command line, shared by main and the tests. */
     public static CommandLine commandLine() {
+        return commandLine(new String[0]);
+    }
+
+    /** The configured command line for {@code args}: its defaults are those of the {@code --preset} they name. */
+    public static CommandLine commandLine(String[] args) {
         CommandLine cl = new CommandLine(new Main());
         // --kernels native, --output-vocab task: the help shows lower case
         cl.setCaseInsensitiveEnumValuesAllowed(true);
-        cl.setDefaultValueProvider(new ConfigDefaults()); // train's and sweep's defaults: RunConfig.defaults()
+        cl.setDefaultValueProvider(
+                ConfigDefaults.forArgs(args)); // train's and sweep's: RunConfig.defaults() or a preset
         cl.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Main::commandList);
-        cl.setParameterExceptionHandler((ex, args) -> { // a bad option is one line, not the whole usage
+        cl.setParameterExceptionHandler((ex, badArgs) -> { // a bad option is one line, not the whole usage
             CommandLine cmd = ex.getCommandLine();
             String name = cmd.getCommandSpec().qualifiedName();
             cmd.getErr().println(name + ": " + ex.getMessage() + " (see '" + name + " --help')");

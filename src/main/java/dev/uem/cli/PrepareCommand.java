@@ -74,7 +74,7 @@ final class PrepareCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Dataset d = data.read();
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        ObjectNode s = summary(json, d, history, seed.seed);
+        ObjectNode s = summary(json, d, history, seed.seed, data.sizes());
         s.put("read_seconds", (System.nanoTime() - t0) / 1e9);
         if (!noEmbeddings) {
             long t1 = System.nanoTime();
@@ -102,7 +102,7 @@ final class PrepareCommand implements Callable<Integer> {
         return 0;
     }
 
-    static ObjectNode summary(ObjectMapper json, Dataset d, int history, long seed) {
+    static ObjectNode summary(ObjectMapper json, Dataset d, int history, long seed, UserSplit.Sizes sizes) {
         ObjectNode s = json.createObjectNode();
         s.put("dataset", d.dir().toString()).put("layout", d.layout());
         s.put("users", d.userCount()).put("movies", d.movies().size());
@@ -131,7 +131,7 @@ final class PrepareCommand implements Callable<Integer> {
         likes.forEach(labels.putObject("likes")::put);
         dislikes.forEach(labels.putObject("dislikes")::put);
         labels.put("users_without_likes", noLikes).put("users_without_dislikes", noDislikes);
-        UserSplit split = UserSplit.of(d.userIds(), seed);
+        UserSplit split = UserSplit.of(d.userIds(), seed, sizes);
         ObjectNode ex = s.putObject("examples").put("history", history).put("seed", seed);
         for (UserSplit.Part p : UserSplit.Part.values()) {
             int[] users = split.users(p);

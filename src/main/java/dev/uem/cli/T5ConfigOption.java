@@ -14,8 +14,9 @@ final class T5ConfigOption {
             names = "--config",
             defaultValue = "t5-mini",
             paramLabel = "NAME|FILE",
-            description = "A built-in config name (t5-mini, t5-compact) or a config.json path "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description =
+                    "A built-in config name (t5-mini, t5-compact, flan-t5-base, flan-t5-large) or a config.json path "
+                            + "(default: ${DEFAULT-VALUE}).")
     String config;
 
     /** The configuration named or stored at {@code --config}; neither is one line naming the value. */
@@ -24,8 +25,8 @@ final class T5ConfigOption {
         if (named != null) return named;
         Path p = Path.of(config);
         if (!Files.isRegularFile(p))
-            throw new IllegalArgumentException(
-                    "--config: '" + config + "' is neither a built-in name " + "(t5-mini, t5-compact) nor a file");
+            throw new IllegalArgumentException("--config: '" + config + "' is neither a built-in name ("
+                    + String.join(", ", T5Config.NAMES) + ") nor a file");
         return T5Config.load(p);
     }
 }

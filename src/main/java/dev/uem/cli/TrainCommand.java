@@ -9,6 +9,7 @@ import dev.uem.experiment.RunResults;
 import dev.uem.experiment.TrainingFigures;
 import dev.uem.io.JsonConfig;
 import dev.uem.io.StopSignal;
+import dev.uem.model.t5.T5Config;
 import dev.uem.torch.ComputeDevice;
 import dev.uem.torch.TorchRuntime;
 import dev.uem.train.DataParallel;
@@ -133,7 +134,8 @@ final class TrainCommand implements Callable<Integer> {
                     ResumeFolder.open(folder.resume, spec.commandLine().getParseResult());
             return new Plan(ResumeFolder.experiment(saved), saved.get("arm", Arm.class), folder.resume);
         }
-        RunConfig cfg = options.config(); // validates every option before any work
+        RunConfig cfg = configured(); // validates every option before any work
+        if (options.preset != null) System.out.println(presetLine(cfg));
         Arm arm = switch (armKind) {
             case "uem" -> Arm.uem(history);
             case "text" -> Arm.text(history);
@@ -144,6 +146,42 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException(
                     dir + " already holds a run; continue it with --resume " + dir + " or choose another --out");
         return new Plan(cfg, arm, dir);
+    }
+
+    /** The run the options describe, a preset's global batch kept. */
+    RunConfig configured() {
+        return withPresetBatch(options.config());
+    }
+
+    /**
+     * Under a preset, a micro-batch given without {@code --accumulation} keeps the preset's global batch of
+     * {@value RunConfig#PAPER_BATCH}: 32 runs as 32 × 4.
+     */
+    private RunConfig withPresetBatch(RunConfig cfg) {
+        var parsed = spec.commandLine().getParseResult();
+        if (options.preset == null
+                || parsed.hasMatchedOption("--accumulation")
+                || !parsed.hasMatchedOption("--batch-size")) return cfg;
+        int micro = cfg.train().batchSize();
+        if (RunConfig.PAPER_BATCH % micro != 0)
+            throw new IllegalArgumentException("--batch-size: --preset " + options.preset + " needs a divisor of "
+                    + RunConfig.PAPER_BATCH + " (or --accumulation as well), found " + micro);
+        return cfg.withTrain(cfg.train().withAccumulation(RunConfig.PAPER_BATCH / micro));
+    }
+
+    /** What the preset set, as the run will use it. */
+    private static String presetLine(RunConfig c) {
+        var t = c.train();
+        var s = t.schedule();
+        return "preset: --lm " + c.model().lm() + " --uem " + c.model().uem() + " --steps " + s.steps()
+                + " --uem-warmup " + s.uemWarmup() + " --lr-warmup " + s.lrWarmup() + " --batch-size "
+                + t.batchSize() + " --accumulation " + t.accumulation() + " (global batch "
+                + t.batchSize() * t.accumulation() + ") --lr-user " + t.lrUser() + " --lr-lm " + t.lrLm()
+                + " --eval-every " + s.evalEvery()
+                + (T5Config.named(c.model().lm()) != null
+                        ? "\n        " + c.model().lm() + " is randomly initialised: the paper fine-tunes the "
+                                + "pretrained model (--lm DIR, weights/download.sh)"
+                        : "");
     }
 
     /**

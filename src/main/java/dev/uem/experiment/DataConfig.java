@@ -2,6 +2,7 @@ package dev.uem.experiment;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.uem.data.UserSplit;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -13,11 +14,23 @@ import java.util.List;
  * @param skipBadRows  skip and count bad rows instead of stopping at the first
  * @param cache        item-embedding cache folder
  * @param trainWindows extra seeded windows per training user besides the most recent (docs/TASK.md §5)
+ * @param split        users per train / validation / test part, as fractions or counts
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record DataConfig(
-        String dataset, List<String> descriptions, boolean skipBadRows, String cache, int trainWindows) {
+        String dataset,
+        List<String> descriptions,
+        boolean skipBadRows,
+        String cache,
+        int trainWindows,
+        UserSplit.Sizes split) {
+    /** The default split (80 / 10 / 10 %). */
+    public DataConfig(String dataset, List<String> descriptions, boolean skipBadRows, String cache, int trainWindows) {
+        this(dataset, descriptions, skipBadRows, cache, trainWindows, UserSplit.Sizes.DEFAULT);
+    }
+
     public DataConfig {
+        if (split == null) split = UserSplit.Sizes.DEFAULT; // a config.json written before the field
         dataset = absolute(dataset);
         descriptions = descriptions == null
                 ? List.of()
@@ -28,7 +41,7 @@ public record DataConfig(
     }
 
     public DataConfig withTrainWindows(int n) {
-        return new DataConfig(dataset, descriptions, skipBadRows, cache, n);
+        return new DataConfig(dataset, descriptions, skipBadRows, cache, n, split);
     }
 
     private static String absolute(String path) {

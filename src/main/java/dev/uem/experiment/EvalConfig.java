@@ -9,9 +9,15 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param maxNewTokens generation length limit
  * @param headFusion   weight of the preference head in greedy decoding ({@link dev.uem.eval.HeadFusion}); 0: the LM
  *                     alone
+ * @param evalUsers    validation and test users evaluated, each part a fixed seeded sample of that many; 0: all
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record EvalConfig(int maxNewTokens, double headFusion) {
+public record EvalConfig(int maxNewTokens, double headFusion, int evalUsers) {
+    /** Every validation and test user evaluated. */
+    public EvalConfig(int maxNewTokens, double headFusion) {
+        this(maxNewTokens, headFusion, 0);
+    }
+
     /** The longest generation a run may ask for (a typo guard: target sentences are ~20 tokens). */
     public static final int MAX_NEW_TOKENS = 512;
 
@@ -19,12 +25,13 @@ public record EvalConfig(int maxNewTokens, double headFusion) {
         if (maxNewTokens <= 0 || maxNewTokens > MAX_NEW_TOKENS)
             throw new IllegalArgumentException(
                     "max_new_tokens must be in [1, " + MAX_NEW_TOKENS + "], found " + maxNewTokens);
+        if (evalUsers < 0) throw new IllegalArgumentException("eval_users must be >= 0, found " + evalUsers);
         if (!(headFusion >= 0 && headFusion <= 10))
             throw new IllegalArgumentException("head_fusion must be in [0, 10], found " + headFusion);
     }
 
     /** The same decoding with another head-fusion weight ({@code uem evaluate --head-fusion}). */
     public EvalConfig withHeadFusion(double weight) {
-        return new EvalConfig(maxNewTokens, weight);
+        return new EvalConfig(maxNewTokens, weight, evalUsers);
     }
 }

@@ -75,7 +75,8 @@ public final class Experiment implements AutoCloseable {
         this.config = config;
         this.encoders = encoders;
         this.dataset = dataset;
-        this.split = UserSplit.of(dataset.userIds(), config.seed());
+        this.split =
+                UserSplit.of(dataset.userIds(), config.seed(), config.data().split());
         this.tokenizer = tokenizer;
         this.verbalizer = new Verbalizer(dataset.genres());
     }
@@ -119,9 +120,12 @@ public final class Experiment implements AutoCloseable {
 
     /** The examples of one part of the split with history length p (docs/TASK.md §5). */
     public List<Examples.Window> windows(int p, UserSplit.Part part) {
+        int[] users = part == UserSplit.Part.TRAIN
+                ? split.users(part)
+                : UserSplit.sample(split.users(part), config.eval().evalUsers(), config.seed());
         return Examples.windows(
                 dataset,
-                split.users(part),
+                users,
                 p,
                 part == UserSplit.Part.TRAIN,
                 config.data().trainWindows(),

@@ -47,6 +47,49 @@ public record RunConfig(long seed, DataConfig data, ModelConfig model, TrainConf
         return new RunConfig(0, data, model, train, new EvalConfig(32, 8.0));
     }
 
+    /** The presets {@link #preset} knows. */
+    public static final List<String> PRESETS = List.of("paper");
+
+    /** The paper's global batch: micro-batch × accumulation. */
+    public static final int PAPER_BATCH = 128;
+
+    /**
+     * The paper's setting (arXiv 2401.04858 §4): the UEM at 3 layers × 12 heads × 768, 20 task prompts, history 50,
+     * a Flan-T5-base-shaped LM (pretrained weights come with {@code --lm DIR}), global batch 128 (16 × 8 here), 10k
+     * steps, learning rate 5e-3 for the user side; the UEM warm-up, the preference head and its fusion as by default.
+     */
+    public static RunConfig paper() {
+        RunConfig d = defaults();
+        ModelConfig m = d.model();
+        ModelConfig model = new ModelConfig(
+                "flan-t5-base",
+                "paper",
+                m.head(),
+                m.decoderHead(),
+                m.outputVocabulary(),
+                m.dropout(),
+                m.kernels(),
+                m.textBudget());
+        TrainConfig t = d.train();
+        TrainConfig train = new TrainConfig(
+                new Schedule(10_000, 2000, 500, 500, 250),
+                16,
+                PAPER_BATCH / 16,
+                5e-3,
+                t.lrLm(),
+                t.freezeLm(),
+                t.preferenceWeight(),
+                t.precision());
+        return new RunConfig(d.seed(), d.data(), model, train, d.eval());
+    }
+
+    /** The named preset ({@link #PRESETS}); null for none. */
+    public static RunConfig preset(String name) {
+        if (name == null) return defaults();
+        if (name.equals("paper")) return paper();
+        throw new IllegalArgumentException("--preset: expected one of " + PRESETS + ", found '" + name + "'");
+    }
+
     /** The same run with another seed (a sweep's replicate). */
     public RunConfig withSeed(long s) {
         return new RunConfig(s, data, model, train, eval);

@@ -37,6 +37,10 @@ public record TrainConfig(
         return new TrainConfig(schedule, b, accumulation, lrUser, lrLm, freezeLm, preferenceWeight, precision);
     }
 
+    public TrainConfig withAccumulation(int a) {
+        return new TrainConfig(schedule, batchSize, a, lrUser, lrLm, freezeLm, preferenceWeight, precision);
+    }
+
     public TrainConfig withSchedule(Schedule s) {
         return new TrainConfig(s, batchSize, accumulation, lrUser, lrLm, freezeLm, preferenceWeight, precision);
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.uem.data.ReadOptions;
+import dev.uem.data.UserSplit;
 import dev.uem.io.ConfigMigration;
 import dev.uem.io.JsonConfig;
 import dev.uem.model.io.SafetensorsFile;
@@ -45,6 +46,8 @@ public final class TrainedRun implements AutoCloseable {
     public final ReadOptions readOptions;
     /** The seed of the run's user split. */
     public final long seed;
+    /** The sizes of the run's user split. */
+    public final UserSplit.Sizes split;
     /** Where the model was opened (its batches must be moved there). */
     public final ComputeDevice device;
     /**
@@ -56,7 +59,14 @@ public final class TrainedRun implements AutoCloseable {
     public final Double headThreshold;
 
     /** What the run trained on, as its {@code config.json} says: the data, the LM, the encoder and the seed. */
-    private record Origin(Path dataset, String lm, String encoder, Path cache, ReadOptions readOptions, long seed) {}
+    private record Origin(
+            Path dataset,
+            String lm,
+            String encoder,
+            Path cache,
+            ReadOptions readOptions,
+            long seed,
+            UserSplit.Sizes split) {}
 
     /** The part of {@code head.json} a trained run decodes with; the file's other fields are not needed here. */
     @JsonIgnoreProperties(ignoreUnknown = true)
@@ -82,6 +92,7 @@ public final class TrainedRun implements AutoCloseable {
         this.cache = origin.cache();
         this.readOptions = origin.readOptions();
         this.seed = origin.seed();
+        this.split = origin.split();
     }
 
     /** The run on the CPU. */
@@ -125,7 +136,8 @@ public final class TrainedRun implements AutoCloseable {
                 c.path("encoder").asText("all-MiniLM-L6-v2"),
                 Path.of(data.path("cache").asText()),
                 read,
-                run.path("seed").asLong());
+                run.path("seed").asLong(),
+                split(data.path("split")));
         return new TrainedRun(
                 dir,
                 model,
@@ -134,6 +146,15 @@ public final class TrainedRun implements AutoCloseable {
                 device,
                 run.path("eval").path("head_fusion").asDouble(),
                 headThreshold(dir.resolve("head.json")));
+    }
+
+    /** The split sizes recorded in config.json; the default for a run written before they were. */
+    private static UserSplit.Sizes split(JsonNode split) {
+        if (split.isMissingNode() || split.isNull()) return UserSplit.Sizes.DEFAULT;
+        return new UserSplit.Sizes(
+                split.path("train").asDouble(),
+                split.path("validation").asDouble(),
+                split.path("test").asDouble());
     }
 
     /** The head's validation threshold from {@code head.json}; null without the file or a threshold in it. */

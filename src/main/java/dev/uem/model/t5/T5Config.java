@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uem.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A T5 configuration as HuggingFace's {@code T5Config} reads it from {@code config.json}: the same keys, the same
@@ -101,11 +102,67 @@ public record T5Config(
                 32128, 256, 64, 512, 2, 2, 4, 32, 128, 0.0, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0);
     }
 
-    /** The named built-in configurations ({@code t5-mini}, {@code t5-compact}); {@code null} if the name is unknown. */
+    /**
+     * The shape of {@code google/flan-t5-base} or {@code -large} (their {@code config.json}): the paper's LMs, for
+     * randomly initialised stand-ins in tests and benchmarks where the pretrained weights cannot be had.
+     */
+    public static T5Config flanT5(boolean large) {
+        return large
+                ? new T5Config(
+                        32128,
+                        1024,
+                        64,
+                        2816,
+                        24,
+                        24,
+                        16,
+                        32,
+                        128,
+                        0.1,
+                        1e-6,
+                        1.0,
+                        "gated-gelu",
+                        "gelu_new",
+                        true,
+                        false,
+                        0,
+                        1,
+                        0)
+                : new T5Config(
+                        32128,
+                        768,
+                        64,
+                        2048,
+                        12,
+                        12,
+                        12,
+                        32,
+                        128,
+                        0.1,
+                        1e-6,
+                        1.0,
+                        "gated-gelu",
+                        "gelu_new",
+                        true,
+                        false,
+                        0,
+                        1,
+                        0);
+    }
+
+    /** The built-in names {@link #named} knows. */
+    public static final List<String> NAMES = List.of("t5-mini", "t5-compact", "flan-t5-base", "flan-t5-large");
+
+    /**
+     * The named built-in configurations ({@link #NAMES}: t5-mini, t5-compact, and the Flan-T5 base and large shapes);
+     * {@code null} if the name is unknown.
+     */
     public static T5Config named(String name) {
         return switch (name) {
             case "t5-mini" -> t5Mini();
             case "t5-compact" -> t5Compact();
+            case "flan-t5-base" -> flanT5(false);
+            case "flan-t5-large" -> flanT5(true);
             default -> null;
         };
     }
