@@ -36,7 +36,8 @@ import picocli.CommandLine.Option;
             BenchCommand.T5Step.class,
             BenchCommand.Scaling.class,
             BenchCommand.Decode.class,
-            ServeBenchCommand.class
+            ServeBenchCommand.class,
+            InputBenchCommand.class
         })
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec

@@ -1,9 +1,9 @@
 package dev.uem.embed;
 
-import dev.uem.io.AtomicFiles;
 import dev.uem.io.Log;
 import dev.uem.io.StopSignal;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -12,6 +12,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -27,8 +28,9 @@ import me.tongfei.progressbar.ProgressBar;
  *
  * <p>File layout (little-endian): magic {@code UEMEMB01}, int version, int id length + encoder id (UTF-8),
  * int dimension, int count, 32-byte SHA-256 of encoder id and texts, zero padding to 4 bytes, then
- * {@code count x dimension} float32 rows in the texts' order. The file is written to a temporary name and
- * renamed, memory-mapped on load, and rebuilt whenever the header does not match what is asked for.
+ * {@code count x dimension} float32 rows in the texts' order. The file is written chunk by chunk to
+ * {@code <name>.partial} and renamed when complete (a stopped or killed build continues where it was), memory-mapped
+ * on load, and rebuilt whenever the header does not match what is asked for.
  */
 public final class EmbeddingCache {
     static final byte[] MAGIC = "UEMEMB01".getBytes(StandardCharsets.US_ASCII);
@@ -145,41 +147,100 @@ public final class EmbeddingCache {
         }
     }
 
+    /**
+     * Embeds {@code texts} chunk by chunk into {@code <file>.partial}, each chunk appended and flushed, and renames it to
+     * {@code file} when complete. A partial file with the same header (a run stopped by Ctrl-C or killed) is continued
+     * after its last whole row, so no text is embedded twice.
+     */
     private static void write(Path file, SentenceEncoder enc, List<String> texts, byte[] hash, boolean showProgress) {
-        String id = enc.id();
-        int dim = enc.dimension();
-        AtomicFiles.write(file, out -> {
-            try (ProgressBar pb = showProgress
-                    ? Log.progress("embedding " + texts.size() + " texts (" + id + ")", texts.size())
-                            .setUnit(" texts", 1)
-                            .build()
-                    : null) {
-                byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
-                ByteBuffer h = ByteBuffer.allocate(headerLength(id)).order(ByteOrder.LITTLE_ENDIAN);
-                h.put(MAGIC)
-                        .putInt(VERSION)
-                        .putInt(idBytes.length)
-                        .put(idBytes)
-                        .putInt(dim)
-                        .putInt(texts.size())
-                        .put(hash);
-                out.write(h.array());
-                for (int from = 0; from < texts.size(); from += CHUNK) {
-                    StopSignal.check("embedding abandoned after " + from + " of " + texts.size() + " texts (no cache "
-                            + "file written)");
-                    List<String> chunk = texts.subList(from, Math.min(texts.size(), from + CHUNK));
-                    float[][] v = enc.embed(chunk);
-                    ByteBuffer b = ByteBuffer.allocate(4 * dim * chunk.size()).order(ByteOrder.LITTLE_ENDIAN);
-                    for (float[] row : v) {
-                        if (row.length != dim)
-                            throw new IllegalStateException(
-                                    id + " returned " + row.length + "-d vectors, expected " + dim);
-                        for (float x : row) b.putFloat(x);
-                    }
-                    out.write(b.array());
-                    if (pb != null) pb.stepBy(chunk.size());
-                }
+        Path partial = file.resolveSibling(file.getFileName() + ".partial");
+        byte[] header = header(enc.id(), enc.dimension(), texts.size(), hash);
+        int rowBytes = 4 * enc.dimension();
+        try {
+            Files.createDirectories(file.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException(file.getParent() + ": cannot create: " + e.getMessage(), e);
+        }
+        try (FileChannel ch = FileChannel.open(
+                        partial, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                ProgressBar pb = showProgress
+                        ? Log.progress("embedding " + texts.size() + " texts (" + enc.id() + ")", texts.size())
+                                .setUnit(" texts", 1)
+                                .build()
+                        : null) {
+            // processes that build the same cache together (data-parallel ranks) take turns: the first builds it,
+            // the others find it finished
+            ch.lock();
+            if (tryLoad(file, enc.id(), enc.dimension(), texts.size(), hash) != null) {
+                if (ch.size() == 0) Files.deleteIfExists(partial);
+                return;
             }
-        });
+            int done = resumeAt(ch, header, rowBytes);
+            if (done > 0) {
+                Log.logger().info("{}: continuing after {} of {} texts", partial, done, texts.size());
+                if (pb != null) pb.stepTo(done);
+            }
+            for (int from = done; from < texts.size(); from += CHUNK) {
+                StopSignal.check("embedding stopped after " + from + " of " + texts.size() + " texts; the next run "
+                        + "continues from there (" + partial.getFileName() + ")");
+                List<String> chunk = texts.subList(from, Math.min(texts.size(), from + CHUNK));
+                ch.write(rows(enc, chunk));
+                ch.force(false);
+                if (pb != null) pb.stepBy(chunk.size());
+            }
+            // renamed while still locked, so a process waiting for the lock finds the finished file
+            Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(partial + ": cannot write: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The rows a partial file already holds, positioned after them (a torn last row cut off); 0 for a new file or one
+     * written for other texts or another encoder, which is started afresh with {@code header}.
+     */
+    static int resumeAt(FileChannel ch, byte[] header, int rowBytes) throws IOException {
+        long size = ch.size();
+        if (size >= header.length) {
+            ByteBuffer had = ByteBuffer.allocate(header.length);
+            ch.read(had, 0);
+            if (java.util.Arrays.equals(had.array(), header)) {
+                long rows = (size - header.length) / rowBytes;
+                ch.truncate(header.length + rows * rowBytes);
+                ch.position(header.length + rows * rowBytes);
+                return (int) rows;
+            }
+        }
+        ch.truncate(0);
+        ch.write(ByteBuffer.wrap(header), 0);
+        ch.position(header.length);
+        return 0;
+    }
+
+    /** The file's header: magic, version, encoder id, dimension, count, content hash, padded to 4 bytes. */
+    private static byte[] header(String id, int dim, int count, byte[] hash) {
+        byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer h = ByteBuffer.allocate(headerLength(id)).order(ByteOrder.LITTLE_ENDIAN);
+        h.put(MAGIC)
+                .putInt(VERSION)
+                .putInt(idBytes.length)
+                .put(idBytes)
+                .putInt(dim)
+                .putInt(count)
+                .put(hash);
+        return h.array();
+    }
+
+    /** One chunk's vectors as little-endian float32 rows. */
+    private static ByteBuffer rows(SentenceEncoder enc, List<String> chunk) {
+        float[][] v = enc.embed(chunk);
+        ByteBuffer b = ByteBuffer.allocate(4 * enc.dimension() * chunk.size()).order(ByteOrder.LITTLE_ENDIAN);
+        for (float[] row : v) {
+            if (row.length != enc.dimension())
+                throw new IllegalStateException(
+                        enc.id() + " returned " + row.length + "-d vectors, expected " + enc.dimension());
+            for (float x : row) b.putFloat(x);
+        }
+        return b.flip();
     }
 }

@@ -3,6 +3,7 @@ package dev.uem.embed;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.uem.testing.FakeEncoder;
@@ -65,5 +66,71 @@ class EmbeddingCacheTest {
         double s = 0;
         for (int i = 0; i < a.length; i++) s += a[i] * b[i];
         return s;
+    }
+
+    /** Embeds like {@code inner} but fails on its {@code failAt}-th call (a run stopped while embedding). */
+    private record Interrupted(FakeEncoder inner, int failAt, java.util.concurrent.atomic.AtomicInteger calls)
+            implements SentenceEncoder {
+        @Override
+        public String id() {
+            return inner.id();
+        }
+
+        @Override
+        public int dimension() {
+            return inner.dimension();
+        }
+
+        @Override
+        public float[][] embed(List<String> texts) {
+            if (calls.incrementAndGet() == failAt) throw new IllegalStateException("killed");
+            return inner.embed(texts);
+        }
+    }
+
+    private static List<String> texts(int n) {
+        return java.util.stream.IntStream.range(0, n).mapToObj(i -> "text " + i).toList();
+    }
+
+    @Test
+    void aStoppedBuildContinuesWithoutEmbeddingAnyTextTwice() throws IOException {
+        List<String> texts = texts(300); // 5 chunks of 64
+        FakeEncoder first = new FakeEncoder("fake");
+        Interrupted stopped = new Interrupted(first, 3, new java.util.concurrent.atomic.AtomicInteger());
+        assertThrows(IllegalStateException.class, () -> EmbeddingCache.open(dir, texts, stopped, false));
+        assertEquals(128, first.calls.get(), "two chunks embedded before the stop");
+        Path partial;
+        try (var files = Files.list(dir)) {
+            partial = files.filter(p -> p.toString().endsWith(".partial"))
+                    .findFirst()
+                    .orElseThrow();
+        }
+        Files.write(partial, new byte[] {1, 2, 3, 4, 5}, java.nio.file.StandardOpenOption.APPEND); // a torn row
+        FakeEncoder second = new FakeEncoder("fake");
+        EmbeddingCache resumed = EmbeddingCache.open(dir, texts, second, false);
+        assertEquals(300 - 128, second.calls.get(), "only the texts not yet embedded");
+        assertFalse(Files.exists(partial), "the finished cache replaced the partial file");
+        EmbeddingCache clean = EmbeddingCache.open(dir.resolve("clean"), texts, new FakeEncoder("fake"), false);
+        for (String t : texts) assertArrayEquals(clean.vector(t), resumed.vector(t), t);
+    }
+
+    @Test
+    void aPartialFileOfOtherTextsStartsAfresh() throws IOException {
+        List<String> texts = texts(200);
+        Interrupted stopped =
+                new Interrupted(new FakeEncoder("fake"), 2, new java.util.concurrent.atomic.AtomicInteger());
+        assertThrows(IllegalStateException.class, () -> EmbeddingCache.open(dir, texts, stopped, false));
+        Path partial;
+        try (var files = Files.list(dir)) {
+            partial = files.filter(p -> p.toString().endsWith(".partial"))
+                    .findFirst()
+                    .orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(partial);
+        bytes[20] ^= 1; // another header: not these texts' rows
+        Files.write(partial, bytes);
+        FakeEncoder again = new FakeEncoder("fake");
+        EmbeddingCache.open(dir, texts, again, false);
+        assertEquals(200, again.calls.get(), "nothing of a foreign file is reused");
     }
 }
