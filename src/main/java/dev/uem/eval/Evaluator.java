@@ -4,6 +4,7 @@ import dev.uem.data.Dataset;
 import dev.uem.data.Examples;
 import dev.uem.data.LabelSpace;
 import dev.uem.data.PreferenceLabels;
+import dev.uem.io.Log;
 import dev.uem.io.StopSignal;
 import dev.uem.model.Batch;
 import dev.uem.model.BatchSource;
@@ -16,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import me.tongfei.progressbar.ProgressBar;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.ScalarTypeOptional;
@@ -47,11 +49,12 @@ public final class Evaluator {
             List<Examples.Window> windows,
             int batchSize,
             int maxNewTokens) {
-        return predict(model, batches, tokenizer, verbalizer, d, windows, batchSize, maxNewTokens, null);
+        return predict(model, batches, tokenizer, verbalizer, d, windows, batchSize, maxNewTokens, null, null);
     }
 
     /**
-     * The same, with the preference head fused into decoding when {@code fusion} is not null (a UEM model with a head).
+     * The same, with the preference head fused into decoding when {@code fusion} is not null (a UEM model with a head),
+     * and a progress bar named {@code task} (none when null).
      */
     public static List<Prediction> predict(
             PreferenceModel model,
@@ -62,29 +65,55 @@ public final class Evaluator {
             List<Examples.Window> windows,
             int batchSize,
             int maxNewTokens,
-            HeadFusion fusion) {
+            HeadFusion fusion,
+            String task) {
         model.module().eval();
         List<Prediction> out = new ArrayList<>();
-        for (int i = 0; i < windows.size(); i += batchSize) {
-            StopSignal.check(
-                    "evaluation abandoned after " + i + " of " + windows.size() + " windows (nothing written)");
-            List<Examples.Window> w = windows.subList(i, Math.min(windows.size(), i + batchSize));
-            try (PointerScope scope = new PointerScope();
-                    NoGradGuard g = new NoGradGuard()) {
-                Batch batch = batches.build(w);
-                GreedyDecoder.Result r =
-                        model.generate(batch, maxNewTokens, fusion == null ? null : fusion.bias(model, batch));
-                for (int k = 0; k < w.size(); k++) {
-                    String text = tokenizer.decode(r.sequences()[k]);
-                    Verbalizer.Parsed p = verbalizer.parse(text);
-                    out.add(new Prediction(
-                            w.get(k).user(),
-                            w.get(k),
-                            text,
-                            p.labels(),
-                            p.parseable(),
-                            PreferenceLabels.of(d, w.get(k).user()).asLabels()));
-                }
+        try (ProgressBar bar = bar(task, windows.size())) {
+            for (int i = 0; i < windows.size(); i += batchSize) {
+                StopSignal.check(
+                        "evaluation abandoned after " + i + " of " + windows.size() + " windows (nothing written)");
+                List<Examples.Window> w = windows.subList(i, Math.min(windows.size(), i + batchSize));
+                out.addAll(decode(model, batches, tokenizer, verbalizer, d, w, maxNewTokens, fusion));
+                if (bar != null) bar.stepBy(w.size());
+            }
+        }
+        return out;
+    }
+
+    /** A progress bar over {@code n} windows, or null for none. */
+    private static ProgressBar bar(String task, int n) {
+        return task == null
+                ? null
+                : Log.progress(task, n).setUnit(" windows", 1).build();
+    }
+
+    /** One batch of windows decoded and parsed. */
+    private static List<Prediction> decode(
+            PreferenceModel model,
+            BatchSource batches,
+            T5Tokenizer tokenizer,
+            Verbalizer verbalizer,
+            Dataset d,
+            List<Examples.Window> w,
+            int maxNewTokens,
+            HeadFusion fusion) {
+        List<Prediction> out = new ArrayList<>();
+        try (PointerScope scope = new PointerScope();
+                NoGradGuard g = new NoGradGuard()) {
+            Batch batch = batches.build(w);
+            GreedyDecoder.Result r =
+                    model.generate(batch, maxNewTokens, fusion == null ? null : fusion.bias(model, batch));
+            for (int k = 0; k < w.size(); k++) {
+                String text = tokenizer.decode(r.sequences()[k]);
+                Verbalizer.Parsed p = verbalizer.parse(text);
+                out.add(new Prediction(
+                        w.get(k).user(),
+                        w.get(k),
+                        text,
+                        p.labels(),
+                        p.parseable(),
+                        PreferenceLabels.of(d, w.get(k).user()).asLabels()));
             }
         }
         return out;

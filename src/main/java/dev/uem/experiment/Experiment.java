@@ -438,7 +438,8 @@ public final class Experiment implements AutoCloseable {
                     group.shard(windows),
                     32,
                     config.eval().maxNewTokens(),
-                    fusion);
+                    fusion,
+                    group.leader() ? "decoding " + key.substring(key.indexOf('/') + 1) : null);
         }
         if (group.worldSize() == 1) return own;
         List<Evaluator.Prediction> all = new ArrayList<>();
