@@ -89,9 +89,10 @@ final class PrepareCommand implements Callable<Integer> {
                         .put("unique_texts", items.cache().size())
                         .put("cache_file", items.cache().file().toString())
                         .put("cache", items.cache().wasBuilt() ? "built" : "hit")
+                        .put("embedded_now", items.cache().embeddedNow())
                         .put("seconds", secs);
                 if (items.cache().wasBuilt())
-                    e.put("texts_per_second", items.cache().size() / secs);
+                    e.put("texts_per_second", items.cache().embeddedNow() / secs);
             }
         }
         s.put("total_seconds", (System.nanoTime() - t0) / 1e9);

@@ -42,13 +42,16 @@ public final class EmbeddingCache {
     private final FloatBuffer rows;
     private final Map<String, Integer> index;
     private final boolean built;
+    private final int embedded;
 
-    private EmbeddingCache(Path file, int dimension, FloatBuffer rows, Map<String, Integer> index, boolean built) {
+    private EmbeddingCache(
+            Path file, int dimension, FloatBuffer rows, Map<String, Integer> index, boolean built, int embedded) {
         this.file = file;
         this.dimension = dimension;
         this.rows = rows;
         this.index = index;
         this.built = built;
+        this.embedded = embedded;
     }
 
     /**
@@ -65,12 +68,13 @@ public final class EmbeddingCache {
         FloatBuffer rows =
                 Files.isRegularFile(file) ? tryLoad(file, encoder.id(), encoder.dimension(), texts.size(), hash) : null;
         boolean built = rows == null;
+        int embedded = 0;
         if (built) {
-            write(file, encoder, texts, hash, showProgress);
+            embedded = write(file, encoder, texts, hash, showProgress);
             rows = tryLoad(file, encoder.id(), encoder.dimension(), texts.size(), hash);
             if (rows == null) throw new IllegalStateException(file + ": cache just written does not read back");
         }
-        return new EmbeddingCache(file, encoder.dimension(), rows, index, built);
+        return new EmbeddingCache(file, encoder.dimension(), rows, index, built, embedded);
     }
 
     public Path file() {
@@ -88,6 +92,11 @@ public final class EmbeddingCache {
     /** Whether this call embedded the texts (a cold cache) rather than reading them back. */
     public boolean wasBuilt() {
         return built;
+    }
+
+    /** How many texts this call embedded: all of a cold cache, the rest of a stopped build, 0 for a warm one. */
+    public int embeddedNow() {
+        return embedded;
     }
 
     /** Copies the vector of {@code text} into {@code dst} at {@code offset}. */
@@ -150,9 +159,9 @@ public final class EmbeddingCache {
     /**
      * Embeds {@code texts} chunk by chunk into {@code <file>.partial}, each chunk appended and flushed, and renames it to
      * {@code file} when complete. A partial file with the same header (a run stopped by Ctrl-C or killed) is continued
-     * after its last whole row, so no text is embedded twice.
+     * after its last whole row, so no text is embedded twice. Returns how many texts it embedded.
      */
-    private static void write(Path file, SentenceEncoder enc, List<String> texts, byte[] hash, boolean showProgress) {
+    private static int write(Path file, SentenceEncoder enc, List<String> texts, byte[] hash, boolean showProgress) {
         Path partial = file.resolveSibling(file.getFileName() + ".partial");
         byte[] header = header(enc.id(), enc.dimension(), texts.size(), hash);
         int rowBytes = 4 * enc.dimension();
@@ -173,7 +182,7 @@ public final class EmbeddingCache {
             ch.lock();
             if (tryLoad(file, enc.id(), enc.dimension(), texts.size(), hash) != null) {
                 if (ch.size() == 0) Files.deleteIfExists(partial);
-                return;
+                return 0;
             }
             int done = resumeAt(ch, header, rowBytes);
             if (done > 0) {
@@ -190,6 +199,7 @@ public final class EmbeddingCache {
             }
             // renamed while still locked, so a process waiting for the lock finds the finished file
             Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return texts.size() - done;
         } catch (IOException e) {
             throw new UncheckedIOException(partial + ": cannot write: " + e.getMessage(), e);
         }

@@ -109,6 +109,7 @@ class EmbeddingCacheTest {
         FakeEncoder second = new FakeEncoder("fake");
         EmbeddingCache resumed = EmbeddingCache.open(dir, texts, second, false);
         assertEquals(300 - 128, second.calls.get(), "only the texts not yet embedded");
+        assertEquals(300 - 128, resumed.embeddedNow());
         assertFalse(Files.exists(partial), "the finished cache replaced the partial file");
         EmbeddingCache clean = EmbeddingCache.open(dir.resolve("clean"), texts, new FakeEncoder("fake"), false);
         for (String t : texts) assertArrayEquals(clean.vector(t), resumed.vector(t), t);
