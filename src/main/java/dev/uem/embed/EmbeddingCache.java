@@ -157,9 +157,9 @@ public final class EmbeddingCache {
     }
 
     /**
-     * Embeds {@code texts} chunk by chunk into {@code <file>.partial}, each chunk appended and flushed, and renames it to
-     * {@code file} when complete. A partial file with the same header (a run stopped by Ctrl-C or killed) is continued
-     * after its last whole row, so no text is embedded twice. Returns how many texts it embedded.
+     * Embeds {@code texts} chunk by chunk into {@code <file>.partial}, each chunk appended and flushed, and renames it
+     * to {@code file} when complete. A partial file with the same header (a run stopped by Ctrl-C or killed) is
+     * continued after its last whole row, so no text is embedded twice. Returns how many texts it embedded.
      */
     private static int write(Path file, SentenceEncoder enc, List<String> texts, byte[] hash, boolean showProgress) {
         Path partial = file.resolveSibling(file.getFileName() + ".partial");

@@ -82,7 +82,8 @@ class ServeErrorsIT {
                 "ratings[1].movieId: movie " + movie + " is rated twice (also ratings[0].movieId)");
         refused(
                 "/v2/models/uem/infer",
-                "{\"inputs\": [{\"name\": \"movie_ids\", \"datatype\": \"INT64\", \"shape\": {\"a\": 1}, \"data\": [1]}]}",
+                "{\"inputs\": [{\"name\": \"movie_ids\", \"datatype\": \"INT64\", \"shape\": {\"a\": 1}, "
+                        + "\"data\": [1]}]}",
                 "inputs[movie_ids].shape: expected [1], found {\"a\":1}");
         refused(
                 "/v2/models/uem/infer",

@@ -107,47 +107,16 @@ public record T5Config(
      * randomly initialised stand-ins in tests and benchmarks where the pretrained weights cannot be had.
      */
     public static T5Config flanT5(boolean large) {
-        return large
-                ? new T5Config(
-                        32128,
-                        1024,
-                        64,
-                        2816,
-                        24,
-                        24,
-                        16,
-                        32,
-                        128,
-                        0.1,
-                        1e-6,
-                        1.0,
-                        "gated-gelu",
-                        "gelu_new",
-                        true,
-                        false,
-                        0,
-                        1,
-                        0)
-                : new T5Config(
-                        32128,
-                        768,
-                        64,
-                        2048,
-                        12,
-                        12,
-                        12,
-                        32,
-                        128,
-                        0.1,
-                        1e-6,
-                        1.0,
-                        "gated-gelu",
-                        "gelu_new",
-                        true,
-                        false,
-                        0,
-                        1,
-                        0);
+        return large ? t5v11(1024, 2816, 24, 16) : t5v11(768, 2048, 12, 12);
+    }
+
+    /**
+     * T5 v1.1's layout (gated GELU, untied head, d_kv 64, dropout 0.1, T5's vocabulary) with width {@code d},
+     * feed-forward width {@code ff}, {@code n} encoder and {@code n} decoder layers and {@code h} heads.
+     */
+    private static T5Config t5v11(int d, int ff, int n, int h) {
+        return new T5Config(
+                32128, d, 64, ff, n, n, h, 32, 128, 0.1, 1e-6, 1.0, "gated-gelu", "gelu_new", true, false, 0, 1, 0);
     }
 
     /** The built-in names {@link #named} knows. */
