@@ -155,6 +155,14 @@ final class ExperimentOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     int evalUsers;
 
+    @Option(
+            names = "--lm-alone",
+            paramLabel = "auto|on|off",
+            defaultValue = "auto",
+            description = "Also decode with the LM alone, to show what head fusion adds: on, off, or auto (when the "
+                    + "test and validation windows are " + EvalConfig.AUTO_LIMIT + " or fewer; default).")
+    EvalConfig.LmAlone lmAlone;
+
     /** The run these options describe (every value checked before any work). */
     RunConfig config() {
         RunConfig.preset(preset); // names an unknown preset
@@ -177,6 +185,6 @@ final class ExperimentOptions {
         Schedule s = new Schedule(steps, uemWarmup, warmup, evalEvery, checkpointEvery);
         TrainConfig t =
                 new TrainConfig(s, batchSize, accumulation, lrUser, lrLm, freezeLm, preferenceWeight, precision);
-        return new RunConfig(seed.seed, d, m, t, new EvalConfig(generation.checked(), headFusion, evalUsers));
+        return new RunConfig(seed.seed, d, m, t, new EvalConfig(generation.checked(), headFusion, evalUsers, lmAlone));
     }
 }

@@ -10,18 +10,33 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param headFusion   weight of the preference head in greedy decoding ({@link dev.uem.eval.HeadFusion}); 0: the LM
  *                     alone
  * @param evalUsers    validation and test users evaluated, each part a fixed seeded sample of that many; 0: all
+ * @param lmAlone      whether a run with head fusion also decodes with the LM alone (the {@code uem-lm-p} line)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record EvalConfig(int maxNewTokens, double headFusion, int evalUsers) {
-    /** Every validation and test user evaluated. */
+public record EvalConfig(int maxNewTokens, double headFusion, int evalUsers, LmAlone lmAlone) {
+    /**
+     * When the LM alone is decoded besides the fused decoding: always, never, or when it is cheap ({@link #AUTO_LIMIT}
+     * test and validation windows or fewer). It doubles the evaluation's decoding.
+     */
+    public enum LmAlone {
+        AUTO,
+        ON,
+        OFF
+    }
+
+    /** {@link LmAlone#AUTO} decodes the LM alone up to this many test and validation windows together. */
+    public static final int AUTO_LIMIT = 2000;
+
+    /** Every validation and test user evaluated, the LM alone when cheap. */
     public EvalConfig(int maxNewTokens, double headFusion) {
-        this(maxNewTokens, headFusion, 0);
+        this(maxNewTokens, headFusion, 0, LmAlone.AUTO);
     }
 
     /** The longest generation a run may ask for (a typo guard: target sentences are ~20 tokens). */
     public static final int MAX_NEW_TOKENS = 512;
 
     public EvalConfig {
+        if (lmAlone == null) lmAlone = LmAlone.AUTO; // a config.json written before the field
         if (maxNewTokens <= 0 || maxNewTokens > MAX_NEW_TOKENS)
             throw new IllegalArgumentException(
                     "max_new_tokens must be in [1, " + MAX_NEW_TOKENS + "], found " + maxNewTokens);
@@ -32,6 +47,11 @@ public record EvalConfig(int maxNewTokens, double headFusion, int evalUsers) {
 
     /** The same decoding with another head-fusion weight ({@code uem evaluate --head-fusion}). */
     public EvalConfig withHeadFusion(double weight) {
-        return new EvalConfig(maxNewTokens, weight, evalUsers);
+        return new EvalConfig(maxNewTokens, weight, evalUsers, lmAlone);
+    }
+
+    /** Whether to decode the LM alone too, for an evaluation of {@code windows} test and validation windows. */
+    public boolean decodesLmAlone(int windows) {
+        return lmAlone == LmAlone.ON || (lmAlone == LmAlone.AUTO && windows <= AUTO_LIMIT);
     }
 }

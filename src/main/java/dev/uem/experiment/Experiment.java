@@ -369,19 +369,22 @@ public final class Experiment implements AutoCloseable {
         List<Evaluator.Prediction> preds = predictSharded(s, test, key + "/test", fusion);
         double evalSecs = (System.nanoTime() - tEval) / 1e9;
         List<Evaluator.Prediction> valPreds = predictSharded(s, val, key + "/validation", fusion);
-        // the LM alone as well, so what the fusion adds is on record
-        List<Evaluator.Prediction> lmTest = fusion == null ? preds : predictSharded(s, test, key + "/test-lm", null);
-        List<Evaluator.Prediction> lmVal =
-                fusion == null ? valPreds : predictSharded(s, val, key + "/validation-lm", null);
+        // the LM alone as well (when asked for, or cheap), so what the fusion adds is on record
+        boolean lmAlone = fusion != null && config.eval().decodesLmAlone(test.size() + val.size());
+        List<Evaluator.Prediction> lmTest = !lmAlone ? preds : predictSharded(s, test, key + "/test-lm", null);
+        List<Evaluator.Prediction> lmVal = !lmAlone ? valPreds : predictSharded(s, val, key + "/validation-lm", null);
         if (!group.leader()) return List.of(); // the arm's files are rank 0's
         MultiLabelMetrics.Report report = Evaluator.score(preds);
         Results.writePredictions(s.dir.resolve("predictions.jsonl"), preds);
         AtomicFiles.writeString(s.dir.resolve("per_label.csv"), ReportJson.perLabelCsv(report));
-        ArmResult lmOnly = decoded(Arm.uemLm(s.arm.history()), Evaluator.score(lmTest), lmTest, lmVal);
+        ArmResult lmOnly = fusion != null && !lmAlone
+                ? null
+                : decoded(Arm.uemLm(s.arm.history()), Evaluator.score(lmTest), lmTest, lmVal);
         TrainingFigures figures =
                 training.withEvaluation(preds.size() / evalSecs, Results.peakRssMiB(), (System.nanoTime() - t0) / 1e9);
         ArmResult line = decoded(s.arm, report, preds, valPreds)
-                .withTrainedArm(fusion == null ? 0 : fusion.weight(), LmOnly.of(lmOnly), figures);
+                .withTrainedArm(
+                        fusion == null ? 0 : fusion.weight(), lmOnly == null ? null : LmOnly.of(lmOnly), figures);
         return writeLines(s.dir, line, head, fusion == null ? null : lmOnly);
     }
 

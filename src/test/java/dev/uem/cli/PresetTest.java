@@ -40,6 +40,9 @@ class PresetTest {
         assertEquals(2, c.train().schedule().steps());
         assertEquals("t5-compact", c.model().lm());
         assertEquals(64, c.eval().evalUsers());
+        assertEquals(
+                dev.uem.experiment.EvalConfig.LmAlone.OFF,
+                train("train", "--lm-alone", "off").eval().lmAlone());
         assertEquals("paper", c.model().uem(), "the rest stays the preset's");
         RunConfig b = train("train", "--preset", "paper", "--batch-size", "32");
         assertEquals(32, b.train().batchSize());
