@@ -1,6 +1,7 @@
 package dev.uem.bench;
 
 import dev.uem.data.Dataset;
+import dev.uem.data.HistoryFile;
 import dev.uem.serve.Predictor;
 import dev.uem.serve.ServeMetrics;
 import dev.uem.serve.ServeOptions;
@@ -63,10 +64,7 @@ public final class ServeBench {
         this.predictor = predictor;
         this.users = users;
         this.histories = new ArrayList<>();
-        for (int u : users) {
-            List<Dataset.Entry> h = predictor.dataset().history(u);
-            histories.add(h.subList(Math.max(0, h.size() - predictor.history()), h.size()));
-        }
+        for (int u : users) histories.add(HistoryFile.latest(predictor.dataset().history(u), predictor.history()));
     }
 
     /**

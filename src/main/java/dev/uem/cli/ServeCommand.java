@@ -1,11 +1,11 @@
 package dev.uem.cli;
 
 import dev.uem.data.Dataset;
+import dev.uem.data.HistoryFile;
 import dev.uem.io.StopSignal;
 import dev.uem.serve.Predictor;
 import dev.uem.serve.ServeOptions;
 import dev.uem.serve.Server;
-import dev.uem.serve.UserRequests;
 import dev.uem.torch.TorchRuntime;
 import dev.uem.train.TrainedRun;
 import java.io.IOException;
@@ -95,7 +95,7 @@ final class ServeCommand implements Callable<Integer> {
             Predictor predictor = new Predictor(r, d, o.items(), o.tokenizer(), maxNewTokens);
             try (Server server = new Server(predictor, options)) {
                 int someone = d.userIds()[0];
-                double warmMs = server.start(UserRequests.latest(d.history(someone), r.history));
+                double warmMs = server.start(HistoryFile.latest(d.history(someone), r.history));
                 System.out.printf(
                         "uem serve: %s (history %d, head fusion %s), warm-up request %.0f ms%n",
                         r.dir, r.history, predictor.fusionWeight(), warmMs);

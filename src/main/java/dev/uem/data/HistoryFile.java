@@ -47,7 +47,7 @@ public final class HistoryFile {
             }
             if (d.movie(movie) == null)
                 throw new DataFormatException(file, lineNo, "movieId " + movie + " is not in the dataset " + d.dir());
-            if (!(rating >= 0.5 && rating <= 5.0) || Math.rint(rating * 2) != rating * 2)
+            if (!onScale(rating))
                 throw new DataFormatException(
                         file, lineNo, "rating must be 0.5 to 5.0 in steps of 0.5, found " + f[1].strip());
             out.add(new Dataset.Entry(movie, rating, ts));
@@ -55,6 +55,11 @@ public final class HistoryFile {
         if (out.isEmpty()) throw new DataFormatException(file, 0, "no ratings");
         out.sort(Comparator.comparingLong(Dataset.Entry::timestamp));
         return out;
+    }
+
+    /** Whether {@code rating} is on the 0.5-5 scale in half stars. */
+    public static boolean onScale(double rating) {
+        return rating >= 0.5 && rating <= 5.0 && Math.rint(rating * 2) == rating * 2;
     }
 
     /** The last {@code p} entries of a history (the most recent ones). */

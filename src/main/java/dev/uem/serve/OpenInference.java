@@ -2,6 +2,7 @@ package dev.uem.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uem.data.Dataset;
+import dev.uem.data.HistoryFile;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -80,7 +81,7 @@ public final class OpenInference {
             if (in.get("user_id").size() != 1) throw new BadRequest("inputs[user_id].shape: expected [1]");
             all = requests.datasetUser(in.get("user_id").get(0));
         } else all = ratings(in);
-        return UserRequests.latest(all, history);
+        return HistoryFile.latest(all, history);
     }
 
     private static JsonNode data(JsonNode tensor, String name) {

@@ -2,6 +2,7 @@ package dev.uem.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uem.data.Dataset;
+import dev.uem.data.HistoryFile;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -45,12 +46,7 @@ public final class UserRequests {
                     + (ratings ? "both" : "neither"));
         List<Dataset.Entry> all = ratings ? ratings(body.get("ratings")) : datasetUser(body.get("userId"));
         int p = body.has("history") ? intIn(body.get("history"), "history", 1, runHistory) : runHistory;
-        return latest(all, p);
-    }
-
-    /** The latest {@code p} entries of a history. */
-    public static List<Dataset.Entry> latest(List<Dataset.Entry> history, int p) {
-        return history.subList(Math.max(0, history.size() - p), history.size());
+        return HistoryFile.latest(all, p);
     }
 
     /** A dataset user's whole history, oldest first. */
@@ -95,7 +91,7 @@ public final class UserRequests {
     public Dataset.Entry entry(int movie, double rating, long timestamp, String at) {
         if (dataset.movie(movie) == null)
             throw new BadRequest(at + ".movieId: " + movie + " is not a movie of the dataset");
-        if (!(rating >= 0.5 && rating <= 5.0) || Math.rint(rating * 2) != rating * 2)
+        if (!HistoryFile.onScale(rating))
             throw new BadRequest(at + ".rating: expected 0.5 to 5.0 in steps of 0.5, found " + rating);
         return new Dataset.Entry(movie, rating, timestamp);
     }
