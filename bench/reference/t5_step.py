@@ -9,7 +9,8 @@ One step = zero_grad, forward, cross-entropy, backward, clip_grad_norm_(1.0), Ad
 the same work, shapes and defaults as `uem bench t5-step` (t5-mini: d_model 256, 4+4 layers, 4 heads of 64, d_ff 1024,
 vocabulary 32128; batch 16, encoder 128 tokens, decoder 16).
 
-Usage: python3 t5_step.py [--threads N] [--steps N] [--no-flush-denormal]   (Debian: apt-get install python3-torch)
+Usage: python3 t5_step.py [--threads N] [--steps N] [--config t5-mini|flan-t5-base] [--bf16] [--no-flush-denormal]
+       (Debian: apt-get install python3-torch); --bf16 runs the forward pass under torch.autocast("cpu", bfloat16).
 Prints one line: median ms/step, its p10/p90, the sgemm peak (1024^3) measured in this process, and the settings.
 """
 import argparse
@@ -25,6 +26,13 @@ import torch.nn.functional as F
 class Config:
     vocab, d_model, d_kv, heads, d_ff, layers = 32128, 256, 64, 4, 1024, 4
     buckets, max_distance, dropout, eps = 32, 128, 0.1, 1e-6
+
+
+# the shapes `uem bench t5-step --config NAME` builds (google/flan-t5-base's configuration for the second)
+SHAPES = {
+    "t5-mini": dict(d_model=256, d_kv=64, heads=4, d_ff=1024, layers=4),
+    "flan-t5-base": dict(d_model=768, d_kv=64, heads=12, d_ff=2048, layers=12),
+}
 
 
 class RMSNorm(nn.Module):
@@ -192,6 +200,8 @@ def main():
     ap.add_argument("--enc-len", type=int, default=128)
     ap.add_argument("--dec-len", type=int, default=16)
     ap.add_argument("--no-flush-denormal", action="store_true")
+    ap.add_argument("--config", choices=sorted(SHAPES), default="t5-mini")
+    ap.add_argument("--bf16", action="store_true", help="forward pass under bfloat16 autocast, weights in float32")
     ap.add_argument("--decode", type=int, default=0, metavar="N",
                     help="instead of training steps: greedy decoding of N new tokens for --batch inputs of --enc-len tokens")
     a = ap.parse_args()
@@ -201,6 +211,8 @@ def main():
     torch.manual_seed(0)
     peak = sgemm_peak()
     c = Config()
+    for k, v in SHAPES[a.config].items():
+        setattr(c, k, v)
     model = T5(c).train()
     if a.decode:
         ids = torch.randint(2, c.vocab, (a.batch, a.enc_len))
@@ -221,7 +233,8 @@ def main():
     for i in range(a.warmup + a.steps):
         t = time.perf_counter()
         opt.zero_grad(set_to_none=True)
-        loss = model(ids, labels)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.bf16):
+            loss = model(ids, labels)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
@@ -229,7 +242,8 @@ def main():
             times.append((time.perf_counter() - t) * 1e3)
     q = statistics.quantiles(times, n=10)
     print(f"reference median_ms {statistics.median(times):.1f} p10 {q[0]:.1f} p90 {q[-1]:.1f} sgemm_peak_gflops {peak:.1f} "
-          f"threads {a.threads} flush_denormal {not a.no_flush_denormal} torch {torch.__version__} loss {loss.item():.3f}")
+          f"threads {a.threads} flush_denormal {not a.no_flush_denormal} torch {torch.__version__} loss {loss.item():.3f} "
+          f"config {a.config} precision {'bf16' if a.bf16 else 'fp32'}")
 
 
 if __name__ == "__main__":

@@ -42,6 +42,9 @@ public final class ServeBench {
             double meanBatch,
             double meanModelMs,
             double meanQueueMs,
+            double p50ModelMs,
+            double p99ModelMs,
+            double p99OverModel,
             Map<Integer, Integer> statuses,
             long otherErrors,
             double peakRssMiB) {}
@@ -120,19 +123,41 @@ public final class ServeBench {
                     mean(before, after, 0),
                     1e3 * mean(before, after, 1),
                     1e3 * mean(before, after, 2),
+                    percentile(answered(o.modelMs), 50),
+                    percentile(answered(o.modelMs), 99),
+                    percentile(answered(overModel(o)), 99),
                     statuses,
                     o.errors.get(),
                     peak);
         }
     }
 
-    /** Each request's latency (ms) and status (-1: failed without one), and the count of such failures. */
-    private record Outcomes(double[] latencies, int[] status, AtomicLong errors) {}
+    /**
+     * Each request's latency (ms), status (-1: failed without one) and model time (ms, from the answer's Server-Timing
+     * header; NaN without one), and the count of failures without a status.
+     */
+    private record Outcomes(double[] latencies, int[] status, double[] modelMs, AtomicLong errors) {}
+
+    /** Each answered request's latency over its own model time. */
+    private static double[] overModel(Outcomes o) {
+        double[] r = new double[o.latencies.length];
+        for (int i = 0; i < r.length; i++) r[i] = o.latencies[i] / o.modelMs[i];
+        return r;
+    }
+
+    /** The values that are numbers (requests with a model time), or one NaN when none is. */
+    private static double[] answered(double[] modelMs) {
+        double[] v = Arrays.stream(modelMs).filter(x -> !Double.isNaN(x)).toArray();
+        return v.length == 0 ? new double[] {Double.NaN} : v;
+    }
+
+    private static final Pattern MODEL_TIME = Pattern.compile("model;dur=([0-9.]+)");
 
     /** {@code clients} threads, each sending {@code perClient} requests one after another. */
     private Outcomes drive(HttpClient http, String base, int clients, int perClient, IntConsumer progress)
             throws Exception {
-        Outcomes o = new Outcomes(new double[clients * perClient], new int[clients * perClient], new AtomicLong());
+        int n = clients * perClient;
+        Outcomes o = new Outcomes(new double[n], new int[n], new double[n], new AtomicLong());
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         try {
             List<Future<?>> running = new ArrayList<>();
@@ -142,8 +167,10 @@ public final class ServeBench {
                     for (int k = 0; k < perClient; k++) {
                         int i = client * perClient + k;
                         long s = System.nanoTime();
-                        o.status[i] = send(http, base, users.get(i % users.size()), o.errors);
+                        HttpResponse<Void> r = send(http, base, users.get(i % users.size()), o.errors);
                         o.latencies[i] = (System.nanoTime() - s) / 1e6;
+                        o.status[i] = r == null ? -1 : r.statusCode();
+                        o.modelMs[i] = modelMs(r);
                         progress.accept(i);
                     }
                     return null;
@@ -156,17 +183,24 @@ public final class ServeBench {
         }
     }
 
-    /** POST /v1/predict for a dataset user; the status, or -1 when the request failed without one. */
-    private static int send(HttpClient http, String base, int user, AtomicLong errors) {
+    /** The model time an answer's Server-Timing header names, NaN without one. */
+    private static double modelMs(HttpResponse<Void> r) {
+        if (r == null) return Double.NaN;
+        Matcher m = MODEL_TIME.matcher(r.headers().firstValue("Server-Timing").orElse(""));
+        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+    }
+
+    /** POST /v1/predict for a dataset user; the response, or null when the request failed without one. */
+    private static HttpResponse<Void> send(HttpClient http, String base, int user, AtomicLong errors) {
         try {
             HttpRequest r = HttpRequest.newBuilder(URI.create(base + "/v1/predict"))
                     .timeout(Duration.ofSeconds(120))
                     .POST(HttpRequest.BodyPublishers.ofString("{\"userId\": " + user + "}"))
                     .build();
-            return http.send(r, HttpResponse.BodyHandlers.discarding()).statusCode();
+            return http.send(r, HttpResponse.BodyHandlers.discarding());
         } catch (Exception e) {
             errors.incrementAndGet();
-            return -1;
+            return null;
         }
     }
 

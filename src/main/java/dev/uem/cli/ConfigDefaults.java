@@ -77,6 +77,8 @@ final class ConfigDefaults implements IDefaultValueProvider {
                 Map.entry("--train-windows", String.valueOf(c.data().trainWindows())),
                 Map.entry("--max-new-tokens", String.valueOf(c.eval().maxNewTokens())),
                 Map.entry("--head-fusion", String.valueOf(c.eval().headFusion())),
+                Map.entry("--eval-users", String.valueOf(c.eval().evalUsers())),
+                Map.entry("--val-users", String.valueOf(c.eval().valUsers())),
                 Map.entry("--seed", String.valueOf(c.seed())));
     }
 

@@ -150,10 +150,16 @@ final class ExperimentOptions {
     @Option(
             names = "--eval-users",
             paramLabel = "N",
-            defaultValue = "0",
             description = "Evaluate a fixed seeded sample of N validation and N test users; 0: all "
                     + "(default: ${DEFAULT-VALUE}).")
     int evalUsers;
+
+    @Option(
+            names = "--val-users",
+            paramLabel = "N",
+            description = "Compute the validation loss during training on a fixed seeded sample of N validation users; "
+                    + "0: all the evaluated ones (default: ${DEFAULT-VALUE}).")
+    int valUsers;
 
     @Option(
             names = "--lm-alone",
@@ -185,6 +191,7 @@ final class ExperimentOptions {
         Schedule s = new Schedule(steps, uemWarmup, warmup, evalEvery, checkpointEvery);
         TrainConfig t =
                 new TrainConfig(s, batchSize, accumulation, lrUser, lrLm, freezeLm, preferenceWeight, precision);
-        return new RunConfig(seed.seed, d, m, t, new EvalConfig(generation.checked(), headFusion, evalUsers, lmAlone));
+        return new RunConfig(
+                seed.seed, d, m, t, new EvalConfig(generation.checked(), headFusion, evalUsers, valUsers, lmAlone));
     }
 }

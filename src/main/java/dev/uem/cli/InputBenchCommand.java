@@ -6,6 +6,8 @@ import dev.uem.embed.ItemEmbeddings;
 import dev.uem.embed.MiniLmEncoder;
 import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.TorchRuntime;
+import dev.uem.train.BatchesAhead;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,7 +19,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = "Build --batch random training windows of --history items (each item its three sentence "
                 + "embeddings, with the instruction and the targets) as the trainer does, and report batches per "
-                + "second (median of --steps). The paper's shape is the default: 128 x 50.")
+                + "second (median of --steps), on the calling thread and ahead on background threads. The paper's "
+                + "shape is the default: 128 x 50.")
 final class InputBenchCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
@@ -46,19 +49,38 @@ final class InputBenchCommand implements Callable<Integer> {
             description = "Timed batches (default: ${DEFAULT-VALUE}).")
     int steps;
 
+    @Option(
+            names = "--threads",
+            paramLabel = "N,N...",
+            split = ",",
+            description = "Background builder threads to measure, 0 for the calling thread (default: 0 and the "
+                    + "trainer's default for this machine).")
+    List<Integer> threads;
+
     @Override
     public Integer call() {
         if (batch < 1 || history < 1 || steps < 1)
             throw new IllegalArgumentException("bench input: --batch, --history and --steps must be >= 1");
+        if (threads == null) threads = List.of(0, BatchesAhead.defaultThreads());
+        if (threads.stream().anyMatch(t -> t < 0))
+            throw new IllegalArgumentException("bench input: --threads must be >= 0, found " + threads);
         TorchRuntime.init();
         Dataset d = data.read();
         try (T5Tokenizer tok = T5Tokenizer.bundled();
                 MiniLmEncoder enc = new MiniLmEncoder()) {
             ItemEmbeddings items = ItemEmbeddings.open(d, enc, cache.cache, true);
-            InputBench.Result r = InputBench.run(d, items, tok, batch, history, steps);
-            System.out.printf(
-                    "%d windows x %d items x %d floats (%.1f MiB of rows): %.1f ms a batch, %.1f batches/s%n",
-                    r.batch(), r.history(), r.rowWidth(), r.mib(), r.msPerBatch(), r.batchesPerSecond());
+            for (int t : threads) {
+                InputBench.Result r = InputBench.run(d, items, tok, batch, history, steps, t);
+                System.out.printf(
+                        "%d windows x %d items x %d floats (%.1f MiB of rows), %s: %.1f ms a batch, %.1f batches/s%n",
+                        r.batch(),
+                        r.history(),
+                        r.rowWidth(),
+                        r.mib(),
+                        t == 0 ? "on the calling thread" : "ahead on " + t + " background thread" + (t > 1 ? "s" : ""),
+                        r.msPerBatch(),
+                        r.batchesPerSecond());
+            }
             return 0;
         }
     }

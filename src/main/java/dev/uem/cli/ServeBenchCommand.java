@@ -173,10 +173,19 @@ final class ServeBenchCommand implements Callable<Integer> {
                     l.perSecond() / offline.perSecond(),
                     l.statuses() + (l.otherErrors() > 0 ? " !" : ""),
                     l.peakRssMiB());
+        ServeBench.Level one = levels.get(0);
         System.out.printf(
-                "ratio: ok/s over the offline predictions/s; one client's p99 over one request's model time alone: "
-                        + "%.2f%n",
-                levels.get(0).p99() / offline.singleMs());
+                "ratio: ok/s over the offline predictions/s; %d client%s: p99 %.1f ms over the same requests' p99 model "
+                        + "time %.1f ms (Server-Timing): %.2f; p99 of each request's latency over its own model time: "
+                        + "%.2f; p99 over one request's model time offline (median %.1f ms): %.2f%n",
+                one.clients(),
+                one.clients() == 1 ? "" : "s",
+                one.p99(),
+                one.p99ModelMs(),
+                one.p99() / one.p99ModelMs(),
+                one.p99OverModel(),
+                offline.singleMs(),
+                one.p99() / offline.singleMs());
         if (!soak.isEmpty()) System.out.println("soak: " + soak);
     }
 

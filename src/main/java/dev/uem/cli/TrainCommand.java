@@ -6,6 +6,7 @@ import dev.uem.experiment.Experiment;
 import dev.uem.experiment.Results;
 import dev.uem.experiment.RunConfig;
 import dev.uem.experiment.RunResults;
+import dev.uem.experiment.Schedule;
 import dev.uem.experiment.TrainingFigures;
 import dev.uem.io.JsonConfig;
 import dev.uem.io.StopSignal;
@@ -148,9 +149,24 @@ final class TrainCommand implements Callable<Integer> {
         return new Plan(cfg, arm, dir);
     }
 
-    /** The run the options describe, a preset's global batch kept. */
+    /** The run the options describe, a preset's global batch and warm-up share kept. */
     RunConfig configured() {
-        return withPresetBatch(options.config());
+        return withPresetWarmup(withPresetBatch(options.config()));
+    }
+
+    /**
+     * Under a preset, {@code --steps} given without {@code --uem-warmup} keeps the preset's share of UEM warm-up steps
+     * (the paper preset: 2,000 before 10,000), so that a short try is short: 2 steps run no warm-up stage.
+     */
+    private RunConfig withPresetWarmup(RunConfig cfg) {
+        var parsed = spec.commandLine().getParseResult();
+        if (options.preset == null || parsed.hasMatchedOption("--uem-warmup") || !parsed.hasMatchedOption("--steps"))
+            return cfg;
+        Schedule preset = RunConfig.preset(options.preset).train().schedule(),
+                s = cfg.train().schedule();
+        int warmup = (int) ((long) s.steps() * preset.uemWarmup() / preset.steps());
+        return cfg.withTrain(cfg.train()
+                .withSchedule(new Schedule(s.steps(), warmup, s.lrWarmup(), s.evalEvery(), s.checkpointEvery())));
     }
 
     /**
@@ -177,7 +193,7 @@ final class TrainCommand implements Callable<Integer> {
                 + " --uem-warmup " + s.uemWarmup() + " --lr-warmup " + s.lrWarmup() + " --batch-size "
                 + t.batchSize() + " --accumulation " + t.accumulation() + " (global batch "
                 + t.batchSize() * t.accumulation() + ") --lr-user " + t.lrUser() + " --lr-lm " + t.lrLm()
-                + " --eval-every " + s.evalEvery()
+                + " --eval-every " + s.evalEvery() + " --val-users " + c.eval().valUsers()
                 + (T5Config.named(c.model().lm()) != null
                         ? "\n        " + c.model().lm() + " is randomly initialised: the paper fine-tunes the "
                                 + "pretrained model (--lm DIR, weights/download.sh)"

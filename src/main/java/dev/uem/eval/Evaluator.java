@@ -127,18 +127,24 @@ public final class Evaluator {
 
     /**
      * The preference head's readout ({@code uem-head}): for each window {@code [labels]} probabilities, the mean of the
-     * head's whole-history-label and window-label outputs ({@link #readout}); no LM in the path.
+     * head's whole-history-label and window-label outputs ({@link #readout}); no LM in the path. A progress bar named
+     * {@code task} (none when null).
      */
     public static float[][] headProbabilities(
-            PreferenceModel model, BatchSource batches, List<Examples.Window> windows, int batchSize) {
+            PreferenceModel model, BatchSource batches, List<Examples.Window> windows, int batchSize, String task) {
         model.module().eval();
         float[][] out = new float[windows.size()][];
-        for (int i = 0; i < windows.size(); i += batchSize) {
-            List<Examples.Window> w = windows.subList(i, Math.min(windows.size(), i + batchSize));
-            try (PointerScope scope = new PointerScope();
-                    NoGradGuard g = new NoGradGuard()) {
-                float[][] r = readout(model.preferenceProbabilities(batches.build(w)));
-                System.arraycopy(r, 0, out, i, r.length);
+        try (ProgressBar bar = bar(task, windows.size())) {
+            for (int i = 0; i < windows.size(); i += batchSize) {
+                StopSignal.check("evaluation abandoned after " + i + " of " + windows.size()
+                        + " windows of the head's readout (nothing written)");
+                List<Examples.Window> w = windows.subList(i, Math.min(windows.size(), i + batchSize));
+                try (PointerScope scope = new PointerScope();
+                        NoGradGuard g = new NoGradGuard()) {
+                    float[][] r = readout(model.preferenceProbabilities(batches.build(w)));
+                    System.arraycopy(r, 0, out, i, r.length);
+                }
+                if (bar != null) bar.stepBy(w.size());
             }
         }
         return out;

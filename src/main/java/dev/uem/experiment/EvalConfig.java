@@ -10,10 +10,12 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param headFusion   weight of the preference head in greedy decoding ({@link dev.uem.eval.HeadFusion}); 0: the LM
  *                     alone
  * @param evalUsers    validation and test users evaluated, each part a fixed seeded sample of that many; 0: all
+ * @param valUsers     validation users whose loss is computed during training, a fixed seeded sample; 0: all of the
+ *                     evaluated ones (the final evaluation always uses {@code evalUsers})
  * @param lmAlone      whether a run with head fusion also decodes with the LM alone (the {@code uem-lm-p} line)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record EvalConfig(int maxNewTokens, double headFusion, int evalUsers, LmAlone lmAlone) {
+public record EvalConfig(int maxNewTokens, double headFusion, int evalUsers, int valUsers, LmAlone lmAlone) {
     /**
      * When the LM alone is decoded besides the fused decoding: always, never, or when it is cheap ({@link #AUTO_LIMIT}
      * test and validation windows or fewer). It doubles the evaluation's decoding.
@@ -29,7 +31,7 @@ public record EvalConfig(int maxNewTokens, double headFusion, int evalUsers, LmA
 
     /** Every validation and test user evaluated, the LM alone when cheap. */
     public EvalConfig(int maxNewTokens, double headFusion) {
-        this(maxNewTokens, headFusion, 0, LmAlone.AUTO);
+        this(maxNewTokens, headFusion, 0, 0, LmAlone.AUTO);
     }
 
     /** The longest generation a run may ask for (a typo guard: target sentences are ~20 tokens). */
@@ -41,13 +43,14 @@ public record EvalConfig(int maxNewTokens, double headFusion, int evalUsers, LmA
             throw new IllegalArgumentException(
                     "max_new_tokens must be in [1, " + MAX_NEW_TOKENS + "], found " + maxNewTokens);
         if (evalUsers < 0) throw new IllegalArgumentException("eval_users must be >= 0, found " + evalUsers);
+        if (valUsers < 0) throw new IllegalArgumentException("val_users must be >= 0, found " + valUsers);
         if (!(headFusion >= 0 && headFusion <= 10))
             throw new IllegalArgumentException("head_fusion must be in [0, 10], found " + headFusion);
     }
 
     /** The same decoding with another head-fusion weight ({@code uem evaluate --head-fusion}). */
     public EvalConfig withHeadFusion(double weight) {
-        return new EvalConfig(maxNewTokens, weight, evalUsers, lmAlone);
+        return new EvalConfig(maxNewTokens, weight, evalUsers, valUsers, lmAlone);
     }
 
     /** Whether to decode the LM alone too, for an evaluation of {@code windows} test and validation windows. */

@@ -120,9 +120,12 @@ public final class Experiment implements AutoCloseable {
 
     /** The examples of one part of the split with history length p (docs/TASK.md §5). */
     public List<Examples.Window> windows(int p, UserSplit.Part part) {
-        int[] users = part == UserSplit.Part.TRAIN
-                ? split.users(part)
-                : UserSplit.sample(split.users(part), config.eval().evalUsers(), config.seed());
+        return windows(p, part, part == UserSplit.Part.TRAIN ? 0 : config.eval().evalUsers());
+    }
+
+    /** The examples of a fixed seeded sample of {@code users} users (0: all) of one part of the split. */
+    private List<Examples.Window> windows(int p, UserSplit.Part part, int sample) {
+        int[] users = UserSplit.sample(split.users(part), sample, config.seed());
         return Examples.windows(
                 dataset,
                 users,
@@ -184,22 +187,25 @@ public final class Experiment implements AutoCloseable {
      * head is fused into decoding, the LM alone ({@code uem-lm-p}, also in {@code lm.json}).
      */
     public List<ArmResult> run(Arm arm, Path dir, boolean resume, boolean progress) throws IOException {
-        long t0 = System.nanoTime();
-        Windows w = windows(arm); // checks the arm against the data before anything is written
+        PhaseTimes phases = new PhaseTimes();
+        // checks the arm against the data before anything is written
+        Windows w = phases.time("windows", () -> windows(arm));
         Files.createDirectories(dir);
-        Built b = build(arm, w);
+        Built b = phases.time("model", () -> build(arm, w));
         if (group.leader()) AtomicFiles.writeString(dir.resolve("config.json"), JSON.writeValueAsString(b.config));
         try (PreferenceModel model = b.model) {
             // before the optimiser exists: AdamW's state is made next to its parameters
             model.module().to(device.torch(), false);
             BatchSource batches = b.batches.on(device);
-            Trainer.Outcome o = new Trainer(model, batches, b.settings, dir)
-                    .precision(config.train().precision(), device)
-                    .parallel(group)
-                    .resume(resume)
-                    .train(w.train, w.validation, progress);
+            Trainer.Outcome o = phases.time(
+                    "training",
+                    () -> new Trainer(model, batches, b.settings, dir)
+                            .precision(config.train().precision(), device)
+                            .parallel(group)
+                            .resume(resume)
+                            .train(w.train, w.validationLoss, progress));
             // every rank holds the best parameters now
-            return evaluate(new Scored(arm, model, batches, b.grammar, w, dir), TrainingFigures.of(o), t0);
+            return evaluate(new Scored(arm, model, batches, b.grammar, w, dir), TrainingFigures.of(o), phases);
         }
     }
 
@@ -214,9 +220,9 @@ public final class Experiment implements AutoCloseable {
         Path params = runDir.resolve("best.safetensors");
         if (!Files.isRegularFile(params))
             throw new IllegalArgumentException(params + ": not found (the run never reached a validation step)");
-        long t0 = System.nanoTime();
-        Windows w = windows(arm);
-        Built b = build(arm, w);
+        PhaseTimes phases = new PhaseTimes();
+        Windows w = phases.time("windows", () -> windows(arm));
+        Built b = phases.time("model", () -> build(arm, w));
         Files.createDirectories(outDir);
         AtomicFiles.writeString(
                 outDir.resolve("config.json"),
@@ -227,16 +233,26 @@ public final class Experiment implements AutoCloseable {
                 ? trained.get(0).training()
                 : TrainingFigures.NONE;
         try (PreferenceModel model = b.model) {
-            try (PointerScope scope = new PointerScope()) {
-                SafetensorsFile.copyInto(params, Modules.namedParameters(model.module()));
-            }
-            model.module().to(device.torch(), false);
-            return evaluate(new Scored(arm, model, b.batches.on(device), b.grammar, w, outDir), training, t0);
+            phases.time("parameters", () -> {
+                try (PointerScope scope = new PointerScope()) {
+                    SafetensorsFile.copyInto(params, Modules.namedParameters(model.module()));
+                }
+                model.module().to(device.torch(), false);
+                return null;
+            });
+            return evaluate(new Scored(arm, model, b.batches.on(device), b.grammar, w, outDir), training, phases);
         }
     }
 
-    /** An arm's training, validation and test windows. */
-    private record Windows(List<Examples.Window> train, List<Examples.Window> validation, List<Examples.Window> test) {}
+    /**
+     * An arm's training, validation and test windows, and those whose loss is computed during training ({@code
+     * validation} itself unless {@code --val-users} asks for a sample).
+     */
+    private record Windows(
+            List<Examples.Window> train,
+            List<Examples.Window> validation,
+            List<Examples.Window> test,
+            List<Examples.Window> validationLoss) {}
 
     private Windows windows(Arm arm) {
         if (!arm.trained()) throw new IllegalArgumentException(arm.name() + " has no model to train");
@@ -251,10 +267,13 @@ public final class Experiment implements AutoCloseable {
                     + ") is longer than the longest user history in "
                     + config.data().dataset() + " (" + longest
                     + " ratings)");
+        List<Examples.Window> validation = windows(arm.history(), UserSplit.Part.VALIDATION);
+        int valUsers = config.eval().valUsers();
         return new Windows(
                 windows(arm.history(), UserSplit.Part.TRAIN),
-                windows(arm.history(), UserSplit.Part.VALIDATION),
-                windows(arm.history(), UserSplit.Part.TEST));
+                validation,
+                windows(arm.history(), UserSplit.Part.TEST),
+                valUsers == 0 ? validation : windows(arm.history(), UserSplit.Part.VALIDATION, valUsers));
     }
 
     /**
@@ -286,6 +305,7 @@ public final class Experiment implements AutoCloseable {
                 JSON.createObjectNode()
                         .put("train", w.train.size())
                         .put("validation", w.validation.size())
+                        .put("validation_loss", w.validationLoss.size())
                         .put("test", w.test.size()));
         torch.manual_seed(config.seed());
         UnaryOperator<T5Config> lmDropout = c -> m.dropout() == null ? c : c.withDropout(m.dropout());
@@ -349,9 +369,9 @@ public final class Experiment implements AutoCloseable {
     /**
      * Scores a model holding its best parameters on the test windows (and the validation windows, what settings are
      * chosen on), writes the arm's files into its folder and returns its lines (none on ranks other than 0).
-     * {@code training} gets the evaluation's speed, the peak RSS and the seconds since {@code t0}.
+     * {@code training} gets the evaluation's speed, the peak RSS, the seconds of each of {@code phases} and in all.
      */
-    private List<ArmResult> evaluate(Scored s, TrainingFigures training, long t0) throws IOException {
+    private List<ArmResult> evaluate(Scored s, TrainingFigures training, PhaseTimes phases) throws IOException {
         List<Examples.Window> val = s.w.validation, test = s.w.test;
         String key = s.dir.getFileName().toString();
         // the head's readout first (cheap: no LM): its validation threshold tells the fusion how many genres it names
@@ -359,20 +379,25 @@ public final class Experiment implements AutoCloseable {
         HeadFusion fusion = null;
         if (s.model.hasPreferenceHead()) {
             try (Precision.Scope autocast = config.train().precision().autocast(device)) {
-                head = headReadout(s, val, test);
+                head = phases.time("head_readout", () -> headReadout(s, val, test));
             }
             if (config.eval().headFusion() > 0 && s.grammar != null)
                 fusion = headFusion(s.grammar, config.eval().headFusion(), head.threshold());
         }
         // each rank decodes its share of the windows
-        long tEval = System.nanoTime();
-        List<Evaluator.Prediction> preds = predictSharded(s, test, key + "/test", fusion);
-        double evalSecs = (System.nanoTime() - tEval) / 1e9;
-        List<Evaluator.Prediction> valPreds = predictSharded(s, val, key + "/validation", fusion);
+        HeadFusion f = fusion;
+        List<Evaluator.Prediction> preds =
+                phases.time("decoding_test", () -> predictSharded(s, test, key + "/test", f));
+        List<Evaluator.Prediction> valPreds =
+                phases.time("decoding_validation", () -> predictSharded(s, val, key + "/validation", f));
         // the LM alone as well (when asked for, or cheap), so what the fusion adds is on record
         boolean lmAlone = fusion != null && config.eval().decodesLmAlone(test.size() + val.size());
-        List<Evaluator.Prediction> lmTest = !lmAlone ? preds : predictSharded(s, test, key + "/test-lm", null);
-        List<Evaluator.Prediction> lmVal = !lmAlone ? valPreds : predictSharded(s, val, key + "/validation-lm", null);
+        List<Evaluator.Prediction> lmTest = !lmAlone
+                ? preds
+                : phases.time("decoding_lm_alone", () -> predictSharded(s, test, key + "/test-lm", null));
+        List<Evaluator.Prediction> lmVal = !lmAlone
+                ? valPreds
+                : phases.time("decoding_lm_alone", () -> predictSharded(s, val, key + "/validation-lm", null));
         if (!group.leader()) return List.of(); // the arm's files are rank 0's
         MultiLabelMetrics.Report report = Evaluator.score(preds);
         Results.writePredictions(s.dir.resolve("predictions.jsonl"), preds);
@@ -380,8 +405,8 @@ public final class Experiment implements AutoCloseable {
         ArmResult lmOnly = fusion != null && !lmAlone
                 ? null
                 : decoded(Arm.uemLm(s.arm.history()), Evaluator.score(lmTest), lmTest, lmVal);
-        TrainingFigures figures =
-                training.withEvaluation(preds.size() / evalSecs, Results.peakRssMiB(), (System.nanoTime() - t0) / 1e9);
+        TrainingFigures figures = training.withEvaluation(
+                preds.size() / phases.seconds("decoding_test"), Results.peakRssMiB(), phases.total(), phases.all());
         ArmResult line = decoded(s.arm, report, preds, valPreds)
                 .withTrainedArm(
                         fusion == null ? 0 : fusion.weight(), lmOnly == null ? null : LmOnly.of(lmOnly), figures);
@@ -457,9 +482,12 @@ public final class Experiment implements AutoCloseable {
      */
     private ArmResult headReadout(Scored s, List<Examples.Window> val, List<Examples.Window> test) {
         LabelSpace labels = LabelSpace.of(dataset);
-        float[][] valProbabilities = Evaluator.headProbabilities(s.model, s.batches, val, 64);
+        String bar = group.leader() ? "head readout " : null;
+        float[][] valProbabilities =
+                Evaluator.headProbabilities(s.model, s.batches, val, 64, bar == null ? null : bar + "validation");
         double threshold = Evaluator.bestThreshold(dataset, labels, val, valProbabilities);
-        float[][] testProbabilities = Evaluator.headProbabilities(s.model, s.batches, test, 64);
+        float[][] testProbabilities =
+                Evaluator.headProbabilities(s.model, s.batches, test, 64, bar == null ? null : bar + "test");
         MultiLabelMetrics.Report r = Evaluator.head(dataset, labels, test, testProbabilities, threshold);
         // the validation F1 is what settings are chosen on; the test F1 above is only reported
         double validationF1 = Evaluator.head(dataset, labels, val, valProbabilities, threshold)

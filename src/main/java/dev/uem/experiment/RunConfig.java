@@ -50,13 +50,17 @@ public record RunConfig(long seed, DataConfig data, ModelConfig model, TrainConf
     /** The presets {@link #preset} knows. */
     public static final List<String> PRESETS = List.of("paper");
 
+    /** Validation users whose loss the paper preset computes during training (a seeded sample). */
+    public static final int PAPER_VAL_USERS = 1000;
+
     /** The paper's global batch: micro-batch × accumulation. */
     public static final int PAPER_BATCH = 128;
 
     /**
      * The paper's setting (arXiv 2401.04858 §4): the UEM at 3 layers × 12 heads × 768, 20 task prompts, history 50,
      * a Flan-T5-base-shaped LM (pretrained weights come with {@code --lm DIR}), global batch 128 (16 × 8 here), 10k
-     * steps, learning rate 5e-3 for the user side; the UEM warm-up, the preference head and its fusion as by default.
+     * steps, learning rate 5e-3 for the user side, the validation loss on a sample of {@link #PAPER_VAL_USERS}
+     * validation users; the UEM warm-up, the preference head and its fusion as by default.
      */
     public static RunConfig paper() {
         RunConfig d = defaults();
@@ -80,7 +84,10 @@ public record RunConfig(long seed, DataConfig data, ModelConfig model, TrainConf
                 t.freezeLm(),
                 t.preferenceWeight(),
                 t.precision());
-        return new RunConfig(d.seed(), d.data(), model, train, d.eval());
+        EvalConfig e = d.eval();
+        // the loss during training on 1,000 of the 5,000 validation users: a validation pass, not an evaluation
+        EvalConfig eval = new EvalConfig(e.maxNewTokens(), e.headFusion(), e.evalUsers(), PAPER_VAL_USERS, e.lmAlone());
+        return new RunConfig(d.seed(), d.data(), model, train, eval);
     }
 
     /** The named preset ({@link #PRESETS}); null for none. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.uem.train.Trainer;
+import java.util.Map;
 
 /**
  * How a trained arm's training and evaluation went ({@code arm.json}'s {@code training}). Every figure may be absent:
@@ -18,6 +19,8 @@ import dev.uem.train.Trainer;
  * @param evalExamplesPerS     decoding speed on the test windows
  * @param peakRssMib           the process's peak resident memory, MiB
  * @param seconds              wall-clock seconds of the whole arm
+ * @param phaseSeconds         wall-clock seconds of each phase (windows, model, training, head readout, each decoding
+ *                             pass), in the order they ran
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -30,19 +33,38 @@ public record TrainingFigures(
         Double trainExamplesPerS,
         Double evalExamplesPerS,
         Double peakRssMib,
-        Double seconds) {
+        Double seconds,
+        Map<String, Double> phaseSeconds) {
     /** No figures: an arm evaluated without a record of its training. */
-    public static final TrainingFigures NONE = new TrainingFigures(null, null, null, null, null, null, null, null);
+    public static final TrainingFigures NONE =
+            new TrainingFigures(null, null, null, null, null, null, null, null, null);
 
     /** The training half, from the trainer's outcome. */
     public static TrainingFigures of(Trainer.Outcome o) {
         return new TrainingFigures(
-                o.steps(), o.lastLoss(), o.bestValidationLoss(), o.bestStep(), o.examplesPerSecond(), null, null, null);
+                o.steps(),
+                o.lastLoss(),
+                o.bestValidationLoss(),
+                o.bestStep(),
+                o.examplesPerSecond(),
+                null,
+                null,
+                null,
+                null);
     }
 
-    /** The same with the evaluation's speed, the peak memory and the arm's seconds. */
-    public TrainingFigures withEvaluation(double evalPerS, double peakRss, double totalSeconds) {
+    /** The same with the evaluation's speed, the peak memory, the arm's seconds and those of its phases. */
+    public TrainingFigures withEvaluation(
+            double evalPerS, double peakRss, double totalSeconds, Map<String, Double> phases) {
         return new TrainingFigures(
-                steps, lastLoss, bestValidationLoss, bestStep, trainExamplesPerS, evalPerS, peakRss, totalSeconds);
+                steps,
+                lastLoss,
+                bestValidationLoss,
+                bestStep,
+                trainExamplesPerS,
+                evalPerS,
+                peakRss,
+                totalSeconds,
+                phases);
     }
 }

@@ -52,6 +52,17 @@ public final class StopSignal {
         installed = true;
     }
 
+    /** Asks for a stop as the signal named {@code name} ("INT" or "TERM") would, without one (tests, embedders). */
+    public static void request(String name) {
+        receivedAt = System.nanoTime();
+        received = new Signal(name);
+    }
+
+    /** Forgets a requested stop, so that a test that asked for one leaves the process as it found it. */
+    public static void clear() {
+        received = null;
+    }
+
     /** Blocks until a stop is requested; returns the exit code it asks for (128 + the signal's number). */
     public static int await() throws InterruptedException {
         while (received == null) Thread.sleep(50);

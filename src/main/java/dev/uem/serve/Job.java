@@ -17,6 +17,9 @@ public record Job(Kind kind, List<Dataset.Entry> history) {
         EMBED
     }
 
-    /** A job's answer: a prediction or soft tokens {@code [p, e]}, whichever its kind asks for. */
-    public record Answer(Prediction prediction, float[][] tokens) {}
+    /**
+     * A job's answer: a prediction or soft tokens {@code [p, e]}, whichever its kind asks for, and the milliseconds
+     * the model took for the batch the job was in.
+     */
+    public record Answer(Prediction prediction, float[][] tokens, double modelMs) {}
 }

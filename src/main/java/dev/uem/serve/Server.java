@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -70,6 +71,8 @@ public final class Server implements AutoCloseable {
     private final Javalin app;
     private volatile boolean ready, stopping;
 
+    private final int blasThreads = TorchRuntime.blasStartThreads(); // for batches
+
     public Server(Predictor predictor, ServeOptions options) {
         this.predictor = predictor;
         this.options = options;
@@ -107,17 +110,22 @@ public final class Server implements AutoCloseable {
 
     /** The model function the batcher calls: predictions and soft tokens, each kind in one call. */
     private List<Job.Answer> run(List<Job> jobs) {
+        // a lone request's matrix products are small: one core runs them about as fast, and the other stays free for
+        // the HTTP threads, GC and JIT, which shortens the latency tail (bench/RESULTS.md); batches use every core
+        TorchRuntime.blasThreads(jobs.size() == 1 ? 1 : blasThreads);
+        long t = System.nanoTime();
         List<List<Dataset.Entry>> predict = new ArrayList<>(), embed = new ArrayList<>();
         for (Job j : jobs) (j.kind() == Job.Kind.PREDICT ? predict : embed).add(j.history());
         List<Prediction> p = predict.isEmpty() ? List.of() : predictor.predict(predict);
         List<float[][]> e = embed.isEmpty() ? List.of() : predictor.embed(embed);
+        double ms = (System.nanoTime() - t) / 1e6;
         List<Job.Answer> out = new ArrayList<>(jobs.size());
         int pi = 0, ei = 0;
         for (Job j : jobs)
             out.add(
                     j.kind() == Job.Kind.PREDICT
-                            ? new Job.Answer(p.get(pi++), null)
-                            : new Job.Answer(null, e.get(ei++)));
+                            ? new Job.Answer(p.get(pi++), null, ms)
+                            : new Job.Answer(null, e.get(ei++), ms));
         return out;
     }
 
@@ -247,11 +255,22 @@ public final class Server implements AutoCloseable {
 
     /** Queues a model job; the response is written when its batch has run, or an error when it could not be. */
     private void model(Context ctx, Job.Kind kind, List<Dataset.Entry> history, Consumer<Job.Answer> reply) {
+        long t = System.nanoTime();
         CompletableFuture<Job.Answer> answer = submit(new Job(kind, history));
         ctx.future(() -> answer.handleAsync(
                 (a, e) -> {
-                    if (e == null) reply.accept(a);
-                    else failed(ctx, e);
+                    if (e == null) {
+                        // the W3C Server-Timing header: the model's share of the time spent here, the rest waiting
+                        double here = (System.nanoTime() - t) / 1e6;
+                        ctx.header(
+                                "Server-Timing",
+                                String.format(
+                                        Locale.ROOT,
+                                        "queue;dur=%.1f, model;dur=%.1f",
+                                        Math.max(0, here - a.modelMs()),
+                                        a.modelMs()));
+                        reply.accept(a);
+                    } else failed(ctx, e);
                     return null;
                 },
                 responders));
@@ -331,6 +350,7 @@ public final class Server implements AutoCloseable {
         batcher.close();
         app.stop(); // graceful: requests in flight finish first
         responders.shutdown();
+        TorchRuntime.blasThreads(blasThreads);
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {

@@ -1,5 +1,6 @@
 package dev.uem.torch;
 
+import org.bytedeco.openblas.global.openblas;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -18,6 +19,7 @@ import org.bytedeco.pytorch.global.torch;
 public final class TorchRuntime {
     private static volatile boolean initialised;
     private static volatile boolean freedMemoryKept;
+    private static int blasStartThreads;
 
     private TorchRuntime() {}
 
@@ -56,6 +58,27 @@ public final class TorchRuntime {
         int threads = env != null && !env.isBlank() ? Integer.parseInt(env.trim()) : defaultThreads();
         torch.set_num_threads(threads);
         org.bytedeco.pytorch.Context.setFlushDenormal(true);
+    }
+
+    /**
+     * Sets how many threads OpenBLAS, which runs libtorch's CPU matrix products, uses from now on, for the whole
+     * process (OpenBLAS's count is global, not per thread); at most {@link #blasStartThreads()}.
+     */
+    public static synchronized void blasThreads(int threads) {
+        openBlas();
+        openblas.blas_set_num_threads(threads);
+    }
+
+    /** The threads OpenBLAS started with: {@code OPENBLAS_NUM_THREADS}, or one per core. */
+    public static synchronized int blasStartThreads() {
+        openBlas();
+        return blasStartThreads;
+    }
+
+    private static void openBlas() {
+        if (blasStartThreads > 0) return;
+        NativeLibraries.load(openblas.class);
+        blasStartThreads = openblas.blas_get_num_threads();
     }
 
     /**

@@ -3,7 +3,7 @@ package dev.uem.train;
 import dev.uem.model.io.SafetensorsWriter;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -11,9 +11,15 @@ import org.bytedeco.pytorch.Tensor;
  * {@code evalEvery} joint steps and at the last step, never in a stage that leaves the LM alone; a loss below the
  * best so far makes these parameters the best, and the writer (rank 0) saves them in {@code best.safetensors}.
  */
-final class BestParameters implements TrainingListener {
+final class BestParameters {
+    /**
+     * A validation pass: the mean loss, or NaN with {@code abandoned} when a stop was requested during it (on any
+     * rank: all agree).
+     */
+    record Validation(double loss, boolean abandoned) {}
+
     private final TrainSettings s;
-    private final DoubleSupplier validationLoss;
+    private final Supplier<Validation> validation;
     private final Map<String, Tensor> params;
     private final Path file;
     private final boolean writer;
@@ -28,13 +34,13 @@ final class BestParameters implements TrainingListener {
      */
     BestParameters(
             TrainSettings s,
-            DoubleSupplier validationLoss,
+            Supplier<Validation> validation,
             Map<String, Tensor> params,
             Path outDir,
             boolean writer,
             Checkpoints.State start) {
         this.s = s;
-        this.validationLoss = validationLoss;
+        this.validation = validation;
         this.params = params;
         this.file = outDir.resolve("best.safetensors");
         this.writer = writer;
@@ -42,16 +48,22 @@ final class BestParameters implements TrainingListener {
         this.step = start.bestStep();
     }
 
-    @Override
-    public void onStep(StepResult r) {
-        if (!due(r)) return;
-        validated = validationLoss.getAsDouble();
+    /**
+     * Validates step {@code r} when it is due and keeps its parameters when they are the best so far; returns the step,
+     * marked as the last when the pass was abandoned for a stop (its parameters are then neither scored nor kept).
+     */
+    StepResult validate(StepResult r) {
+        if (!due(r)) return r;
+        Validation v = validation.get();
+        if (v.abandoned()) return r.stopped();
+        validated = v.loss();
         validatedStep = r.step();
         if (validated < loss) {
             loss = validated;
             step = r.step();
             if (writer) SafetensorsWriter.write(file, params);
         }
+        return r;
     }
 
     /** Whether step {@code r} is validated: every {@code evalEvery} joint steps, and the last step. */

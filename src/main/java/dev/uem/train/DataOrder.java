@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Supplier;
 
 /**
  * Walks the training windows epoch by epoch, each epoch in its own order shuffled by {@code Random(seed, epoch)};
@@ -37,6 +38,16 @@ final class DataOrder {
         List<Examples.Window> w = order.subList(cursor, cursor + n);
         cursor += n;
         return w;
+    }
+
+    /** An order at the same position that moves on its own (a planner running ahead of the consumer). */
+    DataOrder copy() {
+        return new DataOrder(windows, seed, epoch, cursor);
+    }
+
+    /** This order's rank slice: each call takes the next global batch of {@code batch x world} and keeps slice rank. */
+    Supplier<List<Examples.Window>> slices(int batch, int world, int rank) {
+        return () -> next(batch * world).subList(rank * batch, (rank + 1) * batch);
     }
 
     /** The current epoch (0-based). */

@@ -26,6 +26,11 @@ final class ProgressDisplay implements TrainingListener {
                 String.format(" %s %.3f lr %.1e %.1f ex/s", r.stage().lossName(), r.loss(), lr, r.examplesPerSecond()));
     }
 
+    /** Shows a validation pass's progress after the step's figures: {@code done} of {@code total} windows. */
+    void validating(int done, int total) {
+        bar.setExtraMessage(String.format(" validating %d/%d windows", done, total));
+    }
+
     /** Draws the bar's last state and ends its line. */
     @Override
     public void close() {

@@ -18,4 +18,9 @@ record StepResult(
         double lrFactor,
         double examplesPerSecond,
         double allReduceSeconds,
-        boolean stopping) {}
+        boolean stopping) {
+    /** The same step, marked as the last: a stop was requested while it was validated. */
+    StepResult stopped() {
+        return new StepResult(step, stage, loss, lrFactor, examplesPerSecond, allReduceSeconds, true);
+    }
+}

@@ -3,8 +3,8 @@ package dev.uem.train;
 import dev.uem.data.Dataset;
 import dev.uem.data.PreferenceLabels;
 import dev.uem.text.T5Tokenizer;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Each user's labels and target sentence token ids (docs/TASK.md §3, §4), cached: the label depends only on the user.
@@ -12,8 +12,8 @@ import java.util.Map;
 final class TargetSentences {
     private final Dataset dataset;
     private final T5Tokenizer tokenizer;
-    private final Map<Integer, long[]> cache = new HashMap<>();
-    private final Map<Integer, PreferenceLabels> labels = new HashMap<>();
+    private final Map<Integer, long[]> cache = new ConcurrentHashMap<>();
+    private final Map<Integer, PreferenceLabels> labels = new ConcurrentHashMap<>();
 
     TargetSentences(Dataset dataset, T5Tokenizer tokenizer) {
         this.dataset = dataset;

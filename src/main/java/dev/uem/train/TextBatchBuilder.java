@@ -10,9 +10,9 @@ import dev.uem.text.T5Tokenizer;
 import dev.uem.torch.Tensors;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The text-history arm's {@link Batch}es (docs/TASK.md §6): {@code {instruction} History: } followed by the window's
@@ -27,7 +27,7 @@ public final class TextBatchBuilder implements BatchSource {
     private final T5Tokenizer tokenizer;
     private final int budget;
     private final TargetSentences targets;
-    private final Map<Examples.Window, long[]> inputs = new HashMap<>(); // windows repeat every epoch
+    private final Map<Examples.Window, long[]> inputs = new ConcurrentHashMap<>(); // windows repeat every epoch
 
     public TextBatchBuilder(Dataset dataset, T5Tokenizer tokenizer, int budget) {
         if (budget < 8) throw new IllegalArgumentException("text budget must be at least 8 tokens, found " + budget);

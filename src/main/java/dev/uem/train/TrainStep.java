@@ -43,6 +43,7 @@ final class TrainStep {
     private final Optimiser opt;
     private final List<Tensor> trainable;
     private final DataOrder data;
+    private final BatchesAhead ahead;
     private final Supplier<Precision.Scope> autocast;
     private final long chunkPositions;
     private final Divergence diverged;
@@ -50,8 +51,8 @@ final class TrainStep {
     private long examples;
 
     /**
-     * A step over {@code model}'s {@code trainable} parameters, drawing windows from {@code data} and building their
-     * batches with {@code batches}; each forward pass runs inside an {@code autocast} region, and a micro-batch over
+     * A step over {@code model}'s {@code trainable} parameters, drawing windows from {@code data} and taking their
+     * batches from {@code ahead} (chunks of a large micro-batch are built with {@code batches}); each forward pass runs inside an {@code autocast} region, and a micro-batch over
      * more than {@code chunkPositions} positions is computed in chunks.
      */
     TrainStep(
@@ -62,6 +63,7 @@ final class TrainStep {
             Optimiser opt,
             List<Tensor> trainable,
             DataOrder data,
+            BatchesAhead ahead,
             Supplier<Precision.Scope> autocast,
             long chunkPositions,
             Divergence diverged) {
@@ -72,6 +74,7 @@ final class TrainStep {
         this.opt = opt;
         this.trainable = trainable;
         this.data = data;
+        this.ahead = ahead;
         this.autocast = autocast;
         this.chunkPositions = chunkPositions;
         this.diverged = diverged;
@@ -106,7 +109,7 @@ final class TrainStep {
         int b = s.batchSize(), rank = group.rank();
         // the global batch is drawn in the same order on every rank; each takes its own slice
         List<Examples.Window> w = data.next(b * group.worldSize()).subList(rank * b, (rank + 1) * b);
-        double v = forwardBackward(w, batches.build(w), stage, step);
+        double v = forwardBackward(w, ahead.next(w), stage, step);
         examples += w.size();
         return v;
     }

@@ -2,6 +2,7 @@ package dev.uem.train;
 
 import dev.uem.data.Examples;
 import dev.uem.io.Log;
+import dev.uem.io.StopSignal;
 import dev.uem.model.BatchSource;
 import dev.uem.model.PreferenceModel;
 import dev.uem.model.io.SafetensorsFile;
@@ -20,10 +21,12 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * Trains one arm's model. The loop ({@link #train}) runs one {@link TrainStep} per step (AdamW with two parameter
  * groups, UEM + prompts and LM, warm-up and decay, gradient accumulation and clipping, one PointerScope per step)
- * and then tells the {@link TrainingListener}s of it, in this order: {@link BestParameters} (validation loss every
- * {@code evalEvery} steps, the best parameters in {@code best.safetensors}), {@link MetricsLog} ({@code
+ * with its batches built ahead on background threads ({@link BatchesAhead}), validates it when due ({@link
+ * BestParameters}: the validation loss every {@code evalEvery} steps, the best parameters in {@code
+ * best.safetensors}) and then tells the {@link TrainingListener}s of it, in this order: {@link MetricsLog} ({@code
  * metrics.jsonl}), {@link PeriodicCheckpoint} (resumable checkpoints every {@code checkpointEvery} steps, {@link
- * Checkpoints}), {@link ProgressDisplay}, {@link #interruptAfter} and {@link StopOnSignal}.
+ * Checkpoints}), {@link ProgressDisplay}, {@link #interruptAfter} and {@link StopOnSignal}. A stop requested during
+ * a validation pass abandons the pass: the step's checkpoint is written and the run ends.
  *
  * <p>With {@link TrainSettings#uemWarmup} steps, the run starts with the UEM warm-up {@link Stage}: those steps
  * optimise the model's {@link PreferenceModel#warmupLoss} (the UEM's preference head alone; the LM is not run, so
@@ -68,6 +71,7 @@ public final class Trainer {
     private DataParallel group = DataParallel.single();
     private int interruptAfter = Integer.MAX_VALUE;
     private long chunkPositions = TrainStep.CHUNK_POSITIONS;
+    private int loaderThreads = BatchesAhead.defaultThreads();
 
     /** Trains {@code model} on batches from {@code batches} with {@code settings}, writing into {@code outDir}. */
     public Trainer(PreferenceModel model, BatchSource batches, TrainSettings settings, Path outDir) {
@@ -97,6 +101,13 @@ public final class Trainer {
      */
     public Trainer parallel(DataParallel dp) {
         this.group = dp;
+        return this;
+    }
+
+    /** Background threads that build the coming batches during each step (0: each built when it is needed). */
+    public Trainer loaderThreads(int threads) {
+        if (threads < 0) throw new IllegalArgumentException("loader threads must be >= 0, found " + threads);
+        this.loaderThreads = threads;
         return this;
     }
 
@@ -144,10 +155,32 @@ public final class Trainer {
         group.broadcastFromLeader(new ArrayList<>(params.values()));
         Checkpoints.State start = startingPoint(params, opt.adamw());
         DataOrder data = new DataOrder(train, s.seed(), start.epoch(), start.cursor());
-        var best = new BestParameters(s, () -> validationLoss(validation), params, outDir, group.leader(), start);
+        ProgressDisplay display = group.leader() && showProgress ? new ProgressDisplay(s, start.step()) : null;
+        var best = new BestParameters(s, () -> validate(validation, display), params, outDir, group.leader(), start);
         List<Tensor> trainable = new ArrayList<>(); // own references (params), not views into a temporary vector
         for (Tensor p : params.values()) if (p.requires_grad()) trainable.add(p);
-        TrainStep trainStep = new TrainStep(
+        double lastLoss = start.lastLoss(), perSecond;
+        // the builders walk a copy of the order, so data itself advances only as batches are used
+        try (BatchesAhead ahead = new BatchesAhead(
+                        batches, data.copy().slices(s.batchSize(), group.worldSize(), group.rank()), loaderThreads);
+                TrainingListeners listeners = listeners(start, data, best, params, opt, display)) {
+            TrainStep trainStep = step(opt, trainable, data, ahead, best);
+            for (int step = start.step() + 1; step <= s.totalSteps(); step++) {
+                StepResult r = best.validate(trainStep.run(step)); // when due; a stop during it ends the run
+                lastLoss = r.loss();
+                listeners.onStep(r);
+            }
+            perSecond = trainStep.examplesPerSecond();
+        }
+        if (group.leader()) restore(best.file());
+        group.broadcastFromLeader(new ArrayList<>(params.values())); // every rank ends with rank 0's best parameters
+        return new Outcome(s.totalSteps(), lastLoss, best.loss(), best.step(), perSecond);
+    }
+
+    /** The loop's body, over the {@code trainable} parameters, with batches from {@code ahead}. */
+    private TrainStep step(
+            Optimiser opt, List<Tensor> trainable, DataOrder data, BatchesAhead ahead, BestParameters best) {
+        return new TrainStep(
                 model,
                 batches,
                 s,
@@ -155,37 +188,29 @@ public final class Trainer {
                 opt,
                 trainable,
                 data,
+                ahead,
                 () -> precision.autocast(device),
                 chunkPositions,
                 (what, step) -> diverged(what, step, best.step()));
-        double lastLoss = start.lastLoss();
-        try (TrainingListeners listeners = listeners(start, data, best, params, opt, showProgress)) {
-            for (int step = start.step() + 1; step <= s.totalSteps(); step++) {
-                StepResult r = trainStep.run(step);
-                lastLoss = r.loss();
-                listeners.onStep(r);
-            }
-        }
-        if (group.leader()) restore(best.file());
-        group.broadcastFromLeader(new ArrayList<>(params.values())); // every rank ends with rank 0's best parameters
-        return new Outcome(s.totalSteps(), lastLoss, best.loss(), best.step(), trainStep.examplesPerSecond());
     }
 
-    /** The listeners of each finished step, in order; rank 0 alone writes the run's files and shows progress. */
+    /**
+     * The listeners of each finished and validated step, in order; rank 0 alone writes the run's files and shows
+     * progress ({@code display}, null for none).
+     */
     private TrainingListeners listeners(
             Checkpoints.State start,
             DataOrder data,
             BestParameters best,
             Map<String, Tensor> params,
             Optimiser opt,
-            boolean showProgress) {
+            ProgressDisplay display) {
         boolean leader = group.leader();
         TrainingListeners all = new TrainingListeners();
         try {
-            all.add(best);
             if (leader) all.add(new MetricsLog(outDir, start.step(), s, opt.hasUser(), group.worldSize(), best));
             if (leader) all.add(new PeriodicCheckpoint(checkpoints, s, data, best, params, opt.adamw()));
-            if (leader && showProgress) all.add(new ProgressDisplay(s, start.step()));
+            if (display != null) all.add(display);
             all.add(r -> {
                 if (r.step() >= interruptAfter) throw new Interrupted(r.step());
             });
@@ -244,29 +269,42 @@ public final class Trainer {
         return z ^ (z >>> 31);
     }
 
-    /** Mean teacher-forced loss over the validation windows, in eval mode. */
+    /** Mean teacher-forced loss over the validation windows, in eval mode (NaN when a stop cut the pass short). */
     public double validationLoss(List<Examples.Window> validation) {
+        return validate(validation, null).loss();
+    }
+
+    /**
+     * The validation pass: the mean teacher-forced loss in eval mode, its progress on {@code display} (null: none);
+     * abandoned between two batches as soon as a stop is requested, so Ctrl-C never waits for it.
+     */
+    private BestParameters.Validation validate(List<Examples.Window> validation, ProgressDisplay display) {
         model.module().eval();
         double sum = 0;
         int n = 0;
+        boolean abandoned = false;
         // each rank scores its share of the windows; the sums are gathered below
         List<Examples.Window> mine = group.shard(validation);
-        for (int i = 0; i < mine.size(); i += s.batchSize()) {
-            List<Examples.Window> w = mine.subList(i, Math.min(mine.size(), i + s.batchSize()));
-            try (PointerScope scope = new PointerScope();
-                    NoGradGuard g = new NoGradGuard();
-                    Precision.Scope autocast = precision.autocast(device)) {
-                sum += model.loss(batches.build(w)).item_double() * w.size();
-                n += w.size();
+        try (BatchesAhead ahead = new BatchesAhead(batches, BatchesAhead.slices(mine, s.batchSize()), loaderThreads)) {
+            for (int i = 0; i < mine.size() && !(abandoned = StopSignal.requested()); i += s.batchSize()) {
+                List<Examples.Window> w = mine.subList(i, Math.min(mine.size(), i + s.batchSize()));
+                try (PointerScope scope = new PointerScope();
+                        NoGradGuard g = new NoGradGuard();
+                        Precision.Scope autocast = precision.autocast(device)) {
+                    sum += model.loss(ahead.next(w)).item_double() * w.size();
+                    n += w.size();
+                }
+                if (display != null) display.validating(n, mine.size());
             }
         }
         model.module().train(true);
         if (group.worldSize() > 1) {
-            double[] all = group.sum(sum, n);
+            double[] all = group.sum(sum, n, abandoned ? 1 : 0);
             sum = all[0];
             n = (int) Math.round(all[1]);
+            abandoned = all[2] > 0; // every rank abandons together
         }
-        return n == 0 ? Double.NaN : sum / n;
+        return new BestParameters.Validation(abandoned || n == 0 ? Double.NaN : sum / n, abandoned);
     }
 
     /** Loads parameters saved by this trainer back into the model. */

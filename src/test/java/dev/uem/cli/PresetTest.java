@@ -26,6 +26,9 @@ class PresetTest {
         assertEquals(10_000, c.train().schedule().steps());
         assertEquals(128, c.train().batchSize() * c.train().accumulation());
         assertEquals(5e-3, c.train().lrUser());
+        assertEquals(RunConfig.PAPER_VAL_USERS, c.eval().valUsers());
+        assertEquals(0, c.eval().evalUsers(), "the final evaluation on every validation and test user");
+        assertEquals(0, train("train").eval().valUsers(), "no preset: the loss on every evaluated user");
         RunConfig paper = RunConfig.paper(), plain = train("train");
         assertEquals(paper.train(), train("train", "--preset=paper").train());
         assertEquals(paper.data(), c.data());
@@ -38,8 +41,26 @@ class PresetTest {
     void explicitOptionsOverrideIt() {
         RunConfig c = train("train", "--preset", "paper", "--steps", "2", "--lm", "t5-compact", "--eval-users", "64");
         assertEquals(2, c.train().schedule().steps());
+        assertEquals(0, c.train().schedule().uemWarmup(), "2 steps keep the preset's warm-up share: none");
+        assertEquals(
+                200,
+                train("train", "--preset", "paper", "--steps", "1000")
+                        .train()
+                        .schedule()
+                        .uemWarmup());
+        assertEquals(
+                7,
+                train("train", "--preset", "paper", "--steps", "1000", "--uem-warmup", "7")
+                        .train()
+                        .schedule()
+                        .uemWarmup(),
+                "both given: as given");
+        assertEquals(2000, train("train", "--steps", "2").train().schedule().uemWarmup(), "no preset: the default");
         assertEquals("t5-compact", c.model().lm());
         assertEquals(64, c.eval().evalUsers());
+        assertEquals(
+                200,
+                train("train", "--preset", "paper", "--val-users", "200").eval().valUsers());
         assertEquals(
                 dev.uem.experiment.EvalConfig.LmAlone.OFF,
                 train("train", "--lm-alone", "off").eval().lmAlone());

@@ -23,11 +23,20 @@ class ArmResultJsonTest {
     /** A trained UEM arm's line with every field set, as {@code Experiment} builds it. */
     private static ArmResult trainedArm() {
         ArmResult lm = ResultsAndConfigTest.line(Arm.uemLm(5), 0.4).withDecoding(3, 0.25, 4);
-        TrainingFigures figures =
-                new TrainingFigures(20, 1.5, 1.25, 10, 9.5, null, null, null).withEvaluation(5.5, 1389.0, 127.25);
+        TrainingFigures figures = new TrainingFigures(20, 1.5, 1.25, 10, 9.5, null, null, null, null)
+                .withEvaluation(5.5, 1389.0, 127.25, phases());
         return ResultsAndConfigTest.line(Arm.uem(5), 0.3)
                 .withDecoding(7, 0.5, 6)
                 .withTrainedArm(1.0, LmOnly.of(lm), figures);
+    }
+
+    /** Phase times in the order a run has them. */
+    private static java.util.Map<String, Double> phases() {
+        java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
+        m.put("windows", 0.5);
+        m.put("training", 100.25);
+        m.put("decoding_test", 10.0);
+        return m;
     }
 
     private static List<String> keys(String json) throws Exception {
@@ -76,8 +85,15 @@ class ArmResultJsonTest {
                         "train_examples_per_s",
                         "eval_examples_per_s",
                         "peak_rss_mib",
-                        "seconds"),
+                        "seconds",
+                        "phase_seconds"),
                 keys(tree.get("training").toString()));
+        assertEquals(
+                List.of("windows", "training", "decoding_test"),
+                keys(tree.get("training").get("phase_seconds").toString()));
+        assertEquals(
+                100.25,
+                tree.get("training").get("phase_seconds").get("training").asDouble());
         assertEquals(
                 List.of("precision", "recall", "f1", "support"),
                 keys(tree.get("micro").toString()));

@@ -14,8 +14,8 @@ class EvalConfigTest {
         EvalConfig auto = new EvalConfig(32, 8.0);
         assertTrue(auto.decodesLmAlone(EvalConfig.AUTO_LIMIT), "the bundled data's evaluation: cheap");
         assertFalse(auto.decodesLmAlone(EvalConfig.AUTO_LIMIT + 1), "10k users' evaluation: not by default");
-        assertTrue(new EvalConfig(32, 8.0, 0, EvalConfig.LmAlone.ON).decodesLmAlone(50_000));
-        assertFalse(new EvalConfig(32, 8.0, 0, EvalConfig.LmAlone.OFF).decodesLmAlone(10));
+        assertTrue(new EvalConfig(32, 8.0, 0, 0, EvalConfig.LmAlone.ON).decodesLmAlone(50_000));
+        assertFalse(new EvalConfig(32, 8.0, 0, 0, EvalConfig.LmAlone.OFF).decodesLmAlone(10));
     }
 
     @Test

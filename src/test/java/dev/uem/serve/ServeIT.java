@@ -84,8 +84,18 @@ class ServeIT {
     @Test
     void aPredictionNamesItsGenresScoresAndTheItemsBehindThem() throws Exception {
         int user = server.someUser();
-        JsonNode p = server.post("/v1/predict", Map.of("userId", user)).json();
+        ServedRun.Response answer = server.post("/v1/predict", Map.of("userId", user));
+        JsonNode p = answer.json();
         assertEquals(10, p.get("used").asInt(), "the run's history length");
+        String timing = answer.headers().entrySet().stream()
+                .filter(h -> h.getKey().equalsIgnoreCase("Server-Timing"))
+                .map(h -> h.getValue().get(0))
+                .findFirst()
+                .orElse("");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^queue;dur=([0-9.]+), model;dur=([0-9.]+)$")
+                .matcher(timing);
+        assertTrue(m.matches(), "Server-Timing: " + timing);
+        assertTrue(Double.parseDouble(m.group(2)) > 0, "the model took time: " + timing);
         Set<String> named = new HashSet<>();
         p.get("likes").forEach(g -> named.add(g.asText()));
         p.get("dislikes").forEach(g -> named.add(g.asText()));

@@ -12,6 +12,7 @@ import dev.uem.data.ReadOptions;
 import dev.uem.embed.ItemEmbeddings;
 import dev.uem.eval.Evaluator;
 import dev.uem.eval.Verbalizer;
+import dev.uem.io.StopSignal;
 import dev.uem.model.io.SafetensorsFile;
 import dev.uem.model.t5.T5Config;
 import dev.uem.model.t5.T5Model;
@@ -265,9 +266,11 @@ class TrainerTest {
             try (UemLanguageModel straight = tinyModel(items, 3, 0.1);
                     UemLanguageModel first = tinyModel(items, 3, 0.1);
                     UemLanguageModel resumed = tinyModel(items, 99, 0.1)) {
-                new Trainer(straight, bb, s, straightDir).train(windows, windows.subList(0, 4), false);
+                // built on the step's thread here, ahead on two background threads below: the same order either way
+                new Trainer(straight, bb, s, straightDir).loaderThreads(0).train(windows, windows.subList(0, 4), false);
 
-                Trainer interrupted = new Trainer(first, bb, s, resumedDir).interruptAfter(7);
+                Trainer interrupted =
+                        new Trainer(first, bb, s, resumedDir).loaderThreads(2).interruptAfter(7);
                 assertThrows(Trainer.Interrupted.class, () -> interrupted.train(windows, windows.subList(0, 4), false));
                 assertTrue(Files.isDirectory(resumedDir.resolve("checkpoints/step-0000005")));
                 Path torn = Files.createDirectories(resumedDir.resolve("checkpoints/step-0000010.tmp"));
@@ -276,7 +279,10 @@ class TrainerTest {
                         7,
                         Files.readAllLines(resumedDir.resolve("metrics.jsonl")).size());
 
-                new Trainer(resumed, bb, s, resumedDir).resume(true).train(windows, windows.subList(0, 4), false);
+                new Trainer(resumed, bb, s, resumedDir)
+                        .loaderThreads(2)
+                        .resume(true)
+                        .train(windows, windows.subList(0, 4), false);
                 // the final restore() loads best.safetensors in both; compare the last checkpoints' full state instead
                 double worst = 0;
                 try (SafetensorsFile a = SafetensorsFile.open(
@@ -309,6 +315,42 @@ class TrainerTest {
                 assertFalse(
                         Files.exists(resumedDir.resolve("checkpoints/step-0000005")), "older checkpoints are removed");
             }
+        }
+    }
+
+    @Test
+    void aStopDuringAValidationPassAbandonsItAndKeepsTheStepsCheckpoint() throws Exception {
+        List<Examples.Window> train = Examples.windows(data, new int[] {1, 2, 3, 4, 5, 6}, 8, true, 3, 1, 0);
+        List<Examples.Window> validation = Examples.windows(data, new int[] {7, 8, 9, 10, 11, 12}, 8, false, 3, 3, 0);
+        TrainSettings s = settings(6, 2, 1, 1e-2, 5e-3, 0.0, 1, 1.0, 2, 100, false, 7, 0);
+        try (T5Tokenizer tok = T5Tokenizer.bundled()) {
+            ItemEmbeddings items =
+                    ItemEmbeddings.open(data, new dev.uem.testing.FakeEncoder("fake"), tmp.resolve("cache"), false);
+            BatchBuilder bb = new BatchBuilder(data, items, tok);
+            int[] validationBatches = {0};
+            dev.uem.model.BatchSource stopsInValidation = w -> {
+                // the second validation batch asks for a stop, as Ctrl-C would
+                if (validation.contains(w.get(0)) && ++validationBatches[0] == 2) StopSignal.request("INT");
+                return bb.build(w);
+            };
+            Path dir = Files.createDirectories(tmp.resolve("stopped-in-validation"));
+            try (UemLanguageModel model = tinyModel(items, 3)) {
+                Trainer t = new Trainer(model, stopsInValidation, s, dir).loaderThreads(0);
+                StopSignal.StopRequested e =
+                        assertThrows(StopSignal.StopRequested.class, () -> t.train(train, validation, false));
+                assertTrue(
+                        e.getMessage().contains("training stopped after step 2 of 6 (checkpoint saved)"),
+                        e.getMessage());
+            } finally {
+                StopSignal.clear();
+            }
+            assertTrue(validation.size() / 2 > 2, "the pass has more than two batches: " + validation.size());
+            assertEquals(2, validationBatches[0], "the pass was abandoned after the batch that asked to stop");
+            assertTrue(Files.isDirectory(dir.resolve("checkpoints/step-0000002")), "the step's checkpoint is kept");
+            List<String> metrics = Files.readAllLines(dir.resolve("metrics.jsonl"));
+            assertEquals(2, metrics.size());
+            assertFalse(metrics.get(1).contains("validation_loss"), "an abandoned pass has no loss: " + metrics.get(1));
+            assertFalse(Files.exists(dir.resolve("best.safetensors")), "nor best parameters");
         }
     }
 
