@@ -1,7 +1,9 @@
 package dev.uem.data;
 
+import dev.uem.io.Log;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -13,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import me.tongfei.progressbar.ProgressBar;
 
 /**
  * Line-oriented reading of MovieLens-style files: CRLF or LF, UTF-8 or (older MovieLens releases) Latin-1, and
@@ -41,9 +44,17 @@ final class TextFiles {
         }
     }
 
+    /** Files at least this large show a progress bar while they are read (a full-size ratings file takes seconds). */
+    static final long PROGRESS_BYTES = 64L << 20;
+
     static BufferedReader open(Path file, Charset cs) {
         try {
-            return new BufferedReader(new InputStreamReader(Files.newInputStream(file), cs), 1 << 16);
+            InputStream in = Files.newInputStream(file);
+            long size = Files.size(file);
+            if (size >= PROGRESS_BYTES)
+                in = ProgressBar.wrap(
+                        in, Log.progress("reading " + file.getFileName(), size).setUnit(" MiB", 1 << 20));
+            return new BufferedReader(new InputStreamReader(in, cs), 1 << 16);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot open: " + e.getMessage(), e);
         }

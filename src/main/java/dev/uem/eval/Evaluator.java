@@ -49,12 +49,13 @@ public final class Evaluator {
             List<Examples.Window> windows,
             int batchSize,
             int maxNewTokens) {
-        return predict(model, batches, tokenizer, verbalizer, d, windows, batchSize, maxNewTokens, null, null);
+        return predict(model, batches, tokenizer, verbalizer, d, windows, batchSize, maxNewTokens, null, null, null);
     }
 
     /**
      * The same, with the preference head fused into decoding when {@code fusion} is not null (a UEM model with a head),
-     * and a progress bar named {@code task} (none when null).
+     * from {@code readout} (the head's {@link #headProbabilities} of the same windows, already computed) or, when that
+     * is null, from the head run on each batch; and a progress bar named {@code task} (none when null).
      */
     public static List<Prediction> predict(
             PreferenceModel model,
@@ -66,7 +67,10 @@ public final class Evaluator {
             int batchSize,
             int maxNewTokens,
             HeadFusion fusion,
+            float[][] readout,
             String task) {
+        if (readout != null && readout.length != windows.size())
+            throw new IllegalArgumentException(readout.length + " head readouts for " + windows.size() + " windows");
         model.module().eval();
         List<Prediction> out = new ArrayList<>();
         try (ProgressBar bar = bar(task, windows.size())) {
@@ -74,7 +78,8 @@ public final class Evaluator {
                 StopSignal.check(
                         "evaluation abandoned after " + i + " of " + windows.size() + " windows (nothing written)");
                 List<Examples.Window> w = windows.subList(i, Math.min(windows.size(), i + batchSize));
-                out.addAll(decode(model, batches, tokenizer, verbalizer, d, w, maxNewTokens, fusion));
+                float[][] rows = readout == null ? null : Arrays.copyOfRange(readout, i, i + w.size());
+                out.addAll(decode(model, batches, tokenizer, verbalizer, d, w, maxNewTokens, fusion, rows));
                 if (bar != null) bar.stepBy(w.size());
             }
         }
@@ -97,13 +102,16 @@ public final class Evaluator {
             Dataset d,
             List<Examples.Window> w,
             int maxNewTokens,
-            HeadFusion fusion) {
+            HeadFusion fusion,
+            float[][] readout) {
         List<Prediction> out = new ArrayList<>();
         try (PointerScope scope = new PointerScope();
                 NoGradGuard g = new NoGradGuard()) {
-            Batch batch = batches.build(w);
-            GreedyDecoder.Result r =
-                    model.generate(batch, maxNewTokens, fusion == null ? null : fusion.bias(model, batch));
+            Batch batch = batches.inputs(w);
+            GreedyDecoder.StepBias bias = fusion == null
+                    ? null
+                    : readout == null ? fusion.bias(model, batch) : fusion.bias(readout, model.lm());
+            GreedyDecoder.Result r = model.generate(batch, maxNewTokens, bias);
             for (int k = 0; k < w.size(); k++) {
                 String text = tokenizer.decode(r.sequences()[k]);
                 Verbalizer.Parsed p = verbalizer.parse(text);
@@ -141,7 +149,7 @@ public final class Evaluator {
                 List<Examples.Window> w = windows.subList(i, Math.min(windows.size(), i + batchSize));
                 try (PointerScope scope = new PointerScope();
                         NoGradGuard g = new NoGradGuard()) {
-                    float[][] r = readout(model.preferenceProbabilities(batches.build(w)));
+                    float[][] r = readout(model.preferenceProbabilities(batches.inputs(w)));
                     System.arraycopy(r, 0, out, i, r.length);
                 }
                 if (bar != null) bar.stepBy(w.size());
@@ -174,10 +182,10 @@ public final class Evaluator {
      */
     public static double bestThreshold(
             Dataset d, LabelSpace labels, List<Examples.Window> windows, float[][] probabilities) {
+        List<List<String>> truths = truths(d, windows); // once, not once per threshold
         double best = 0.5, bestF1 = -1;
         for (int t = 1; t <= 19; t++) {
-            double f1 =
-                    head(d, labels, windows, probabilities, t * 0.05).weighted().f1();
+            double f1 = head(truths, labels, probabilities, t * 0.05).weighted().f1();
             if (f1 > bestF1 + 1e-12) {
                 bestF1 = f1;
                 best = t * 0.05;
@@ -189,12 +197,22 @@ public final class Evaluator {
     /** The head's readout scored: per group the 3 most probable labels above {@code threshold}. */
     public static MultiLabelMetrics.Report head(
             Dataset d, LabelSpace labels, List<Examples.Window> windows, float[][] probabilities, double threshold) {
+        return head(truths(d, windows), labels, probabilities, threshold);
+    }
+
+    private static MultiLabelMetrics.Report head(
+            List<List<String>> truths, LabelSpace labels, float[][] probabilities, double threshold) {
         MultiLabelMetrics m = new MultiLabelMetrics();
-        for (int i = 0; i < windows.size(); i++)
-            m.add(
-                    PreferenceLabels.of(d, windows.get(i).user()).asLabels(),
-                    labels.decode(probabilities[i], 0, threshold));
+        for (int i = 0; i < truths.size(); i++) m.add(truths.get(i), labels.decode(probabilities[i], 0, threshold));
         return m.report();
+    }
+
+    /** Each window's user's true labels. */
+    private static List<List<String>> truths(Dataset d, List<Examples.Window> windows) {
+        List<List<String>> out = new ArrayList<>(windows.size());
+        for (Examples.Window w : windows)
+            out.add(PreferenceLabels.of(d, w.user()).asLabels());
+        return out;
     }
 
     /**

@@ -41,6 +41,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
@@ -70,6 +71,8 @@ public final class Experiment implements AutoCloseable {
     private ComputeDevice device = ComputeDevice.CPU;
     private DataParallel group = DataParallel.single();
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Windows decoded together (128 measured no faster on the CPU, with 1.8x the memory: bench/RESULTS.md). */
+    private static final int DECODE_BATCH = 32;
 
     private Experiment(RunConfig config, Dataset dataset, T5Tokenizer tokenizer, Supplier<SentenceEncoder> encoders) {
         this.config = config;
@@ -375,29 +378,32 @@ public final class Experiment implements AutoCloseable {
         List<Examples.Window> val = s.w.validation, test = s.w.test;
         String key = s.dir.getFileName().toString();
         // the head's readout first (cheap: no LM): its validation threshold tells the fusion how many genres it names
-        ArmResult head = null;
+        Readout head = null;
         HeadFusion fusion = null;
         if (s.model.hasPreferenceHead()) {
             try (Precision.Scope autocast = config.train().precision().autocast(device)) {
                 head = phases.time("head_readout", () -> headReadout(s, val, test));
             }
             if (config.eval().headFusion() > 0 && s.grammar != null)
-                fusion = headFusion(s.grammar, config.eval().headFusion(), head.threshold());
+                fusion = headFusion(
+                        s.grammar, config.eval().headFusion(), head.line().threshold());
         }
-        // each rank decodes its share of the windows
+        // each rank decodes its share of the windows; the fusion reuses the readout just computed
         HeadFusion f = fusion;
+        float[][] testReadout = fusion == null ? null : head.test(),
+                valReadout = fusion == null ? null : head.validation();
         List<Evaluator.Prediction> preds =
-                phases.time("decoding_test", () -> predictSharded(s, test, key + "/test", f));
+                phases.time("decoding_test", () -> predictSharded(s, test, key + "/test", f, testReadout));
         List<Evaluator.Prediction> valPreds =
-                phases.time("decoding_validation", () -> predictSharded(s, val, key + "/validation", f));
+                phases.time("decoding_validation", () -> predictSharded(s, val, key + "/validation", f, valReadout));
         // the LM alone as well (when asked for, or cheap), so what the fusion adds is on record
         boolean lmAlone = fusion != null && config.eval().decodesLmAlone(test.size() + val.size());
         List<Evaluator.Prediction> lmTest = !lmAlone
                 ? preds
-                : phases.time("decoding_lm_alone", () -> predictSharded(s, test, key + "/test-lm", null));
+                : phases.time("decoding_lm_alone", () -> predictSharded(s, test, key + "/test-lm", null, null));
         List<Evaluator.Prediction> lmVal = !lmAlone
                 ? valPreds
-                : phases.time("decoding_lm_alone", () -> predictSharded(s, val, key + "/validation-lm", null));
+                : phases.time("decoding_lm_alone", () -> predictSharded(s, val, key + "/validation-lm", null, null));
         if (!group.leader()) return List.of(); // the arm's files are rank 0's
         MultiLabelMetrics.Report report = Evaluator.score(preds);
         Results.writePredictions(s.dir.resolve("predictions.jsonl"), preds);
@@ -410,7 +416,7 @@ public final class Experiment implements AutoCloseable {
         ArmResult line = decoded(s.arm, report, preds, valPreds)
                 .withTrainedArm(
                         fusion == null ? 0 : fusion.weight(), lmOnly == null ? null : LmOnly.of(lmOnly), figures);
-        return writeLines(s.dir, line, head, fusion == null ? null : lmOnly);
+        return writeLines(s.dir, line, head == null ? null : head.line(), fusion == null ? null : lmOnly);
     }
 
     /**
@@ -449,11 +455,13 @@ public final class Experiment implements AutoCloseable {
     }
 
     /**
-     * Greedy predictions for {@code windows}: each rank decodes its contiguous share, rank 0 gathers them in order
-     * (the other ranks get an empty list). One process decodes them all.
+     * Greedy predictions for {@code windows}, fused with the head's {@code readout} of them when {@code fusion} is not
+     * null: each rank decodes its contiguous share, rank 0 gathers them in order (the other ranks get an empty list).
+     * One process decodes them all.
      */
     private List<Evaluator.Prediction> predictSharded(
-            Scored s, List<Examples.Window> windows, String key, HeadFusion fusion) throws IOException {
+            Scored s, List<Examples.Window> windows, String key, HeadFusion fusion, float[][] readout)
+            throws IOException {
         List<Evaluator.Prediction> own;
         // the weights stay fixed from here: one autocast region
         try (Precision.Scope autocast = config.train().precision().autocast(device)) {
@@ -464,9 +472,10 @@ public final class Experiment implements AutoCloseable {
                     verbalizer,
                     dataset,
                     group.shard(windows),
-                    32,
+                    DECODE_BATCH,
                     config.eval().maxNewTokens(),
                     fusion,
+                    readout == null ? null : group.shard(Arrays.asList(readout)).toArray(float[][]::new),
                     group.leader() ? "decoding " + key.substring(key.indexOf('/') + 1) : null);
         }
         if (group.worldSize() == 1) return own;
@@ -476,11 +485,14 @@ public final class Experiment implements AutoCloseable {
         return all;
     }
 
+    /** The head's readout: its {@code uem-head-p} line, and its probabilities on the validation and test windows. */
+    private record Readout(ArmResult line, float[][] validation, float[][] test) {}
+
     /**
      * The {@code uem-head-p} line: the head's readout on the test windows at the threshold best on the validation
-     * windows.
+     * windows; with the probabilities, which the fusion reuses.
      */
-    private ArmResult headReadout(Scored s, List<Examples.Window> val, List<Examples.Window> test) {
+    private Readout headReadout(Scored s, List<Examples.Window> val, List<Examples.Window> test) {
         LabelSpace labels = LabelSpace.of(dataset);
         String bar = group.leader() ? "head readout " : null;
         float[][] valProbabilities =
@@ -493,7 +505,8 @@ public final class Experiment implements AutoCloseable {
         double validationF1 = Evaluator.head(dataset, labels, val, valProbabilities, threshold)
                 .weighted()
                 .f1();
-        return ArmResult.of(Arm.uemHead(s.arm.history()), r).withThreshold(threshold, validationF1);
+        ArmResult line = ArmResult.of(Arm.uemHead(s.arm.history()), r).withThreshold(threshold, validationF1);
+        return new Readout(line, valProbabilities, testProbabilities);
     }
 
     private static long distinct(List<Evaluator.Prediction> predictions) {

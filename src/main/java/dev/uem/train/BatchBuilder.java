@@ -41,6 +41,15 @@ public final class BatchBuilder implements BatchSource {
         return batch(histories, null);
     }
 
+    /** The windows' histories alone ({@link #forHistories}): what decoding and the head's readout read. */
+    @Override
+    public Batch inputs(List<Examples.Window> windows) {
+        List<List<Dataset.Entry>> histories = new ArrayList<>(windows.size());
+        for (Examples.Window w : windows)
+            histories.add(dataset.history(w.user()).subList(w.start(), w.start() + w.length()));
+        return forHistories(histories);
+    }
+
     /**
      * Training or evaluation windows, with their users' target sentences. Tensors are created in the caller's
      * PointerScope.
