@@ -157,8 +157,8 @@ final class ExperimentOptions {
     @Option(
             names = "--val-users",
             paramLabel = "N",
-            description = "Compute the validation loss during training on a fixed seeded sample of N validation users; "
-                    + "0: all the evaluated ones (default: ${DEFAULT-VALUE}).")
+            description = "Compute the validation loss during training on a fixed seeded sample of N of the evaluated "
+                    + "validation users; 0: all of them (default: ${DEFAULT-VALUE}).")
     int valUsers;
 
     @Option(

@@ -4,8 +4,6 @@ import dev.uem.data.Dataset;
 import dev.uem.data.Examples;
 import dev.uem.data.LabelSpace;
 import dev.uem.data.PreferenceLabels;
-import dev.uem.io.Log;
-import dev.uem.io.StopSignal;
 import dev.uem.model.Batch;
 import dev.uem.model.BatchSource;
 import dev.uem.model.PreferenceModel;
@@ -17,7 +15,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import me.tongfei.progressbar.ProgressBar;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.ScalarTypeOptional;
@@ -49,13 +46,26 @@ public final class Evaluator {
             List<Examples.Window> windows,
             int batchSize,
             int maxNewTokens) {
-        return predict(model, batches, tokenizer, verbalizer, d, windows, batchSize, maxNewTokens, null, null, null);
+        return predict(
+                model,
+                batches,
+                tokenizer,
+                verbalizer,
+                d,
+                windows,
+                batchSize,
+                maxNewTokens,
+                null,
+                null,
+                null,
+                BatchWorkers.ONE);
     }
 
     /**
      * The same, with the preference head fused into decoding when {@code fusion} is not null (a UEM model with a head),
      * from {@code readout} (the head's {@link #headProbabilities} of the same windows, already computed) or, when that
-     * is null, from the head run on each batch; and a progress bar named {@code task} (none when null).
+     * is null, from the head run on each batch; a progress bar named {@code task} (none when null); the batches
+     * decoded by {@code workers}.
      */
     public static List<Prediction> predict(
             PreferenceModel model,
@@ -68,29 +78,15 @@ public final class Evaluator {
             int maxNewTokens,
             HeadFusion fusion,
             float[][] readout,
-            String task) {
+            String task,
+            BatchWorkers workers) {
         if (readout != null && readout.length != windows.size())
             throw new IllegalArgumentException(readout.length + " head readouts for " + windows.size() + " windows");
         model.module().eval();
-        List<Prediction> out = new ArrayList<>();
-        try (ProgressBar bar = bar(task, windows.size())) {
-            for (int i = 0; i < windows.size(); i += batchSize) {
-                StopSignal.check(
-                        "evaluation abandoned after " + i + " of " + windows.size() + " windows (nothing written)");
-                List<Examples.Window> w = windows.subList(i, Math.min(windows.size(), i + batchSize));
-                float[][] rows = readout == null ? null : Arrays.copyOfRange(readout, i, i + w.size());
-                out.addAll(decode(model, batches, tokenizer, verbalizer, d, w, maxNewTokens, fusion, rows));
-                if (bar != null) bar.stepBy(w.size());
-            }
-        }
-        return out;
-    }
-
-    /** A progress bar over {@code n} windows, or null for none. */
-    private static ProgressBar bar(String task, int n) {
-        return task == null
-                ? null
-                : Log.progress(task, n).setUnit(" windows", 1).build();
+        return workers.map(windows, batchSize, task, "evaluation", (w, from) -> {
+            float[][] rows = readout == null ? null : Arrays.copyOfRange(readout, from, from + w.size());
+            return decode(model, batches, tokenizer, verbalizer, d, w, maxNewTokens, fusion, rows);
+        });
     }
 
     /** One batch of windows decoded and parsed. */
@@ -136,26 +132,23 @@ public final class Evaluator {
     /**
      * The preference head's readout ({@code uem-head}): for each window {@code [labels]} probabilities, the mean of the
      * head's whole-history-label and window-label outputs ({@link #readout}); no LM in the path. A progress bar named
-     * {@code task} (none when null).
+     * {@code task} (none when null); the batches computed by {@code workers}.
      */
     public static float[][] headProbabilities(
-            PreferenceModel model, BatchSource batches, List<Examples.Window> windows, int batchSize, String task) {
+            PreferenceModel model,
+            BatchSource batches,
+            List<Examples.Window> windows,
+            int batchSize,
+            String task,
+            BatchWorkers workers) {
         model.module().eval();
-        float[][] out = new float[windows.size()][];
-        try (ProgressBar bar = bar(task, windows.size())) {
-            for (int i = 0; i < windows.size(); i += batchSize) {
-                StopSignal.check("evaluation abandoned after " + i + " of " + windows.size()
-                        + " windows of the head's readout (nothing written)");
-                List<Examples.Window> w = windows.subList(i, Math.min(windows.size(), i + batchSize));
-                try (PointerScope scope = new PointerScope();
-                        NoGradGuard g = new NoGradGuard()) {
-                    float[][] r = readout(model.preferenceProbabilities(batches.inputs(w)));
-                    System.arraycopy(r, 0, out, i, r.length);
-                }
-                if (bar != null) bar.stepBy(w.size());
+        List<float[]> rows = workers.map(windows, batchSize, task, "the head's readout", (w, from) -> {
+            try (PointerScope scope = new PointerScope();
+                    NoGradGuard g = new NoGradGuard()) {
+                return Arrays.asList(readout(model.preferenceProbabilities(batches.inputs(w))));
             }
-        }
-        return out;
+        });
+        return rows.toArray(float[][]::new);
     }
 
     /**

@@ -10,8 +10,8 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param headFusion   weight of the preference head in greedy decoding ({@link dev.uem.eval.HeadFusion}); 0: the LM
  *                     alone
  * @param evalUsers    validation and test users evaluated, each part a fixed seeded sample of that many; 0: all
- * @param valUsers     validation users whose loss is computed during training, a fixed seeded sample; 0: all of the
- *                     evaluated ones (the final evaluation always uses {@code evalUsers})
+ * @param valUsers     validation users whose loss is computed during training, a fixed seeded sample of the evaluated
+ *                     ones; 0: all of them (the final evaluation always uses every evaluated user)
  * @param lmAlone      whether a run with head fusion also decodes with the LM alone (the {@code uem-lm-p} line)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

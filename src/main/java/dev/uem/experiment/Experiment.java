@@ -12,6 +12,7 @@ import dev.uem.data.UserSplit;
 import dev.uem.embed.ItemEmbeddings;
 import dev.uem.embed.MiniLmEncoder;
 import dev.uem.embed.SentenceEncoder;
+import dev.uem.eval.BatchWorkers;
 import dev.uem.eval.Evaluator;
 import dev.uem.eval.HeadFusion;
 import dev.uem.eval.MultiLabelMetrics;
@@ -123,12 +124,24 @@ public final class Experiment implements AutoCloseable {
 
     /** The examples of one part of the split with history length p (docs/TASK.md §5). */
     public List<Examples.Window> windows(int p, UserSplit.Part part) {
-        return windows(p, part, part == UserSplit.Part.TRAIN ? 0 : config.eval().evalUsers());
+        return windows(p, part, evaluated(part));
     }
 
-    /** The examples of a fixed seeded sample of {@code users} users (0: all) of one part of the split. */
-    private List<Examples.Window> windows(int p, UserSplit.Part part, int sample) {
-        int[] users = UserSplit.sample(split.users(part), sample, config.seed());
+    /** The users of a part that are evaluated: all training users, a seeded sample of the others. */
+    private int[] evaluated(UserSplit.Part part) {
+        int[] all = split.users(part);
+        return part == UserSplit.Part.TRAIN
+                ? all
+                : UserSplit.sample(all, config.eval().evalUsers(), config.seed());
+    }
+
+    /** The validation users whose loss is computed during training: a seeded sample of the evaluated ones. */
+    private int[] lossUsers(int n) {
+        return UserSplit.sample(evaluated(UserSplit.Part.VALIDATION), n, config.seed());
+    }
+
+    /** The examples of {@code users} of one part of the split. */
+    private List<Examples.Window> windows(int p, UserSplit.Part part, int[] users) {
         return Examples.windows(
                 dataset,
                 users,
@@ -276,7 +289,7 @@ public final class Experiment implements AutoCloseable {
                 windows(arm.history(), UserSplit.Part.TRAIN),
                 validation,
                 windows(arm.history(), UserSplit.Part.TEST),
-                valUsers == 0 ? validation : windows(arm.history(), UserSplit.Part.VALIDATION, valUsers));
+                valUsers == 0 ? validation : windows(arm.history(), UserSplit.Part.VALIDATION, lossUsers(valUsers)));
     }
 
     /**
@@ -476,13 +489,19 @@ public final class Experiment implements AutoCloseable {
                     config.eval().maxNewTokens(),
                     fusion,
                     readout == null ? null : group.shard(Arrays.asList(readout)).toArray(float[][]::new),
-                    group.leader() ? "decoding " + key.substring(key.indexOf('/') + 1) : null);
+                    group.leader() ? "decoding " + key.substring(key.indexOf('/') + 1) : null,
+                    workers());
         }
         if (group.worldSize() == 1) return own;
         List<Evaluator.Prediction> all = new ArrayList<>();
         for (String shard : group.gather(key, JSON.writeValueAsString(own)))
             all.addAll(List.of(JSON.readValue(shard, Evaluator.Prediction[].class)));
         return all;
+    }
+
+    /** How the evaluation's batches are spread over this process's cores. */
+    private BatchWorkers workers() {
+        return BatchWorkers.of(config.train().precision(), device);
     }
 
     /** The head's readout: its {@code uem-head-p} line, and its probabilities on the validation and test windows. */
@@ -495,11 +514,11 @@ public final class Experiment implements AutoCloseable {
     private Readout headReadout(Scored s, List<Examples.Window> val, List<Examples.Window> test) {
         LabelSpace labels = LabelSpace.of(dataset);
         String bar = group.leader() ? "head readout " : null;
-        float[][] valProbabilities =
-                Evaluator.headProbabilities(s.model, s.batches, val, 64, bar == null ? null : bar + "validation");
+        float[][] valProbabilities = Evaluator.headProbabilities(
+                s.model, s.batches, val, 64, bar == null ? null : bar + "validation", workers());
         double threshold = Evaluator.bestThreshold(dataset, labels, val, valProbabilities);
         float[][] testProbabilities =
-                Evaluator.headProbabilities(s.model, s.batches, test, 64, bar == null ? null : bar + "test");
+                Evaluator.headProbabilities(s.model, s.batches, test, 64, bar == null ? null : bar + "test", workers());
         MultiLabelMetrics.Report r = Evaluator.head(dataset, labels, test, testProbabilities, threshold);
         // the validation F1 is what settings are chosen on; the test F1 above is only reported
         double validationF1 = Evaluator.head(dataset, labels, val, valProbabilities, threshold)
