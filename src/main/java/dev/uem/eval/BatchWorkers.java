@@ -43,13 +43,23 @@ public record BatchWorkers(int workers, Precision precision, ComputeDevice devic
         if (workers < 1) throw new IllegalArgumentException("eval workers must be >= 1, found " + workers);
     }
 
-    /** On a CPU one worker per core, at most 4 ({@code UEM_EVAL_THREADS} sets it); one on a GPU. */
-    public static BatchWorkers of(Precision precision, ComputeDevice device) {
+    /**
+     * Language models above this many parameters are decoded one batch at a time: their matrix products keep every
+     * core busy already, and each batch decoded at once holds its own activations (2.7 GiB for a flan-t5-base batch
+     * of 32 windows, bench/RESULTS.md).
+     */
+    public static final long LARGE_LM = 100_000_000L;
+
+    /**
+     * On a CPU with an LM of at most {@link #LARGE_LM} parameters one worker per core, at most 4 ({@code
+     * UEM_EVAL_THREADS} sets it); one on a GPU or with a larger LM.
+     */
+    public static BatchWorkers of(Precision precision, ComputeDevice device, long lmParameters) {
         String env = System.getenv("UEM_EVAL_THREADS");
         int n = env != null && !env.isBlank()
                 ? Integer.parseInt(env.trim())
                 : Math.min(4, Runtime.getRuntime().availableProcessors());
-        return new BatchWorkers(device.isCuda() ? 1 : n, precision, device);
+        return new BatchWorkers(device.isCuda() || lmParameters > LARGE_LM ? 1 : n, precision, device);
     }
 
     /**

@@ -47,6 +47,7 @@ import java.util.List;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -490,7 +491,7 @@ public final class Experiment implements AutoCloseable {
                     fusion,
                     readout == null ? null : group.shard(Arrays.asList(readout)).toArray(float[][]::new),
                     group.leader() ? "decoding " + key.substring(key.indexOf('/') + 1) : null,
-                    workers());
+                    workers(s.model));
         }
         if (group.worldSize() == 1) return own;
         List<Evaluator.Prediction> all = new ArrayList<>();
@@ -499,9 +500,11 @@ public final class Experiment implements AutoCloseable {
         return all;
     }
 
-    /** How the evaluation's batches are spread over this process's cores. */
-    private BatchWorkers workers() {
-        return BatchWorkers.of(config.train().precision(), device);
+    /** How the evaluation's batches are spread over this process's cores, for {@code model}'s LM. */
+    private BatchWorkers workers(PreferenceModel model) {
+        long lmParameters = 0;
+        for (Tensor t : Modules.namedParameters(model.lm()).values()) lmParameters += t.numel();
+        return BatchWorkers.of(config.train().precision(), device, lmParameters);
     }
 
     /** The head's readout: its {@code uem-head-p} line, and its probabilities on the validation and test windows. */
@@ -515,10 +518,10 @@ public final class Experiment implements AutoCloseable {
         LabelSpace labels = LabelSpace.of(dataset);
         String bar = group.leader() ? "head readout " : null;
         float[][] valProbabilities = Evaluator.headProbabilities(
-                s.model, s.batches, val, 64, bar == null ? null : bar + "validation", workers());
+                s.model, s.batches, val, 64, bar == null ? null : bar + "validation", workers(s.model));
         double threshold = Evaluator.bestThreshold(dataset, labels, val, valProbabilities);
-        float[][] testProbabilities =
-                Evaluator.headProbabilities(s.model, s.batches, test, 64, bar == null ? null : bar + "test", workers());
+        float[][] testProbabilities = Evaluator.headProbabilities(
+                s.model, s.batches, test, 64, bar == null ? null : bar + "test", workers(s.model));
         MultiLabelMetrics.Report r = Evaluator.head(dataset, labels, test, testProbabilities, threshold);
         // the validation F1 is what settings are chosen on; the test F1 above is only reported
         double validationF1 = Evaluator.head(dataset, labels, val, valProbabilities, threshold)

@@ -69,6 +69,12 @@ public final class TorchRuntime {
         openblas.blas_set_num_threads(threads);
     }
 
+    /** The threads OpenBLAS uses now. */
+    public static synchronized int blasThreads() {
+        openBlas();
+        return openblas.blas_get_num_threads();
+    }
+
     /** The threads OpenBLAS started with: {@code OPENBLAS_NUM_THREADS}, or one per core. */
     public static synchronized int blasStartThreads() {
         openBlas();
