@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # uem's T5 training step against the plain PyTorch reference (t5_step.py), alternately, 3 rounds at 1 and at 2 threads.
-# Needs target/uem.jar (mvn -B -q package -DskipTests) and Debian's python3-torch (apt-get install python3-torch).
+# Needs target/uem.jar (mvn -B -q package -DskipTests), Debian's python3-torch and OpenBLAS as the system BLAS
+# (apt-get install python3-torch libopenblas0-pthread: without the second, torch calls the netlib reference BLAS).
 # Run it on a quiet machine: both sides print the sgemm peak they measured in the same process, so a busy round shows.
 # Then the same for greedy decoding (KV cache; 32 inputs of 128 tokens, 16 new tokens): examples/s of both, 3 rounds.
 # The reference runs in float32 and in bf16 autocast, so each side is also compared at its best precision.
@@ -22,6 +23,11 @@ PY=${PYTHON:-/usr/bin/python3}
 JAR=target/uem.jar
 [ -f "$JAR" ] || { echo "compare.sh: $JAR not found: build it with mvn -B -q package -DskipTests" >&2; exit 1; }
 "$PY" -c "import torch" 2>/dev/null || { echo "compare.sh: $PY has no torch: apt-get install python3-torch" >&2; exit 1; }
+blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || true)
+case "$blas" in
+  *openblas*) ;;
+  *) echo "compare.sh: the system BLAS is ${blas:-missing}, not OpenBLAS: apt-get install libopenblas0-pthread" >&2; exit 1 ;;
+esac
 
 # OpenBLAS picks its kernels from the CPU unless OPENBLAS_CORETYPE says otherwise; both sides read the same variable
 echo "OpenBLAS core type: ${OPENBLAS_CORETYPE:-its own detection} (OPENBLAS_CORETYPE, the same for both sides)"

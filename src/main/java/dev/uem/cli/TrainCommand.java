@@ -190,7 +190,8 @@ final class TrainCommand implements Callable<Integer> {
         var t = c.train();
         var s = t.schedule();
         return "preset: --lm " + c.model().lm() + " --uem " + c.model().uem() + " --steps " + s.steps()
-                + " --uem-warmup " + s.uemWarmup() + " --lr-warmup " + s.lrWarmup() + " --batch-size "
+                + " --uem-warmup " + s.uemWarmup() + " --lr-warmup " + Math.min(s.lrWarmup(), s.steps())
+                + " --batch-size "
                 + t.batchSize() + " --accumulation " + t.accumulation() + " (global batch "
                 + t.batchSize() * t.accumulation() + ") --lr-user " + t.lrUser() + " --lr-lm " + t.lrLm()
                 + " --eval-every " + s.evalEvery() + " --val-users " + c.eval().valUsers()
