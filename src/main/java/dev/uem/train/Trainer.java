@@ -207,10 +207,12 @@ public final class Trainer {
             ProgressDisplay display) {
         boolean leader = group.leader();
         TrainingListeners all = new TrainingListeners();
+        boolean displayAdded = false;
         try {
             if (leader) all.add(new MetricsLog(outDir, start.step(), s, opt.hasUser(), group.worldSize(), best));
             if (leader) all.add(new PeriodicCheckpoint(checkpoints, s, data, best, params, opt.adamw()));
             if (display != null) all.add(display);
+            displayAdded = true;
             all.add(r -> {
                 if (r.step() >= interruptAfter) throw new Interrupted(r.step());
             });
@@ -219,6 +221,7 @@ public final class Trainer {
         } catch (RuntimeException e) {
             try {
                 all.close(); // what was opened before the failure
+                if (display != null && !displayAdded) display.close();
             } catch (RuntimeException c) {
                 e.addSuppressed(c);
             }
