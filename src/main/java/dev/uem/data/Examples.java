@@ -13,7 +13,12 @@ import java.util.Set;
  */
 public final class Examples {
     /** Entries {@code start .. start+length-1} of the user's chronological history. */
-    public record Window(int user, int start, int length) {}
+    public record Window(int user, int start, int length) {
+        /** The ratings this window shows, from {@code d}'s history of its user. */
+        public List<Dataset.Entry> shown(Dataset d) {
+            return d.history(user).subList(start, start + length);
+        }
+    }
 
     public static final int TRAIN_WINDOWS = 20, EVAL_WINDOWS = 5;
 

@@ -3,17 +3,14 @@ package dev.uem.eval;
 import dev.uem.data.Examples;
 import dev.uem.io.Log;
 import dev.uem.io.StopSignal;
+import dev.uem.io.Threads;
 import dev.uem.torch.ComputeDevice;
 import dev.uem.torch.Precision;
 import dev.uem.torch.TorchRuntime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import me.tongfei.progressbar.ProgressBar;
 
 /**
@@ -90,12 +87,7 @@ public record BatchWorkers(int workers, Precision precision, ComputeDevice devic
 
     private <T> List<T> atOnce(
             List<Examples.Window> windows, int batchSize, ProgressBar bar, String what, Work<T> work) {
-        AtomicInteger n = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
-            Thread t = new Thread(r, "uem-eval-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = Threads.daemonPool("uem-eval", workers);
         TorchRuntime.blasThreads(1);
         try {
             List<Future<List<T>>> batches = new ArrayList<>();
@@ -114,37 +106,15 @@ public record BatchWorkers(int workers, Precision precision, ComputeDevice devic
                 }));
             }
             List<T> out = new ArrayList<>(windows.size());
-            for (Future<List<T>> f : batches) out.addAll(result(f));
+            for (Future<List<T>> f : batches) out.addAll(Threads.await(f));
             return out;
         } finally {
-            pool.shutdownNow(); // batches not started yet are dropped; those running finish before the model is left
-            awaitQuietly(pool);
+            Threads.stop(pool); // batches not started yet are dropped; those running finish before the model is left
             TorchRuntime.blasThreads(TorchRuntime.blasStartThreads());
-        }
-    }
-
-    private static void awaitQuietly(ExecutorService pool) {
-        try {
-            pool.awaitTermination(10, TimeUnit.MINUTES);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
     private static void checkStop(int done, int all, String what) {
         StopSignal.check(what + " abandoned after " + done + " of " + all + " windows (nothing written)");
-    }
-
-    private static <T> List<T> result(Future<List<T>> f) {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for a batch", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            if (e.getCause() instanceof Error err) throw err;
-            throw new IllegalStateException(e.getCause());
-        }
     }
 }

@@ -238,8 +238,7 @@ public final class Evaluator {
         for (Examples.Window w : windows)
             m.add(
                     PreferenceLabels.of(d, w.user()).asLabels(),
-                    PreferenceLabels.of(d, d.history(w.user()).subList(w.start(), w.start() + w.length()))
-                            .asLabels());
+                    PreferenceLabels.of(d, w.shown(d)).asLabels());
         return m.report();
     }
 
@@ -248,7 +247,7 @@ public final class Evaluator {
         MultiLabelMetrics m = new MultiLabelMetrics();
         for (Examples.Window w : windows) {
             List<Dataset.Entry> h = d.history(w.user());
-            List<Dataset.Entry> shown = windowOnly ? h.subList(w.start(), w.start() + w.length()) : h;
+            List<Dataset.Entry> shown = windowOnly ? w.shown(d) : h;
             m.add(PreferenceLabels.of(d, w.user()).asLabels(), CountingBaseline.predict(d, shown));
         }
         return m.report();

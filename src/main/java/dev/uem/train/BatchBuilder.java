@@ -45,8 +45,7 @@ public final class BatchBuilder implements BatchSource {
     @Override
     public Batch inputs(List<Examples.Window> windows) {
         List<List<Dataset.Entry>> histories = new ArrayList<>(windows.size());
-        for (Examples.Window w : windows)
-            histories.add(dataset.history(w.user()).subList(w.start(), w.start() + w.length()));
+        for (Examples.Window w : windows) histories.add(w.shown(dataset));
         return forHistories(histories);
     }
 
@@ -65,7 +64,7 @@ public final class BatchBuilder implements BatchSource {
                 stats = new float[windows.size() * sw];
         for (int i = 0; i < windows.size(); i++) {
             Examples.Window w = windows.get(i);
-            List<Dataset.Entry> h = dataset.history(w.user()).subList(w.start(), w.start() + w.length());
+            List<Dataset.Entry> h = w.shown(dataset);
             histories.add(h);
             ids.add(targets.of(w.user()));
             labelSpace.multiHot(targets.labels(w.user()).asLabels(), user, i * l);

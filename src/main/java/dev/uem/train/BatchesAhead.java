@@ -1,6 +1,7 @@
 package dev.uem.train;
 
 import dev.uem.data.Examples;
+import dev.uem.io.Threads;
 import dev.uem.model.Batch;
 import dev.uem.model.BatchSource;
 import java.util.ArrayDeque;
@@ -8,10 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -41,7 +39,6 @@ public final class BatchesAhead implements AutoCloseable {
     private final ExecutorService pool;
     private final int depth;
     private final ArrayDeque<Planned> ahead = new ArrayDeque<>();
-    private volatile boolean closing;
 
     /**
      * Batches of the windows {@code plan} gives, in turn (null: no more), built by {@code threads} background threads
@@ -52,14 +49,7 @@ public final class BatchesAhead implements AutoCloseable {
         this.source = source;
         this.plan = plan;
         this.depth = threads + 1;
-        AtomicInteger n = new AtomicInteger();
-        this.pool = threads == 0
-                ? null
-                : Executors.newFixedThreadPool(threads, r -> {
-                    Thread t = new Thread(r, "uem-batches-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+        this.pool = threads == 0 ? null : Threads.daemonPool("uem-batches", threads);
     }
 
     /** The batches of consecutive slices of {@code windows}, {@code size} at a time (the last may be shorter). */
@@ -88,7 +78,7 @@ public final class BatchesAhead implements AutoCloseable {
         fill();
         Planned p = ahead.poll();
         if (p == null || !p.windows().equals(windows)) {
-            if (p != null) release(await(p.batch()));
+            if (p != null) release(Threads.await(p.batch()));
             throw new IllegalStateException("the batch asked for is not the next one planned");
         }
         return taken(p);
@@ -106,7 +96,7 @@ public final class BatchesAhead implements AutoCloseable {
     }
 
     private Batch taken(Planned p) {
-        Batch b = await(p.batch());
+        Batch b = Threads.await(p.batch());
         adopt(b);
         fill();
         return b;
@@ -121,12 +111,8 @@ public final class BatchesAhead implements AutoCloseable {
         }
     }
 
-    /**
-     * Runs on a builder thread: the batch outlives the scope it was built in by one reference per tensor. None once
-     * closing has begun.
-     */
+    /** Runs on a builder thread: the batch outlives the scope it was built in by one reference per tensor. */
     private Batch build(List<Examples.Window> windows) {
-        if (closing) return null;
         try (PointerScope scope = new PointerScope()) {
             Batch b = source.build(windows);
             for (Tensor t : tensors(b)) t.retainReference();
@@ -166,34 +152,15 @@ public final class BatchesAhead implements AutoCloseable {
         return all;
     }
 
-    private static Batch await(Future<Batch> f) {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for a batch", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            if (e.getCause() instanceof Error err) throw err;
-            throw new IllegalStateException(e.getCause());
-        }
-    }
-
     /** Stops the builders and frees every batch built and not taken. */
     @Override
     public void close() {
         if (pool == null) return;
-        closing = true; // builds not yet started make nothing; those running finish and are freed below
-        pool.shutdown();
-        try {
-            pool.awaitTermination(1, TimeUnit.MINUTES);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Threads.stop(pool); // builds not yet started never run; those running finish and are freed below
         for (Planned p : ahead) {
+            if (!p.batch().isDone()) continue; // dropped before it started
             try {
-                Batch b = p.batch().isDone() ? p.batch().get() : null;
-                if (b != null) release(b);
+                release(p.batch().get());
             } catch (ExecutionException e) {
                 // failed while building: nothing to free
             } catch (InterruptedException e) {

@@ -59,7 +59,7 @@ public final class TextBatchBuilder implements BatchSource {
 
     /** Items kept: growing from the most recent while the whole text still tokenizes within the budget. */
     private List<Dataset.Entry> shown(Examples.Window w) {
-        List<Dataset.Entry> window = dataset.history(w.user()).subList(w.start(), w.start() + w.length());
+        List<Dataset.Entry> window = w.shown(dataset);
         int keep = 0;
         while (keep < window.size()
                 && tokenizer.encode(render(window.subList(window.size() - keep - 1, window.size()))).length <= budget)

@@ -69,6 +69,11 @@ class TrainerTest {
                 seed);
     }
 
+    /** Stand-in item embeddings of the bundled data (a fake sentence encoder), cached in the test folder. */
+    private ItemEmbeddings fakeItems() {
+        return ItemEmbeddings.open(data, new dev.uem.testing.FakeEncoder("fake"), tmp.resolve("cache"), false);
+    }
+
     /** A tiny T5 (T5 vocabulary, d_model 32) with a tiny UEM over stand-in item embeddings. */
     private UemLanguageModel tinyModel(ItemEmbeddings items, long seed) {
         return tinyModel(items, seed, 0.0);
@@ -127,8 +132,7 @@ class TrainerTest {
         int[] users = {1, 2, 3, 4};
         List<Examples.Window> windows = Examples.windows(data, users, 8, false, 1, 1, 0);
         try (T5Tokenizer tok = T5Tokenizer.bundled()) {
-            ItemEmbeddings items =
-                    ItemEmbeddings.open(data, new dev.uem.testing.FakeEncoder("fake"), tmp.resolve("cache"), false);
+            ItemEmbeddings items = fakeItems();
             BatchBuilder bb = new BatchBuilder(data, items, tok);
             try (UemLanguageModel model = tinyModel(items, 3)) {
                 Verbalizer v = new Verbalizer(data.genres());
@@ -258,8 +262,7 @@ class TrainerTest {
         List<Examples.Window> windows = Examples.windows(data, new int[] {1, 2, 3, 4, 5, 6}, 8, true, 3, 1, 0);
         TrainSettings s = settings(12, 4, 2, 1e-2, 5e-3, 0.01, 3, 1.0, 4, 5, false, 7, 0);
         try (T5Tokenizer tok = T5Tokenizer.bundled()) {
-            ItemEmbeddings items =
-                    ItemEmbeddings.open(data, new dev.uem.testing.FakeEncoder("fake"), tmp.resolve("cache"), false);
+            ItemEmbeddings items = fakeItems();
             BatchBuilder bb = new BatchBuilder(data, items, tok);
             Path straightDir = Files.createDirectories(tmp.resolve("straight")),
                     resumedDir = Files.createDirectories(tmp.resolve("resumed"));
@@ -324,8 +327,7 @@ class TrainerTest {
         List<Examples.Window> validation = Examples.windows(data, new int[] {7, 8, 9, 10, 11, 12}, 8, false, 3, 3, 0);
         TrainSettings s = settings(6, 2, 1, 1e-2, 5e-3, 0.0, 1, 1.0, 2, 100, false, 7, 0);
         try (T5Tokenizer tok = T5Tokenizer.bundled()) {
-            ItemEmbeddings items =
-                    ItemEmbeddings.open(data, new dev.uem.testing.FakeEncoder("fake"), tmp.resolve("cache"), false);
+            ItemEmbeddings items = fakeItems();
             BatchBuilder bb = new BatchBuilder(data, items, tok);
             int[] validationBatches = {0};
             dev.uem.model.BatchSource stopsInValidation = w -> {
@@ -365,8 +367,7 @@ class TrainerTest {
     void nonFiniteLossStopsWithAClearMessage() throws Exception {
         List<Examples.Window> windows = Examples.windows(data, new int[] {1, 2}, 4, false, 1, 1, 0);
         try (T5Tokenizer tok = T5Tokenizer.bundled()) {
-            ItemEmbeddings items =
-                    ItemEmbeddings.open(data, new dev.uem.testing.FakeEncoder("fake"), tmp.resolve("cache"), false);
+            ItemEmbeddings items = fakeItems();
             try (UemLanguageModel model = tinyModel(items, 1)) {
                 try (NoGradGuard g = new NoGradGuard()) {
                     model.prompts.weight().fill_(new Scalar(Double.NaN));
